@@ -1,0 +1,60 @@
+"""corridors: ecological connectivity toolkit.
+
+A georeferenced catalogue of connectivity case studies, spatial queries against
+borders, roads and protected areas, layered interactive Leaflet maps, and corridor
+modelling (circuit theory, least-cost corridors, pinch points).
+
+Everything public is importable from the top level::
+
+    import corridors
+    cases = corridors.load_cases()
+"""
+
+from __future__ import annotations
+
+# --- errors ---------------------------------------------------------------------------
+from .errors import (
+    BoundaryError,
+    CorridorsError,
+    CRSError,
+    DataFileError,
+    InputError,
+    Problem,
+    RasterError,
+    UnknownCaseError,
+    UnknownCountryError,
+    UnsupportedOptionError,
+    ValidationError,
+)
+
+# --- catalogue ------------------------------------------------------------------------
+from .catalogue import get_case, load_cases, load_features, save_catalogue, to_geojson, validate
+# --- boundaries -----------------------------------------------------------------------
+# --- query ----------------------------------------------------------------------------
+# --- maps -----------------------------------------------------------------------------
+# --- leastcost and network ------------------------------------------------------------
+# (circuit theory lives in the subpackage: ``corridors.circuit``)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BoundaryError",
+    "CRSError",
+    "CorridorsError",
+    "DataFileError",
+    "InputError",
+    "Problem",
+    "RasterError",
+    "UnknownCaseError",
+    "UnknownCountryError",
+    "UnsupportedOptionError",
+    "ValidationError",
+    "__version__",
+    # catalogue
+    "get_case",
+    "load_cases",
+    "load_features",
+    "save_catalogue",
+    "to_geojson",
+    "validate",
+]
