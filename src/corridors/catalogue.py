@@ -436,7 +436,7 @@ def _outside_message(
         f"geometry lies {where} outside its declared countries {', '.join(codes)} "
         f"(allowed: {allow_km:g} km, its uncertainty)"
     )
-    swapped = shapely.ops.transform(lambda x, y: (y, x), geometry)
+    swapped = shapely.transform(geometry, lambda xy: xy[:, ::-1])
     if (
         np.abs(shapely.get_coordinates(swapped)[:, 1]).max() <= 90
         and _max_outside_km(swapped, codes, allow_km) <= allow_km
