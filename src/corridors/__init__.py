@@ -12,6 +12,9 @@ Everything public is importable from the top level::
 
 from __future__ import annotations
 
+# --- catalogue ------------------------------------------------------------------------
+from .catalogue import get_case, load_cases, load_features, save_catalogue, to_geojson, validate
+
 # --- errors ---------------------------------------------------------------------------
 from .errors import (
     BoundaryError,
@@ -27,8 +30,6 @@ from .errors import (
     ValidationError,
 )
 
-# --- catalogue ------------------------------------------------------------------------
-from .catalogue import get_case, load_cases, load_features, save_catalogue, to_geojson, validate
 # --- boundaries -----------------------------------------------------------------------
 # --- query ----------------------------------------------------------------------------
 # --- maps -----------------------------------------------------------------------------

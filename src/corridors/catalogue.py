@@ -10,6 +10,7 @@ All geometries are in EPSG:4326 with RFC 7946 axis order (longitude, latitude).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import math
@@ -175,10 +176,8 @@ def _normalise_props(props: Mapping[str, Any]) -> dict[str, Any]:
         elif key in schema.LIST_FIELDS:
             value = _parse_list(value)
         elif key == "uncertainty_km" and isinstance(value, str):
-            try:
+            with contextlib.suppress(ValueError):
                 value = float(value)
-            except ValueError:
-                pass
         elif isinstance(value, np.generic):
             value = value.item()
         out[key] = value
@@ -656,9 +655,7 @@ def to_geojson(features: gpd.GeoDataFrame, *, precision: int = 6) -> str:
     about 0.1 m).
     """
     if features.crs is None or not features.crs.equals(WGS84, ignore_axis_order=True):
-        raise InputError(
-            "to_geojson needs features in EPSG:4326; call .to_crs('EPSG:4326') first"
-        )
+        raise InputError("to_geojson needs features in EPSG:4326; call .to_crs('EPSG:4326') first")
     precision = min(int(precision), 6)
     fields = [c for c in (*_FEATURE_COLUMNS, *_CASE_COLUMNS) if c in features.columns]
     order = features.sort_values(
@@ -678,16 +675,14 @@ def to_geojson(features: gpd.GeoDataFrame, *, precision: int = 6) -> str:
 
 def _orient_any(geom: BaseGeometry) -> BaseGeometry:
     """Counter-clockwise exterior rings (RFC 7946 section 3.1.6) for any polygonal part."""
-    if geom.geom_type == "Polygon":
+    if isinstance(geom, shapely.Polygon):
         return shapely.geometry.polygon.orient(geom)
-    if geom.geom_type == "MultiPolygon":
+    if isinstance(geom, shapely.MultiPolygon):
         return shapely.MultiPolygon([shapely.geometry.polygon.orient(p) for p in geom.geoms])
     return geom
 
 
-def save_catalogue(
-    features: gpd.GeoDataFrame, path: PathLike, *, overwrite: bool = False
-) -> Path:
+def save_catalogue(features: gpd.GeoDataFrame, path: PathLike, *, overwrite: bool = False) -> Path:
     """Validate a features frame and write it as canonical catalogue GeoJSON.
 
     The file is written atomically; an existing file is replaced only with
@@ -702,8 +697,8 @@ def save_catalogue(
     if target.exists() and not overwrite:
         raise InputError(f"{target} exists; pass overwrite=True to replace it")
     text = to_geojson(features)
-    records, source = _read_geojson(text, str(target))
-    problems = _check_records(records, source, geography=True)
+    records, _ = _read_geojson(text, str(target))
+    problems = _check_records(records, str(target), geography=True)
     if problems:
         raise ValidationError(problems, source=str(target))
     return atomic_write_text(target, text)

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated
 
 import typer
@@ -143,7 +144,8 @@ def validate_command(
 
 def _register_subcommands() -> None:
     # Each concern registers its own command group from its own module.
-    for module in ():
+    modules: tuple[ModuleType, ...] = ()
+    for module in modules:
         module.register(app)
 
 

@@ -15,15 +15,16 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely
-from pyproj import CRS, Geod
+import shapely.ops
+from pyproj import CRS, Geod, Transformer
 from pyproj.exceptions import CRSError as _PyprojCRSError
 from shapely.geometry.base import BaseGeometry
 
 from .errors import CRSError
 
 __all__ = [
-    "WGS84",
     "GEOD",
+    "WGS84",
     "as_crs",
     "ensure_crs",
     "geodesic_area_km2",
@@ -137,8 +138,7 @@ def local_crs(lon: float, lat: float) -> CRS:
     if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
         raise CRSError(f"centre ({lon}, {lat}) is not a valid longitude/latitude")
     return CRS.from_proj4(
-        f"+proj=aeqd +lat_0={lat:.8f} +lon_0={lon:.8f} +x_0=0 +y_0=0 "
-        "+datum=WGS84 +units=m +no_defs"
+        f"+proj=aeqd +lat_0={lat:.8f} +lon_0={lon:.8f} +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
     )
 
 
@@ -162,7 +162,7 @@ def geodesic_area_km2(geometry: BaseGeometry) -> float:
         return 0.0
     total = 0.0
     for part in shapely.get_parts(shapely.get_parts(geometry)):
-        if isinstance(part, shapely.Polygon | shapely.MultiPolygon):
+        if isinstance(part, shapely.Polygon):
             area, _ = GEOD.geometry_area_perimeter(shapely.geometry.polygon.orient(part))
             total += abs(float(area))
     return total / 1e6
@@ -181,8 +181,6 @@ def geodesic_distance_km(a: BaseGeometry, b: BaseGeometry) -> float:
         return 0.0
     pa, pb = shapely.ops.nearest_points(a, b)
     mid_lon, mid_lat = _midpoint(pa.x, pa.y, pb.x, pb.y)
-    from pyproj import Transformer
-
     fwd = Transformer.from_crs(WGS84, local_crs(mid_lon, mid_lat), always_xy=True)
     inv = Transformer.from_crs(local_crs(mid_lon, mid_lat), WGS84, always_xy=True)
     pa_l, pb_l = shapely.ops.nearest_points(

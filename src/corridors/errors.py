@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 __all__ = [
     "BoundaryError",
+    "CRSError",
     "CatalogueError",
     "CorridorsError",
-    "CRSError",
     "DataFileError",
     "InputError",
     "Problem",

@@ -174,9 +174,7 @@ def _check_value(spec: FieldSpec, value: Any) -> list[str]:
         return _check_str_field(name, value)
     if spec.kind == "url":
         if not isinstance(value, str) or not re.match(r"^https?://[^\s<>\"']+$", value):
-            return [
-                f"field {name!r} must be an http:// or https:// URL (or null), not {value!r}"
-            ]
+            return [f"field {name!r} must be an http:// or https:// URL (or null), not {value!r}"]
         return []
     if spec.kind == "number":
         if isinstance(value, bool) or not isinstance(value, int | float | np.number):
@@ -185,9 +183,7 @@ def _check_value(spec: FieldSpec, value: Any) -> list[str]:
             return [f"field {name!r} must be a finite number >= 0, not {value!r}"]
         return []
     if spec.kind == "list":
-        if not isinstance(value, list) or not all(
-            isinstance(v, str) and v.strip() for v in value
-        ):
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             return [f"field {name!r} must be a list of non-empty strings, not {value!r}"]
         if name == "countries":
             return _check_countries(value)
