@@ -1,0 +1,34 @@
+"""Circuit-theory connectivity modelling, compatible with Circuitscape.
+
+The landscape becomes a resistor network: habitat cells are nodes, neighbouring
+cells are joined by conductances, and focal nodes inject or draw current.
+Effective resistances measure isolation; current density maps corridors and
+pinch points.
+
+Run a Circuitscape INI job with :func:`run`, or call the scenarios directly on
+numpy arrays with :func:`pairwise`, :func:`one_to_all`, :func:`all_to_one` and
+:func:`advanced`.
+"""
+
+from __future__ import annotations
+
+from ._errors import FocalPointError, JobFileError, JobTooLargeError
+from ._ini import Job, load_job
+from ._inputs import FocalPointWarning
+from ._raster_io import GridMeta
+from ._result import CircuitResult
+from ._run import run
+from ._solver import estimate_memory
+
+__all__ = [
+    "CircuitResult",
+    "FocalPointError",
+    "FocalPointWarning",
+    "GridMeta",
+    "Job",
+    "JobFileError",
+    "JobTooLargeError",
+    "estimate_memory",
+    "load_job",
+    "run",
+]

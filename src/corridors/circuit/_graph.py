@@ -1,0 +1,233 @@
+"""Turning rasters into resistor networks: node maps, edge conductances, Laplacians.
+
+A cell with positive conductance is a node. Cells that share a short-circuit
+region (polygon) or a focal region are merged into one node; merging is
+transitive, so a focal region that touches a polygon joins it. Neighbouring
+nodes are joined by a conductance averaged as Circuitscape defines it:
+
+* average resistances: ``2 g1 g2 / (g1 + g2)`` (series resistors of half a cell each);
+* average conductances: ``(g1 + g2) / 2``;
+* diagonal links (8 neighbours) divide either by ``sqrt(2)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+_SQRT2 = float(np.sqrt(2.0))
+
+
+@dataclass
+class Graph:
+    """A resistor network with its Laplacian and connected components.
+
+    Attributes
+    ----------
+    n : int
+        Number of nodes.
+    u, v, w : arrays
+        Each undirected edge once (``u < v``) with its conductance ``w``.
+    laplacian : scipy.sparse.csr_matrix
+        ``D - A``; singular on each connected component.
+    components : ndarray
+        Component label of each node.
+    ncomponents : int
+    """
+
+    n: int
+    u: IntArray
+    v: IntArray
+    w: FloatArray
+    laplacian: sp.csr_matrix
+    components: IntArray
+    ncomponents: int
+
+
+def graph_from_edges(n: int, i: IntArray, j: IntArray, w: FloatArray) -> Graph:
+    """Build a :class:`Graph` from an edge list (duplicates summed, self-loops dropped)."""
+    keep = (i != j) & (w != 0)
+    i, j, w = i[keep], j[keep], w[keep]
+    lo = np.minimum(i, j)
+    hi = np.maximum(i, j)
+    idx_dtype = np.int32 if n < 2**31 - 1 else np.int64
+    upper = sp.coo_matrix(
+        (w, (lo.astype(idx_dtype), hi.astype(idx_dtype))), shape=(n, n)
+    ).tocsr()
+    upper.sum_duplicates()
+    coo = upper.tocoo()
+    u = coo.row.astype(np.int64)
+    v = coo.col.astype(np.int64)
+    ww = coo.data.astype(np.float64)
+    adj = (upper + upper.T).tocsr()
+    degree = np.asarray(adj.sum(axis=1)).ravel()
+    lap = (sp.diags(degree, format="csr") - adj).tocsr()
+    lap.sum_duplicates()
+    ncomp, labels = connected_components(adj, directed=False)
+    return Graph(n, u, v, ww, lap, labels.astype(np.int64), int(ncomp))
+
+
+def build_nodemap(valid: npt.NDArray[np.bool_], groups: Sequence[IntArray]) -> tuple[IntArray, int]:
+    """Number the nodes of a grid, merging cells that share a group label.
+
+    Parameters
+    ----------
+    valid : bool array
+        Cells with positive conductance.
+    groups : sequence of int arrays
+        Label layers (polygons, focal regions); 0 means no label. Cells with the same
+        non-zero label in a layer are one node, and merges chain across layers.
+        A labelled cell that is not valid still joins its node when the group has
+        at least one valid cell, as in Circuitscape.
+
+    Returns
+    -------
+    nodemap, n
+        ``nodemap`` holds 1-based node numbers (0 where there is no node).
+    """
+    shape = valid.shape
+    flat_valid = valid.ravel()
+    layers = [np.asarray(g).ravel() for g in groups if g is not None and np.any(g)]
+    if not layers:
+        nodemap = np.zeros(flat_valid.size, dtype=np.int64)
+        nodemap[flat_valid] = np.arange(1, int(flat_valid.sum()) + 1)
+        return nodemap.reshape(shape), int(flat_valid.sum())
+
+    ncells = flat_valid.size
+    rows: list[IntArray] = []
+    cols: list[IntArray] = []
+    offset = ncells
+    for layer in layers:
+        cells = np.flatnonzero(layer)
+        _, inverse = np.unique(layer[cells], return_inverse=True)
+        nlab = int(inverse.max()) + 1 if inverse.size else 0
+        rows.append(cells.astype(np.int64))
+        cols.append(inverse.astype(np.int64) + offset)
+        offset += nlab
+    r = np.concatenate(rows)
+    c = np.concatenate(cols)
+    link = sp.coo_matrix((np.ones(r.size, dtype=np.int8), (r, c)), shape=(offset, offset))
+    _, comp = connected_components(link, directed=False)
+    cell_comp = comp[:ncells]
+    has_valid = np.zeros(int(comp.max()) + 1, dtype=bool)
+    has_valid[cell_comp[flat_valid]] = True
+    member = has_valid[cell_comp]
+    # Number nodes in order of their first cell so numbering is deterministic.
+    uniq, first = np.unique(cell_comp[member], return_index=True)
+    order = np.argsort(first, kind="stable")
+    number = np.zeros(int(comp.max()) + 1, dtype=np.int64)
+    number[uniq[order]] = np.arange(1, uniq.size + 1)
+    nodemap = np.zeros(ncells, dtype=np.int64)
+    nodemap[member] = number[cell_comp[member]]
+    return nodemap.reshape(shape), int(uniq.size)
+
+
+def grid_graph(
+    conductance: FloatArray, nodemap: IntArray, n: int, *, four_neighbors: bool, avg_resistances: bool
+) -> Graph:
+    """Build the resistor network of a grid.
+
+    Parameters
+    ----------
+    conductance : float array
+        Cell conductances (0 where there is no habitat).
+    nodemap : int array
+        Output of :func:`build_nodemap`.
+    n : int
+        Number of nodes.
+    four_neighbors : bool
+        Connect only the four orthogonal neighbours.
+    avg_resistances : bool
+        Average resistances (``True``) or conductances (``False``).
+    """
+    g = conductance
+    nm = nodemap
+    nrows, ncols = g.shape
+    offsets: list[tuple[int, int, bool]] = [(0, 1, False), (1, 0, False)]
+    if not four_neighbors:
+        offsets += [(1, 1, True), (-1, 1, True)]
+    ii: list[IntArray] = []
+    jj: list[IntArray] = []
+    ww: list[FloatArray] = []
+    for dr, dc, diagonal in offsets:
+        r0a, r1a = (0, nrows - dr) if dr >= 0 else (-dr, nrows)
+        r0b, r1b = r0a + dr, r1a + dr
+        a_nm = nm[r0a:r1a, 0 : ncols - dc]
+        b_nm = nm[r0b:r1b, dc:ncols]
+        mask = (a_nm > 0) & (b_nm > 0) & (a_nm != b_nm)
+        if not mask.any():
+            continue
+        ga = g[r0a:r1a, 0 : ncols - dc][mask]
+        gb = g[r0b:r1b, dc:ncols][mask]
+        if avg_resistances:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                w = 2.0 * ga * gb / (ga + gb)
+            w[~np.isfinite(w)] = 0.0
+        else:
+            w = 0.5 * (ga + gb)
+        if diagonal:
+            w = w / _SQRT2
+        ii.append(a_nm[mask] - 1)
+        jj.append(b_nm[mask] - 1)
+        ww.append(w)
+    if ii:
+        i = np.concatenate(ii)
+        j = np.concatenate(jj)
+        w = np.concatenate(ww)
+    else:
+        i = j = np.zeros(0, dtype=np.int64)
+        w = np.zeros(0)
+    return graph_from_edges(n, i, j, w)
+
+
+def node_currents(
+    graph: Graph, voltages: FloatArray, finite_grounds: FloatArray | None = None
+) -> FloatArray:
+    """Current through each node: the larger of its total inflow and total outflow.
+
+    Injected source currents are not counted, only branch currents and the
+    currents into finite grounds, as in Circuitscape. Branch currents below
+    1e-8 of the largest are treated as zero, again as Circuitscape does.
+    """
+    c = graph.w * (voltages[graph.u] - voltages[graph.v])  # flow u -> v
+    pos = c.copy()
+    if pos.size:
+        top = pos.max()
+        if top != 0:
+            pos[np.abs(pos / top) < 1e-8] = 0.0
+    neg = -c
+    if neg.size:
+        top = neg.max()
+        if top != 0:
+            neg[np.abs(neg / top) < 1e-8] = 0.0
+    n = graph.n
+    # Inflow: positive u->v flows enter v, negative ones enter u.
+    inflow = np.bincount(graph.v, weights=np.maximum(pos, 0), minlength=n) + np.bincount(
+        graph.u, weights=np.maximum(-pos, 0), minlength=n
+    )
+    outflow = np.bincount(graph.u, weights=np.maximum(-neg, 0), minlength=n) + np.bincount(
+        graph.v, weights=np.maximum(neg, 0), minlength=n
+    )
+    if finite_grounds is not None:
+        to_ground = finite_grounds * voltages
+        inflow += np.where(to_ground < 0, -to_ground, 0.0)
+        outflow += np.where(to_ground > 0, to_ground, 0.0)
+    return np.maximum(inflow, outflow)
+
+
+def branch_currents(graph: Graph, voltages: FloatArray) -> FloatArray:
+    """Absolute current through each edge (``graph.u``, ``graph.v``)."""
+    c = graph.w * (voltages[graph.u] - voltages[graph.v])
+    if c.size:
+        top = np.abs(c).max()
+        if top != 0:
+            c[np.abs(c) / top < 1e-8] = 0.0
+    return np.abs(c)

@@ -1,0 +1,249 @@
+"""Network (graph) inputs: edge lists instead of rasters, pairwise and advanced."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import InputError
+from ._graph import Graph, branch_currents, graph_from_edges, node_currents
+from ._inputs import PairSelection
+from ._outputs import Writer, resistance_matrix_table, table_text, three_columns
+from ._result import CircuitResult
+from ._solver import GroundedSolver
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+def network_from_edges(
+    edges: FloatArray, *, is_resistance: bool, source: str = "<edges>"
+) -> tuple[Graph, FloatArray]:
+    """Build a graph from ``node1 node2 value`` rows; returns the graph and node ids."""
+    if edges.ndim != 2 or edges.shape[1] < 3:
+        raise InputError(
+            f"{source}: a graph needs three columns (node1 node2 resistance-or-conductance)"
+        )
+    vals = edges[:, 2]
+    if is_resistance:
+        if np.any(vals <= 0):
+            bad = vals[vals <= 0][0]
+            raise InputError(
+                f"{source}: edge resistances must be positive, found {bad:g}; remove the "
+                "edge or give it a positive resistance"
+            )
+        w = 1.0 / vals
+    else:
+        if np.any(vals < 0):
+            raise InputError(
+                f"{source}: edge conductances must not be negative, found "
+                f"{vals[vals < 0][0]:g}; fix that edge"
+            )
+        w = vals
+    node_ids, inv = np.unique(edges[:, :2].ravel(), return_inverse=True)
+    inv = inv.reshape(-1, 2).astype(np.int64)
+    graph = graph_from_edges(node_ids.size, inv[:, 0], inv[:, 1], w.astype(np.float64))
+    return graph, node_ids
+
+
+def _component_matrix(graph: Graph, members: IntArray, diag: FloatArray | None = None) -> object:
+    import scipy.sparse as sp
+
+    m = graph.laplacian[members][:, members]
+    if diag is not None and np.any(diag):
+        m = m + sp.diags(diag, format="csr")
+    return sp.csr_matrix(m)
+
+
+def _fmt_id(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else repr(float(x))
+
+
+def network_pairwise(
+    graph: Graph,
+    node_ids: FloatArray,
+    focal: FloatArray,
+    *,
+    selection: PairSelection | None,
+    writer: Writer | None,
+    write_volt: bool,
+    write_cur: bool,
+) -> CircuitResult:
+    """Pairwise effective resistances between focal nodes of a network."""
+    index = {float(x): i for i, x in enumerate(node_ids.tolist())}
+    if selection is not None and selection.mode == "include":
+        keep = set(selection.point_ids.tolist())
+        focal = np.array([f for f in focal if int(f) in keep])
+    k = focal.size
+    nodes = np.array([index.get(float(f), -1) for f in focal], dtype=np.int64)
+    r = np.full((k, k), -1.0)
+    cum_node = np.zeros(graph.n)
+    cum_branch = np.zeros(graph.u.size)
+    comps = graph.components
+    solves = 0
+    solvers: dict[int, tuple[GroundedSolver, IntArray, IntArray]] = {}
+    for a in range(k):
+        for b in range(a + 1, k):
+            if selection is not None and not selection.included(int(focal[a]), int(focal[b])):
+                continue
+            na, nb = int(nodes[a]), int(nodes[b])
+            if na < 0 or nb < 0 or comps[na] != comps[nb]:
+                continue
+            if na == nb:
+                r[a, b] = r[b, a] = 0.0
+                continue
+            c = int(comps[na])
+            if c not in solvers:
+                members = np.flatnonzero(comps == c)
+                local = np.full(graph.n, -1, dtype=np.int64)
+                local[members] = np.arange(members.size)
+                solvers[c] = (
+                    GroundedSolver(_component_matrix(graph, members), [int(local[na])]),  # type: ignore[arg-type]
+                    members,
+                    local,
+                )
+            solver, members, local = solvers[c]
+            rhs = np.zeros(members.size)
+            rhs[local[nb]] += 1.0
+            rhs[local[na]] -= 1.0
+            x = solver.solve(rhs)
+            solves += 1
+            x = x - x[local[na]]
+            r[a, b] = r[b, a] = float(x[local[nb]])
+            v = np.zeros(graph.n)
+            v[members] = x
+            name = f"{_fmt_id(focal[a])}_{_fmt_id(focal[b])}"
+            in_comp = np.zeros(graph.n, dtype=bool)
+            in_comp[members] = True
+            if writer is not None and write_volt:
+                writer.text(
+                    f"voltages_{name}.txt",
+                    _two_col(node_ids[members], v[members]),
+                )
+            nc = node_currents(graph, v)
+            bc = branch_currents(graph, v)
+            cum_node += nc
+            cum_branch += bc
+            if writer is not None and write_cur:
+                writer.text(f"node_currents_{name}.txt", _two_col(node_ids[members], nc[members]))
+                sel = in_comp[graph.u] & (bc != 0)
+                writer.text(
+                    f"branch_currents_{name}.txt",
+                    _three_col(node_ids[graph.u[sel]], node_ids[graph.v[sel]], bc[sel]),
+                )
+    np.fill_diagonal(r, 0.0)
+    if writer is not None:
+        writer.text("resistances.out", table_text(resistance_matrix_table(focal, r)))
+        writer.text("resistances_3columns.out", table_text(three_columns(focal, r)))
+        if write_cur:
+            writer.text("node_currents_cum.txt", _two_col(node_ids, cum_node))
+            writer.text(
+                "branch_currents_cum.txt",
+                _three_col(node_ids[graph.u], node_ids[graph.v], cum_branch),
+            )
+    return CircuitResult(
+        scenario="pairwise",
+        data_type="network",
+        ids=focal.astype(np.int64) if np.all(focal == np.round(focal)) else focal,  # type: ignore[arg-type]
+        resistances=r,
+        cum_current=cum_node,
+        node_ids=node_ids,
+        files=list(writer.files) if writer is not None else [],
+        solves=solves,
+    )
+
+
+def network_advanced(
+    graph: Graph,
+    node_ids: FloatArray,
+    sources: FloatArray,
+    grounds: FloatArray,
+    *,
+    ground_is_resistance: bool,
+    direct_grounds: bool,
+    unit_currents: bool,
+    policy: str,
+    writer: Writer | None,
+    write_volt: bool,
+    write_cur: bool,
+    source: str = "<network>",
+) -> CircuitResult:
+    """Advanced mode on a network: ``sources`` and ``grounds`` are ``id value`` rows."""
+    index = {float(x): i for i, x in enumerate(node_ids.tolist())}
+    src = np.zeros(graph.n)
+    gnd = np.zeros(graph.n)
+    for rows, target, role in ((sources, src, "source"), (grounds, gnd, "ground")):
+        for node, val in rows[:, :2]:
+            i = index.get(float(node))
+            if i is None:
+                raise InputError(
+                    f"{source}: {role} node {node:g} is not in the graph; remove it or add "
+                    "the node's edges to the graph file"
+                )
+            if role == "ground":
+                if ground_is_resistance:
+                    val = np.inf if val == 0 else 1.0 / val
+                if direct_grounds and val != 0:
+                    val = np.inf
+            elif unit_currents and val != 0:
+                val = 1.0
+            target[i] += val
+    conflict = (src != 0) & (gnd != 0)
+    if policy in {"rmvsrc", "rmvall"}:
+        src[conflict] = 0.0
+    if policy in {"rmvgnd", "rmvall"}:
+        gnd[conflict] = 0.0
+    gnd[np.isinf(gnd) & (src > 0)] = 0.0
+    finite = np.where(np.isfinite(gnd), gnd, 0.0)
+    v = np.zeros(graph.n)
+    solves = 0
+    for c in range(graph.ncomponents):
+        members = np.flatnonzero(graph.components == c)
+        if not np.any(src[members]) or not np.any(gnd[members]):
+            continue
+        direct = np.flatnonzero(np.isinf(gnd[members]))
+        solver = GroundedSolver(
+            _component_matrix(graph, members, finite[members]),  # type: ignore[arg-type]
+            direct,
+        )
+        v[members] = solver.solve(src[members])
+        solves += 1
+    nc = node_currents(graph, v, finite)
+    bc = branch_currents(graph, v)
+    if writer is not None:
+        if write_volt:
+            writer.text("voltages.txt", _two_col(node_ids, v))
+        if write_cur:
+            writer.text("node_currents.txt", _two_col(node_ids, nc))
+            sel = bc != 0
+            writer.text(
+                "branch_currents.txt",
+                _three_col(node_ids[graph.u[sel]], node_ids[graph.v[sel]], bc[sel]),
+            )
+    return CircuitResult(
+        scenario="advanced",
+        data_type="network",
+        ids=np.zeros(0, dtype=np.int64),
+        current=nc,
+        voltage=v,
+        node_ids=node_ids,
+        files=list(writer.files) if writer is not None else [],
+        solves=solves,
+    )
+
+
+def _two_col(a: FloatArray, b: FloatArray) -> str:
+    return table_text(np.column_stack([a, b]))
+
+
+def _three_col(a: FloatArray, b: FloatArray, c: FloatArray) -> str:
+    return table_text(np.column_stack([a, b, c]))
+
+
+def read_focal_nodes(path: Path) -> FloatArray:
+    """Focal node ids from a network job's point file (first column)."""
+    from ._raster_io import read_table
+
+    return read_table(path, role="focal node", ncols=1)[:, 0]

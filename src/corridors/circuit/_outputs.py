@@ -1,0 +1,119 @@
+"""Writing results with Circuitscape's file names and formats."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from .._io import atomic_write_text
+from ._raster_io import NODATA, GridMeta, format_number, write_ascii_grid, write_geotiff
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass
+class MapOptions:
+    """How maps are post-processed and written (the INI's output options)."""
+
+    write_cur_maps: bool = False
+    write_volt_maps: bool = False
+    write_cum_cur_map_only: bool = False
+    write_max_cur_maps: bool = False
+    null_currents_to_nodata: bool = False
+    null_voltages_to_nodata: bool = False
+    focal_node_currents_to_zero: bool = False
+    compress_grids: bool = False
+    log_transform_maps: bool = False
+    write_as_tif: bool = False
+    also_geotiff: bool = False
+
+    @property
+    def currents_needed(self) -> bool:
+        """Whether current maps must be computed at all."""
+        return self.write_cur_maps or self.write_cum_cur_map_only or self.write_max_cur_maps
+
+
+def process_current_map(cmap: FloatArray, g: FloatArray, opts: MapOptions) -> FloatArray:
+    """Apply log transform and null-to-nodata to a current map, as Circuitscape does."""
+    out = cmap.copy()
+    if opts.log_transform_maps:
+        with np.errstate(divide="ignore"):
+            out = np.where(out > 0, np.log10(np.where(out > 0, out, 1.0)), NODATA)
+    if opts.null_currents_to_nodata:
+        out[g == 0] = NODATA
+    return out
+
+
+def process_voltage_map(vmap: FloatArray, g: FloatArray, opts: MapOptions) -> FloatArray:
+    """Apply null-to-nodata to a voltage map."""
+    out = vmap.copy()
+    if opts.null_voltages_to_nodata:
+        out[g == 0] = NODATA
+    return out
+
+
+@dataclass
+class Writer:
+    """Writes output files under a Circuitscape prefix (``output/job`` -> ``output/job_*``)."""
+
+    prefix: Path
+    meta: GridMeta | None
+    opts: MapOptions
+    files: list[Path] = field(default_factory=list)
+
+    def _grid_path(self, stem: str, ext: str) -> Path:
+        return Path(f"{self.prefix}_{stem}{ext}")
+
+    def grid(self, stem: str, values: FloatArray) -> None:
+        """Write one map, e.g. ``stem = "curmap_1_2"``."""
+        assert self.meta is not None
+        self.prefix.parent.mkdir(parents=True, exist_ok=True)
+        if self.opts.write_as_tif:
+            self.files.append(write_geotiff(self._grid_path(stem, ".tif"), values, self.meta))
+            return
+        ext = ".asc.gz" if self.opts.compress_grids else ".asc"
+        self.files.append(
+            write_ascii_grid(
+                self._grid_path(stem, ext), values, self.meta, compress=self.opts.compress_grids
+            )
+        )
+        if self.opts.also_geotiff:
+            self.files.append(write_geotiff(self._grid_path(stem, ".tif"), values, self.meta))
+
+    def text(self, name: str, content: str) -> None:
+        """Write a text file named ``{prefix}_{name}``."""
+        self.prefix.parent.mkdir(parents=True, exist_ok=True)
+        path = Path(f"{self.prefix}_{name}")
+        self.files.append(atomic_write_text(path, content))
+
+
+def table_text(rows: npt.ArrayLike, *, sep: str = " ") -> str:
+    """Format a numeric table with Circuitscape's number formatting."""
+    arr = np.atleast_2d(np.asarray(rows, dtype=np.float64))
+    buf = io.StringIO()
+    for row in arr:
+        buf.write(sep.join(format_number(x) for x in row))
+        buf.write("\n")
+    return buf.getvalue()
+
+
+def resistance_matrix_table(ids: npt.ArrayLike, r: FloatArray) -> FloatArray:
+    """The pairwise resistance matrix padded with the ids (first row and column)."""
+    ids_arr = np.asarray(ids, dtype=np.float64)
+    k = ids_arr.size
+    out = np.zeros((k + 1, k + 1))
+    out[0, 1:] = ids_arr
+    out[1:, 0] = ids_arr
+    out[1:, 1:] = r
+    return out
+
+
+def three_columns(ids: npt.ArrayLike, r: FloatArray) -> FloatArray:
+    """The upper triangle of a resistance matrix as ``id1 id2 resistance`` rows."""
+    ids_arr = np.asarray(ids, dtype=np.float64)
+    iu, ju = np.triu_indices(ids_arr.size, k=1)
+    return np.column_stack([ids_arr[iu], ids_arr[ju], r[iu, ju]])
