@@ -12,6 +12,9 @@ Everything public is importable from the top level::
 
 from __future__ import annotations
 
+# --- boundaries -----------------------------------------------------------------------
+from .boundaries import border, country, load_boundaries
+
 # --- catalogue ------------------------------------------------------------------------
 from .catalogue import get_case, load_cases, load_features, save_catalogue, to_geojson, validate
 
@@ -30,7 +33,6 @@ from .errors import (
     ValidationError,
 )
 
-# --- boundaries -----------------------------------------------------------------------
 # --- query ----------------------------------------------------------------------------
 # --- maps -----------------------------------------------------------------------------
 # --- leastcost and network ------------------------------------------------------------
@@ -51,6 +53,10 @@ __all__ = [
     "UnsupportedOptionError",
     "ValidationError",
     "__version__",
+    # boundaries
+    "border",
+    "country",
+    "load_boundaries",
     # catalogue
     "get_case",
     "load_cases",
