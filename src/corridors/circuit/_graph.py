@@ -227,7 +227,8 @@ def branch_currents(graph: Graph, voltages: FloatArray) -> FloatArray:
     """Absolute current through each edge (``graph.u``, ``graph.v``)."""
     c = graph.w * (voltages[graph.u] - voltages[graph.v])
     if c.size:
-        top = np.abs(c).max()
+        # Circuitscape compares with the largest signed flow from lower to higher node.
+        top = c.max()
         if top != 0:
-            c[np.abs(c) / top < 1e-8] = 0.0
+            c[np.abs(c / top) < 1e-8] = 0.0
     return np.abs(c)

@@ -413,6 +413,17 @@ def raster_one_or_all(
                 for q in ids.tolist()
                 if q != pid and (selection is None or selection.included(pid, int(q)))
             ]
+            pair_strengths = strengths
+            if not one_to_all and selection is not None:
+                # Circuitscape's all-to-one drives every other focal node; the included
+                # pairs only decide which get their variable strength (others get 1 A)
+                # and whether the node's solve is reported.
+                included = set(partners)
+                partners = [int(q) for q in ids.tolist() if q != pid]
+                pair_strengths = {
+                    q: (strengths.get(q, 1.0) if strengths is not None and q in included else 1.0)
+                    for q in partners
+                }
             key = None if selection is None else frozenset([pid, *partners])
             if key not in scenes:
                 scenes[key] = Scene(
@@ -421,12 +432,15 @@ def raster_one_or_all(
                 )
             scene = scenes[key]
             v, value = _one_or_all_solve(
-                scene, points, pid, partners, one_to_all=one_to_all, strengths=strengths
+                scene, points, pid, partners, one_to_all=one_to_all, strengths=pair_strengths
             )
             if v is not None:
                 solves += 1
                 res[i] = value
-            sink.emit(scene, str(pid), v)
+                if not one_to_all and selection is not None and not included:
+                    res[i] = -1.0
+            # Only reported solves count towards the cumulative map, as in Circuitscape.
+            sink.emit(scene, str(pid), v, accumulate=bool(res[i] != -1.0))
             bar.update()
     sink.finish()
     if writer is not None:

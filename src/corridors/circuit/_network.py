@@ -128,7 +128,7 @@ def network_pairwise(
             cum_branch += bc
             if writer is not None and write_cur:
                 writer.text(f"node_currents_{name}.txt", _two_col(node_ids[members], nc[members]))
-                sel = in_comp[graph.u] & (bc != 0)
+                sel = in_comp[graph.u] & _listed(bc)
                 writer.text(
                     f"branch_currents_{name}.txt",
                     _three_col(node_ids[graph.u[sel]], node_ids[graph.v[sel]], bc[sel]),
@@ -139,9 +139,10 @@ def network_pairwise(
         writer.text("resistances_3columns.out", table_text(three_columns(focal, r)))
         if write_cur:
             writer.text("node_currents_cum.txt", _two_col(node_ids, cum_node))
+            nz = cum_branch != 0
             writer.text(
                 "branch_currents_cum.txt",
-                _three_col(node_ids[graph.u], node_ids[graph.v], cum_branch),
+                _three_col(node_ids[graph.u[nz]], node_ids[graph.v[nz]], cum_branch[nz]),
             )
     return CircuitResult(
         scenario="pairwise",
@@ -217,7 +218,7 @@ def network_advanced(
             writer.text("voltages.txt", _two_col(node_ids, v))
         if write_cur:
             writer.text("node_currents.txt", _two_col(node_ids, nc))
-            sel = bc != 0
+            sel = _listed(bc)
             writer.text(
                 "branch_currents.txt",
                 _three_col(node_ids[graph.u[sel]], node_ids[graph.v[sel]], bc[sel]),
@@ -232,6 +233,16 @@ def network_advanced(
         files=list(writer.files) if writer is not None else [],
         solves=solves,
     )
+
+
+def _listed(bc: FloatArray) -> npt.NDArray[np.bool_]:
+    """Branches worth listing: current above 1e-6 of the largest.
+
+    Circuitscape's solvers stop at a relative residual of 1e-6, so smaller branch
+    currents are not resolved; it leaves such branches out of its lists.
+    """
+    top = bc.max() if bc.size else 0.0
+    return bc > 1e-6 * top if top > 0 else bc != 0
 
 
 def _two_col(a: FloatArray, b: FloatArray) -> str:
