@@ -1,0 +1,290 @@
+"""Where planned roads, railways, canals or fences cut corridors or case areas.
+
+Each connected piece of a line inside a corridor polygon is one crossing. The crossing
+point is where the line meets the corridor's least-cost path (when the corridor comes
+from a :class:`CorridorNetwork`), otherwise the point of the piece farthest from the
+corridor's edge. The corridor's width there is twice that greatest distance to the edge
+(the diameter of the widest circle centred on the line that fits in the corridor): for a
+band of width ``w`` crossed at any angle it is ``w``. Crossings are ranked as candidate
+sites for crossing structures: highest pinch-point current first, then narrowest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+from shapely.geometry.base import BaseGeometry
+
+from ..crs import ensure_crs, local_crs
+from ..errors import CRSError, InputError
+from ._corridors import CorridorNetwork
+
+__all__ = ["CROSSING_COLUMNS", "infrastructure_crossings"]
+
+CROSSING_COLUMNS = [
+    "rank",
+    "line_id",
+    "line_name",
+    "kind",
+    "corridor_id",
+    "corridor_name",
+    "case_id",
+    "width_km",
+    "crossing_length_km",
+    "pinch_score",
+]
+
+_SAMPLES = 200  # points per crossing piece when measuring width and pinch score
+
+
+def infrastructure_crossings(
+    corridors: CorridorNetwork | gpd.GeoDataFrame | gpd.GeoSeries,
+    lines: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    line_name_column: str | None = None,
+    corridor_name_column: str | None = None,
+) -> gpd.GeoDataFrame:
+    """Every place where a line (road, railway, canal, fence) crosses a corridor or area.
+
+    Parameters
+    ----------
+    corridors : CorridorNetwork, GeoDataFrame or GeoSeries
+        A corridor network (its truncated corridor polygons, least-cost paths and
+        pinch-point raster are used), or polygons such as exported corridors or the
+        catalogue's case areas (``corridors.load_features()`` rows with role ``area``).
+        Non-polygon rows are ignored.
+    lines : GeoDataFrame or GeoSeries
+        Line features with a CRS; reprojected to the CRS of ``corridors`` when it differs.
+        Polygons count by their boundary (a fenced enclosure).
+    line_name_column, corridor_name_column : str, optional
+        Columns naming the lines and polygons; by default ``feature_name`` or ``name``
+        when present.
+
+    Returns
+    -------
+    GeoDataFrame
+        One point per crossing, in the CRS of ``corridors``, sorted by ``rank`` (1 = the
+        strongest candidate for a crossing structure): ``line_id`` / ``line_name`` (the
+        line's ``feature_id`` or index), ``kind`` (``"corridor"`` or ``"area"``),
+        ``corridor_id`` (``link_id``, ``feature_id`` or index), ``corridor_name``,
+        ``case_id`` (when known), ``width_km`` (corridor width at the crossing),
+        ``crossing_length_km`` (length of line inside the corridor), ``pinch_score``
+        (highest current along that length, A; NaN without a pinch-point raster). Empty
+        when nothing crosses.
+
+    Raises
+    ------
+    CRSError
+        ``corridors`` or ``lines`` without a CRS.
+    InputError
+        ``lines`` of the wrong type.
+    """
+    polys, pinch, kind = _polygons(corridors, corridor_name_column)
+    out_crs = polys.crs
+    lines = _lines(lines, out_crs, line_name_column)
+    empty = gpd.GeoDataFrame(
+        {c: pd.Series(dtype=object) for c in CROSSING_COLUMNS},
+        geometry=gpd.GeoSeries([], crs=out_crs),
+    )
+    if polys.empty or lines.empty:
+        return empty
+    work = _working_crs(polys, lines)
+    polys_w = polys.to_crs(work) if work != out_crs else polys
+    lines_w = lines.to_crs(work) if work != out_crs else lines
+    factor = _metres(work)
+    records = []
+    tree = shapely.STRtree(polys_w.geometry.values)
+    for li, line in enumerate(lines_w.geometry.values):
+        for pi in tree.query(line, predicate="intersects"):
+            poly = polys_w.geometry.values[pi]
+            for piece in _pieces(line.intersection(poly)):
+                rec = _measure(piece, poly, polys_w.iloc[pi], pinch, factor, work, out_crs)
+                rec.update(
+                    line_id=lines["line_id"].iloc[li],
+                    line_name=lines["line_name"].iloc[li],
+                    kind=kind,
+                    corridor_id=polys["corridor_id"].iloc[pi],
+                    corridor_name=polys["corridor_name"].iloc[pi],
+                    case_id=polys["case_id"].iloc[pi],
+                )
+                records.append(rec)
+    if not records:
+        return empty
+    frame = gpd.GeoDataFrame(records, geometry="geometry", crs=work)
+    if work != out_crs:
+        frame = frame.to_crs(out_crs)
+    score = frame["pinch_score"].fillna(-np.inf)
+    x, y = frame.geometry.x, frame.geometry.y
+    order = np.lexsort((y, x, frame["crossing_length_km"], frame["width_km"], -score))
+    frame = frame.iloc[order].reset_index(drop=True)
+    frame["rank"] = np.arange(1, len(frame) + 1)
+    return frame[[*CROSSING_COLUMNS, "geometry"]]
+
+
+def _polygons(
+    corridors: Any, name_column: str | None
+) -> tuple[gpd.GeoDataFrame, tuple[np.ndarray, Any, CRS] | None, str]:
+    if isinstance(corridors, CorridorNetwork):
+        c = corridors.corridors
+        paths = corridors.links.set_index("link_id").geometry
+        frame = gpd.GeoDataFrame(
+            {
+                "corridor_id": c["link_id"].tolist(),
+                "corridor_name": [
+                    f"{a} – {b}" for a, b in zip(c["core_a"], c["core_b"], strict=True)
+                ],
+                "case_id": [None] * len(c),
+                "path": [paths.get(i) for i in c["link_id"]],
+            },
+            geometry=list(c.geometry),
+            crs=corridors.crs,
+        )
+        pinch = (
+            (corridors.pinch, corridors.transform, corridors.crs)
+            if corridors.pinch is not None
+            else None
+        )
+        return frame, pinch, "corridor"
+    if isinstance(corridors, gpd.GeoSeries):
+        corridors = gpd.GeoDataFrame(geometry=corridors)
+    if not isinstance(corridors, gpd.GeoDataFrame):
+        raise InputError(
+            "corridors must be a CorridorNetwork or a GeoDataFrame of polygons, got "
+            f"{type(corridors).__name__}"
+        )
+    ensure_crs(corridors, what="the corridors")
+    keep = corridors.geometry.notna() & corridors.geom_type.isin(["Polygon", "MultiPolygon"])
+    src = corridors[keep]
+    ids = (
+        src["link_id"]
+        if "link_id" in src
+        else src["feature_id"]
+        if "feature_id" in src
+        else pd.Series(src.index, index=src.index)
+    )
+    kind = "corridor" if "link_id" in src else "area"
+    frame = gpd.GeoDataFrame(
+        {
+            "corridor_id": ids.tolist(),
+            "corridor_name": _names(src, name_column, ids),
+            "case_id": src["case_id"].tolist() if "case_id" in src else [None] * len(src),
+            "path": [None] * len(src),
+        },
+        geometry=list(src.geometry.make_valid()),
+        crs=corridors.crs,
+    )
+    return frame, None, kind
+
+
+def _names(frame: gpd.GeoDataFrame, column: str | None, ids: pd.Series) -> list[Any]:
+    if column is not None:
+        if column not in frame:
+            raise InputError(f"no column {column!r} to name the features by")
+        return frame[column].tolist()
+    for col in ("feature_name", "name"):
+        if col in frame:
+            return frame[col].tolist()
+    return [str(i) for i in ids]
+
+
+def _lines(lines: Any, crs: CRS, name_column: str | None) -> gpd.GeoDataFrame:
+    if isinstance(lines, gpd.GeoSeries):
+        lines = gpd.GeoDataFrame(geometry=lines)
+    if not isinstance(lines, gpd.GeoDataFrame):
+        raise InputError(
+            f"lines must be a GeoDataFrame or GeoSeries with a CRS, got {type(lines).__name__}"
+        )
+    if lines.crs is None:
+        raise CRSError("the lines have no CRS; set one with .set_crs(...) before crossing them")
+    ensure_crs(lines, what="the lines")
+    lines = lines[lines.geometry.notna() & ~lines.geometry.is_empty]
+    if not CRS.from_user_input(lines.crs).equals(crs):
+        lines = lines.to_crs(crs)
+    geoms = [
+        g.boundary if isinstance(g, shapely.Polygon | shapely.MultiPolygon) else g
+        for g in lines.geometry
+    ]
+    ids = (
+        lines["feature_id"] if "feature_id" in lines else pd.Series(lines.index, index=lines.index)
+    )
+    return gpd.GeoDataFrame(
+        {"line_id": ids.tolist(), "line_name": _names(lines, name_column, ids)},
+        geometry=geoms,
+        crs=crs,
+    )
+
+
+def _working_crs(polys: gpd.GeoDataFrame, lines: gpd.GeoDataFrame) -> CRS:
+    crs = CRS.from_user_input(polys.crs)
+    if crs.is_projected:
+        return crs
+    # Geographic input: measure in a local equidistant projection centred on the lines.
+    centre = shapely.union_all(lines.geometry.values).envelope.centroid
+    return local_crs(float(centre.x), float(centre.y))
+
+
+def _metres(crs: CRS) -> float:
+    for axis in crs.axis_info:
+        if axis.unit_conversion_factor:
+            return float(axis.unit_conversion_factor)
+    return 1.0
+
+
+def _pieces(geom: BaseGeometry) -> list[BaseGeometry]:
+    """Connected line pieces of an intersection; touching points are not crossings."""
+    if geom.is_empty:
+        return []
+    lines = [g for g in shapely.get_parts(geom) if g.geom_type == "LineString" and g.length > 0]
+    if not lines:
+        return []
+    merged = shapely.line_merge(shapely.MultiLineString(lines)) if len(lines) > 1 else lines[0]
+    return [g for g in shapely.get_parts(merged) if g.length > 0]
+
+
+def _measure(
+    piece: BaseGeometry,
+    poly: BaseGeometry,
+    row: pd.Series,
+    pinch: tuple[np.ndarray, Any, CRS] | None,
+    factor: float,
+    work: CRS,
+    out_crs: CRS,
+) -> dict[str, Any]:
+    n = _SAMPLES
+    if pinch is not None:
+        # At least two samples per raster cell so no cell's current is skipped.
+        n = min(max(n, int(2 * piece.length / abs(pinch[1].a)) + 2), 200_000)
+    dist = np.linspace(0.0, piece.length, n)
+    pts = shapely.line_interpolate_point(piece, dist)  # type: ignore[call-overload]
+    to_edge = shapely.distance(pts, poly.boundary)
+    best = int(np.argmax(to_edge))
+    point = pts[best]
+    path = row.get("path")
+    if path is not None and not path.is_empty:
+        hit = [g for g in shapely.get_parts(piece.intersection(path)) if g.geom_type == "Point"]
+        if hit:
+            # Several hits (a path that zigzags along the road): take the one nearest the middle.
+            point = min(hit, key=lambda p: p.distance(pts[len(pts) // 2]))
+    score = np.nan
+    if pinch is not None:
+        raster, transform, raster_crs = pinch
+        xy = shapely.get_coordinates(pts)
+        if not CRS.from_user_input(raster_crs).equals(work):
+            xy = shapely.get_coordinates(gpd.GeoSeries(pts, crs=work).to_crs(raster_crs).values)
+        cols, rows = ~transform * (xy[:, 0], xy[:, 1])
+        r = np.floor(rows).astype(np.int64)
+        c = np.floor(cols).astype(np.int64)
+        ok = (r >= 0) & (r < raster.shape[0]) & (c >= 0) & (c < raster.shape[1])
+        if ok.any():
+            score = float(np.nanmax(raster[r[ok], c[ok]]))
+    return {
+        "width_km": 2.0 * float(to_edge[best]) * factor / 1000.0,
+        "crossing_length_km": float(piece.length) * factor / 1000.0,
+        "pinch_score": score,
+        "geometry": point,
+    }

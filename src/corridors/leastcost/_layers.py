@@ -1,0 +1,153 @@
+"""Writing a corridor network to files and drawing it on an atlas map."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+
+from .._io import atomic_write_bytes, atomic_write_text
+from ..errors import DataFileError
+from ._corridors import CorridorNetwork
+from ._network import NetworkMetrics
+
+__all__ = ["add_corridor_layers", "write_network"]
+
+
+def write_network(
+    network: CorridorNetwork,
+    directory: str | os.PathLike[str],
+    *,
+    metrics: NetworkMetrics | None = None,
+) -> dict[str, Path]:
+    """Write a corridor network's tables and rasters into ``directory`` (atomically).
+
+    Tables are GeoJSON in EPSG:4326 (RFC 7946): ``links.geojson`` (the link table with
+    costs in resistance x metres and lengths in km, least-cost paths as lines),
+    ``corridors.geojson``, ``cores.geojson`` (with metrics when given) and
+    ``pinch_points.geojson``; ``candidates.csv`` lists every pair considered. Rasters are
+    float32 GeoTIFFs in the raster CRS: ``corridors.tif`` (the truncated mosaic, NaN
+    outside) and ``pinch.tif`` (current, when computed).
+
+    Returns
+    -------
+    dict of str to Path
+        What was written, by name.
+    """
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise DataFileError(f"cannot write to {folder}: not a directory; create it first")
+    out: dict[str, Path] = {}
+    cores = network.cores
+    if metrics is not None:
+        extra = metrics.cores.drop(columns=["geometry", "area_km2"], errors="ignore")
+        cores = cores.merge(extra, on="core_id", how="left")
+    tables = {
+        "links": network.links,
+        "corridors": network.corridors,
+        "cores": cores,
+        "pinch_points": network.pinch_points,
+    }
+    for name, frame in tables.items():
+        path = folder / f"{name}.geojson"
+        wgs = (
+            frame.to_crs("EPSG:4326")
+            if len(frame)
+            else frame.set_crs("EPSG:4326", allow_override=True)
+        )
+        atomic_write_text(path, wgs.to_json(drop_id=True, na="null"))
+        out[name] = path
+    out["candidates"] = atomic_write_text(
+        folder / "candidates.csv", network.candidates.to_csv(index=False, lineterminator="\n")
+    )
+    out["corridors_raster"] = _write_tif(folder / "corridors.tif", network.truncated, network)
+    if network.pinch is not None:
+        out["pinch"] = _write_tif(folder / "pinch.tif", network.pinch, network)
+    return out
+
+
+def _write_tif(path: Path, values: npt.NDArray[np.float64], network: CorridorNetwork) -> Path:
+    from rasterio.io import MemoryFile
+
+    data = values.astype(np.float32)
+    profile = {
+        "driver": "GTiff",
+        "height": data.shape[0],
+        "width": data.shape[1],
+        "count": 1,
+        "dtype": "float32",
+        "crs": network.crs.to_wkt(),
+        "transform": network.transform,
+        "nodata": np.nan,
+        "compress": "deflate",
+    }
+    with MemoryFile() as mem:
+        with mem.open(**profile) as dst:
+            dst.write(data, 1)
+        blob = mem.read()
+    return atomic_write_bytes(path, blob)
+
+
+def _add(m: Any, frame: gpd.GeoDataFrame, name: str, **style: Any) -> None:
+    if frame.empty:
+        return
+    frame = frame.to_crs("EPSG:4326")
+    try:
+        from ..maps import add_layer  # the atlas, when it is installed
+    except ImportError:
+        frame.explore(m=m, name=name, **style)
+        return
+    add_layer(m, frame, name=name, **style)
+
+
+def add_corridor_layers(
+    m: Any,
+    network: CorridorNetwork,
+    *,
+    metrics: NetworkMetrics | None = None,
+    crossings: gpd.GeoDataFrame | None = None,
+) -> Any:
+    """Draw cores, corridors, least-cost paths, pinch points and crossings on a map.
+
+    Parameters
+    ----------
+    m : folium.Map
+        An atlas map (``corridors.build_map(...)``) or any folium map.
+    network : CorridorNetwork
+    metrics : NetworkMetrics, optional
+        Adds dPC, betweenness and current-flow columns to the core layer's tooltips.
+    crossings : GeoDataFrame, optional
+        From :func:`infrastructure_crossings`; drawn as ranked candidate sites.
+
+    Returns
+    -------
+    folium.Map
+        ``m``, with one toggleable layer per table (reprojected to EPSG:4326).
+    """
+    cores = network.cores
+    if metrics is not None:
+        extra = metrics.cores.drop(columns=["geometry", "area_km2"], errors="ignore")
+        cores = cores.merge(extra, on="core_id", how="left")
+    _add(
+        m,
+        network.corridors,
+        "Least-cost corridors",
+        color="#31a354",
+        style_kwds={"fillOpacity": 0.35},
+    )
+    _add(m, cores, "Habitat cores", color="#006d2c", style_kwds={"fillOpacity": 0.6})
+    _add(m, network.links, "Least-cost paths", color="#08519c", style_kwds={"weight": 2})
+    _add(
+        m,
+        network.pinch_points,
+        "Pinch points",
+        color="#e31a1c",
+        marker_kwds={"radius": 6},
+    )
+    if crossings is not None:
+        _add(m, crossings, "Crossing sites (ranked)", color="#ff7f00", marker_kwds={"radius": 8})
+    return m
