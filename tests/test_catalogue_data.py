@@ -86,7 +86,10 @@ def test_every_feature_has_provenance(features: gpd.GeoDataFrame) -> None:
 def test_regions_are_outlines_not_points(features: gpd.GeoDataFrame) -> None:
     regional = features[features["scale"].isin(["landscape", "transboundary", "range-wide"])]
     for case_id, group in regional.groupby("case_id"):
-        assert (group.geom_type.isin(["Polygon", "MultiPolygon"])).any(), case_id
+        assert not group.geom_type.isin(["Point", "MultiPoint"]).all(), case_id
+    wide = features[features["scale"].isin(["transboundary", "range-wide"])]
+    for case_id, group in wide.groupby("case_id"):
+        assert group.geom_type.isin(["Polygon", "MultiPolygon"]).any(), case_id
 
 
 def test_summaries_are_short(cases: gpd.GeoDataFrame) -> None:

@@ -50,9 +50,12 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _cell(value: Any) -> str:
+def _cell(value: Any, *, max_items: int = 0) -> str:
     if isinstance(value, list | tuple):
-        return ", ".join(_cell(v) for v in value)
+        items = [_cell(v) for v in value]
+        if max_items and len(items) > max_items:
+            return ", ".join(items[: max_items - 1]) + f", … (+{len(items) - max_items + 1})"
+        return ", ".join(items)
     if isinstance(value, dict) and set(value) == {"common", "scientific"}:
         return f"{value['common']} ({value['scientific']})"
     if isinstance(value, float):
@@ -104,11 +107,13 @@ def emit(
     if fmt == "table":
         shown = [c for c in columns if c in frame.columns]
         table = Table(title=title or None, show_lines=False)
-        table.add_column(frame.index.name or "#", style="bold cyan", no_wrap=True)
+        table.add_column(frame.index.name or "#", style="bold cyan", overflow="fold")
         for col in shown:
-            table.add_column(col)
+            # Free text wraps; short values (codes, numbers, vocabularies) stay whole.
+            wraps = frame[col].map(lambda v: isinstance(v, str) and len(v) > 24).any()
+            table.add_column(col, no_wrap=not wraps, min_width=20 if wraps else None)
         for idx, row in frame[shown].iterrows():
-            table.add_row(str(idx), *(_cell(row[c]) for c in shown))
+            table.add_row(str(idx), *(_cell(row[c], max_items=3) for c in shown))
         if output is not None:
             console = Console(file=io.StringIO(), width=200, record=True)
             console.print(table)

@@ -627,7 +627,8 @@ def get_case(case_id: str, *, path: PathLike | None = None) -> gpd.GeoDataFrame:
 
 def _round_coords(obj: Any, ndigits: int) -> Any:
     if isinstance(obj, float):
-        return round(obj, ndigits)
+        value = round(obj, ndigits)
+        return int(value) if value.is_integer() else value
     if isinstance(obj, list | tuple):
         return [_round_coords(v, ndigits) for v in obj]
     return obj
@@ -640,6 +641,9 @@ def _json_value(value: Any) -> Any:
         return value.item()
     if isinstance(value, float) and math.isnan(value):
         return None
+    if isinstance(value, float) and value.is_integer():
+        # One canonical spelling for whole numbers, however the value was typed in.
+        return int(value)
     if isinstance(value, list | tuple):
         return [_json_value(v) for v in value]
     if isinstance(value, dict):

@@ -38,7 +38,7 @@ CasesOpt = Annotated[
     typer.Option("--cases", help="A catalogue file of your own (GeoJSON, GeoPackage, CSV)."),
 ]
 
-CASE_TABLE_COLUMNS = ("name", "realm", "taxon", "scale", "countries", "n_features")
+CASE_TABLE_COLUMNS = ("name", "realm", "scale", "countries")
 
 
 @app.command("cases")
