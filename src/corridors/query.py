@@ -1,0 +1,587 @@
+"""Spatial queries: which cases cross a border, a road or a reserve, lie within a country,
+lie near a proposed dam, or span several countries.
+
+Every function takes a GeoDataFrame of cases (the catalogue's cases or features, or any
+frame of your own, in any CRS) first and returns the matching rows **in the input's CRS,
+with the input's index and columns**, plus columns that explain the match. Results are
+GeoDataFrames, empty when nothing matches, never None. A ``dask_geopandas.GeoDataFrame``
+is accepted too and is processed partition by partition (the result is lazy).
+
+Semantics
+---------
+``shapely.crosses`` does not mean what a planner means (it is False for polygon against
+polygon, False for a route that runs along a border and then crosses, True for a
+dead-end road), so the operations are defined here from DE-9IM relations. *I*, *B* and
+*E* are the interior, boundary and exterior of a geometry; "a part lies more than t
+inside" means that after removing everything within ``tolerance_km`` (t) of the
+boundary's edge, something of the case is left inside.
+
+============================ ====================================================== ==========================================
+Operation / boundary          A case matches when                                    DE-9IM core (case, boundary); tolerance
+============================ ====================================================== ==========================================
+crossing, areal boundary      its parts lie both inside and outside: I(case) meets   ``T*T******``; parts must reach more than
+(country, reserve, polygon,   I(area) and E(area). A single point never crosses; a   t beyond the edge on both sides.
+bounding box)                 multi-site case with sites on both sides does;
+                              touching the edge is not crossing.
+crossing, linear boundary     the line passes through its interior: for a polygon,   polygon: ``T********`` with the line
+(border, road, railway,       I(line) meets I(case); for a line case, the case       reaching more than t into the case, or
+canal, fence, river)          passes from one side of the line to the other,         the line cutting it into pieces more than
+                              including after running along it (a road that only     t away (``severs``); line: sides are
+                              touches it, or ends on it, does not cross). Points     judged on the edge of a band of half-width
+                              never. ``severs``: the line cuts a polygon into        max(t, 1 m) around the line.
+                              separate parts.
+crossing, a border            as a linear boundary, and also when the case has       as above, plus parts more than t deep in
+``"TKM-UZB"``                 parts in both countries (sites on both sides).         each country.
+within, areal boundary        no part lies outside and some part lies inside.        ``T*F**F***`` (covered, meeting the
+                                                                                     interior); parts up to t outside allowed.
+intersecting                  it shares any point with the boundary.                 not ``FF*FF****`` (not disjoint); exact.
+near                          its geodesic distance to the geometry is at most       distance 0 when they intersect; exact.
+                              ``distance_km``.
+transboundary                 its interior meets the interiors of two or more        ``T********`` with two countries; in each,
+                              countries. Coastlines are not borders: land and sea    a part more than t deep, or the whole case.
+                              are not two countries.
+countries_of                  every case; the countries whose interior it meets.     a country counts if the case lies wholly
+                                                                                     in it or reaches more than t into it.
+============================ ====================================================== ==========================================
+
+Tolerance
+---------
+Boundary data are imprecise: the bundled Natural Earth 1:10m borders are generalised
+for maps at 1:10,000,000, where a line 0.1 mm wide covers 1 km, and they depart from
+surveyed borders by up to about that much. Crossings smaller than that are slivers of
+data mismatch, not crossings, so the default :data:`DEFAULT_TOLERANCE_KM` is 1 km. Pass
+``tolerance_km=0`` for exact DE-9IM answers (sides of line crossings are then judged 1 m
+from the line), or more for data as coarse as the catalogue's own georeferencing (see
+the ``uncertainty_km`` column).
+
+Measures
+--------
+Distances, lengths and areas are geodesic on the WGS84 ellipsoid (:class:`pyproj.Geod`),
+tolerance bands are metric buffers in a local azimuthal equidistant projection centred
+on each case; nothing is measured in degrees. Geometries that cross the antimeridian are
+split along it first (RFC 7946, section 3.1.9), so a case spanning 180° is not read as
+wrapping the world, and windows around cases near the poles take whole parallels.
+Edges are straight in longitude/latitude, as RFC 7946 specifies.
+
+Result columns
+--------------
+``boundary``
+    Label of the boundary feature matched (an ISO code, a file's feature label, ...).
+``share_inside``
+    Fraction of the case inside the area, by area for cases with polygons, by length
+    for cases with lines, by number of points otherwise (0-1).
+``area_inside_km2``, ``length_inside_km``
+    Geodesic area and length of the case inside the area.
+``length_across_km``
+    Geodesic length of the boundary line inside the case's polygons.
+``n_crossings``
+    Crossing points: times the case's lines pass through the edge of the area or from
+    one side of the line to the other, or separate stretches of the line inside the
+    case's polygons (pandas ``Int64``; missing when the case has neither).
+``severs``
+    Whether the line cuts a polygon of the case into separate parts.
+``distance_km``
+    Geodesic distance to the geometry.
+``countries``, ``n_countries``, ``country_shares``
+    ISO alpha-3 codes spanned (largest share first), their number, and the share of
+    the case in each.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import _query_engine as eng
+from ._antimeridian import split_antimeridian
+from ._query_boundary import (
+    Boundary,
+    BoundaryRepairedWarning,
+    bundled_countries,
+    resolve_boundary,
+    single_geometry,
+)
+from .crs import to_wgs84
+from .errors import BoundaryError, InputError
+
+__all__ = [
+    "DEFAULT_TOLERANCE_KM",
+    "Boundary",
+    "BoundaryRepairedWarning",
+    "countries_of",
+    "crossing",
+    "intersecting",
+    "near",
+    "resolve_boundary",
+    "transboundary",
+    "within",
+]
+
+#: Default tolerance (km): the positional accuracy of the bundled 1:10m boundaries.
+DEFAULT_TOLERANCE_KM = 1.0
+
+_AREAL_COLUMNS = ("boundary", "share_inside", "area_inside_km2", "length_inside_km")
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _check_km(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InputError(f"{name} must be a number of kilometres, got {value!r}")
+    v = float(value)
+    if math.isnan(v) or math.isinf(v):
+        raise InputError(f"{name} must be a finite number of kilometres, got {value!r}")
+    if v < 0:
+        raise InputError(f"{name} must be >= 0 km, got {value!r}; distances cannot be negative")
+    return v
+
+
+def _is_dask(obj: Any) -> bool:
+    return type(obj).__module__.startswith("dask_geopandas") and hasattr(obj, "map_partitions")
+
+
+def _frame(cases: Any) -> gpd.GeoDataFrame:
+    if isinstance(cases, gpd.GeoSeries):
+        return gpd.GeoDataFrame(geometry=cases)
+    if not isinstance(cases, gpd.GeoDataFrame):
+        raise InputError(
+            f"cases must be a GeoDataFrame (e.g. corridors.load_cases()), got "
+            f"{type(cases).__name__}"
+        )
+    return cases
+
+
+def _lonlat(frame: gpd.GeoDataFrame) -> np.ndarray:
+    """The frame's geometries in lon/lat, split at the antimeridian; None for empties."""
+    if len(frame) == 0:
+        return np.empty(0, dtype=object)
+    geoms = np.asarray(to_wgs84(frame.geometry, what="cases").values, dtype=object)
+    geoms = np.where(shapely.is_empty(geoms) | shapely.is_missing(geoms), None, geoms)
+    return split_antimeridian(geoms)
+
+
+def _rows(frame: gpd.GeoDataFrame, pos: np.ndarray, columns: dict[str, Any]) -> gpd.GeoDataFrame:
+    out = frame.iloc[np.asarray(pos, dtype=np.intp)].copy()
+    for name, values in columns.items():
+        out[name] = values if not isinstance(values, np.ndarray) else list(values) if (
+            values.dtype == object
+        ) else values
+    return out
+
+
+def _dask(
+    func: Callable[..., gpd.GeoDataFrame], cases: Any, *args: Any, **kwargs: Any
+) -> Any:
+    """Run ``func`` on every partition of a dask GeoDataFrame; lazy result."""
+    meta = func(cases._meta, *args, **kwargs)
+    return cases.map_partitions(func, *args, meta=meta, **kwargs)
+
+
+def _portable(boundary: Boundary) -> Boundary:
+    # Partitions may run in other processes: ship geometries, let each rebuild its index.
+    return Boundary(boundary.kind, boundary.geoms, boundary.labels, boundary.name,
+                    boundary.sides)
+
+
+# ----------------------------------------------------------------------------- crossing
+
+
+def crossing(
+    cases: gpd.GeoDataFrame,
+    boundary: Any,
+    *,
+    tolerance_km: float = DEFAULT_TOLERANCE_KM,
+    crs: Any = None,
+) -> gpd.GeoDataFrame:
+    """Cases that cross a boundary: an area's edge, a border, a road.
+
+    Parameters
+    ----------
+    cases : GeoDataFrame or dask_geopandas.GeoDataFrame
+        Cases or features, any CRS.
+    boundary
+        Anything :func:`resolve_boundary` accepts: a GeoDataFrame, a shapely geometry
+        with ``crs=``, a file path, ISO alpha-3 codes, a border ``"TKM-UZB"``, a
+        bounding box. A frame with several polygons is several boundaries (one result
+        row per case and polygon crossed, like a spatial join); lines are one network.
+    tolerance_km : float, default :data:`DEFAULT_TOLERANCE_KM` (1 km)
+        Parts of a case closer than this to the boundary do not count (see the module
+        docstring for the semantics table).
+    crs : optional
+        CRS of ``boundary`` when it is a bare shapely geometry or a bounding box.
+
+    Returns
+    -------
+    GeoDataFrame
+        Matching cases, in the input's CRS and index. Areal boundary: columns
+        ``boundary``, ``share_inside``, ``area_inside_km2``, ``length_inside_km``,
+        ``n_crossings``. Linear boundary: ``boundary``, ``length_across_km``,
+        ``n_crossings``, ``severs``.
+
+    Examples
+    --------
+    >>> import corridors
+    >>> corridors.crossing(corridors.load_cases(), "TKM-UZB").index.tolist()
+    ['koytendag-turkmenistan-uzbekistan']
+    """
+    tol = _check_km(tolerance_km, "tolerance_km")
+    bnd = resolve_boundary(boundary, crs=crs)
+    if _is_dask(cases):
+        return _dask(_crossing, cases, _portable(bnd), tol)
+    return _crossing(_frame(cases), bnd, tol)
+
+
+def _crossing(frame: gpd.GeoDataFrame, bnd: Boundary, tol: float) -> gpd.GeoDataFrame:
+    geoms = _lonlat(frame)
+    if bnd.kind == "linear":
+        return _linear_rows(frame, geoms, bnd, tol, crossed_only=True)
+    # A single point can never lie both inside and outside: skip them outright.
+    usable = np.array([g is not None for g in geoms], dtype=bool)
+    usable[usable] = shapely.get_type_id(geoms[usable]) != 0
+    pos = np.flatnonzero(usable)
+    ci, ti = eng.exact_areal(geoms[pos], bnd, eng.P_II_EI)
+    ci = pos[ci]
+    pairs = eng.refine_areal(geoms, bnd, ci, ti, tol)
+    sel = pairs.deep_in & pairs.deep_out
+    m = eng.areal_measures(geoms, bnd, pairs, sel)
+    trav = eng.line_traversals_areal(geoms, pairs, sel, bnd, tol)
+    _, lines = eng.split_dims(geoms[pairs.case[sel]]) if sel.any() else (None, np.empty(0))
+    has_line = shapely.get_type_id(lines) >= 0 if len(lines) else np.zeros(0, dtype=bool)
+    n_cross = pd.array(np.where(has_line, trav, 0), dtype="Int64")
+    n_cross[~has_line] = pd.NA
+    return _rows(
+        frame,
+        pairs.case[sel],
+        {
+            "boundary": [bnd.labels[t] for t in pairs.target[sel]],
+            **m,
+            "n_crossings": n_cross,
+        },
+    )
+
+
+def _linear_rows(
+    frame: gpd.GeoDataFrame,
+    geoms: np.ndarray,
+    bnd: Boundary,
+    tol: float,
+    *,
+    crossed_only: bool,
+) -> gpd.GeoDataFrame:
+    usable = np.flatnonzero(np.array([g is not None for g in geoms], dtype=bool))
+    res = eng.linear(geoms[usable], bnd, tol)
+    keep = res.crossed if crossed_only else res.touches
+    n_cross = pd.array(res.n_crossings[keep], dtype="Int64")
+    cols: dict[str, Any] = {
+        "boundary": [lab or bnd.name for lab in np.asarray(res.labels, dtype=object)[keep]],
+        "length_across_km": res.length_across_km[keep],
+        "n_crossings": n_cross,
+        "severs": res.severs[keep],
+    }
+    if not crossed_only:
+        cols["crosses"] = res.crossed[keep]
+    if len(bnd.labels) and len(set(bnd.labels)) == 1:
+        cols["boundary"] = [bnd.name] * int(keep.sum())
+    return _rows(frame, usable[keep], cols)
+
+
+# ----------------------------------------------------------------------------- within
+
+
+def within(
+    cases: gpd.GeoDataFrame,
+    area: Any,
+    *,
+    tolerance_km: float = DEFAULT_TOLERANCE_KM,
+    crs: Any = None,
+) -> gpd.GeoDataFrame:
+    """Cases that lie within an area (a country, a reserve, a polygon, a bounding box).
+
+    A case is within when no part of it lies more than ``tolerance_km`` outside the
+    area and some part lies inside. Columns: ``boundary``, ``share_inside`` (below 1
+    when a part lies outside within the tolerance), ``area_inside_km2``,
+    ``length_inside_km``. See :func:`crossing` for the parameters.
+
+    Raises
+    ------
+    BoundaryError
+        If ``area`` is a line (nothing is within a line; use :func:`near`).
+    """
+    tol = _check_km(tolerance_km, "tolerance_km")
+    bnd = resolve_boundary(area, crs=crs)
+    if bnd.kind != "areal":
+        raise BoundaryError(
+            f"within() needs an area, but {bnd.name} is a line; use "
+            "near(cases, line, distance_km=...) for cases close to a line"
+        )
+    if _is_dask(cases):
+        return _dask(_within, cases, _portable(bnd), tol)
+    return _within(_frame(cases), bnd, tol)
+
+
+def _within(frame: gpd.GeoDataFrame, bnd: Boundary, tol: float) -> gpd.GeoDataFrame:
+    geoms = _lonlat(frame)
+    pos = np.flatnonzero(np.array([g is not None for g in geoms], dtype=bool))
+    ci, ti = eng.exact_areal(geoms[pos], bnd, eng.P_II)
+    pairs = eng.refine_areal(geoms, bnd, pos[ci], ti, tol, need=("out",))
+    sel = pairs.covered | ~pairs.deep_out
+    m = eng.areal_measures(geoms, bnd, pairs, sel)
+    return _rows(frame, pairs.case[sel], {"boundary": [bnd.labels[t] for t in pairs.target[sel]], **m})
+
+
+# ----------------------------------------------------------------------------- intersecting
+
+
+def intersecting(
+    cases: gpd.GeoDataFrame, boundary: Any, *, crs: Any = None
+) -> gpd.GeoDataFrame:
+    """Cases that share any point with a boundary (DE-9IM: not disjoint), exactly.
+
+    Touching counts; there is no tolerance (use :func:`near` for slack). Areal
+    boundary: columns ``boundary``, ``share_inside``, ``area_inside_km2``,
+    ``length_inside_km``. Linear: ``boundary``, ``length_across_km``, ``n_crossings``,
+    ``severs`` and ``crosses`` (whether it also counts as :func:`crossing` with the
+    default tolerance).
+    """
+    bnd = resolve_boundary(boundary, crs=crs)
+    if _is_dask(cases):
+        return _dask(_intersecting, cases, _portable(bnd))
+    return _intersecting(_frame(cases), bnd)
+
+
+def _intersecting(frame: gpd.GeoDataFrame, bnd: Boundary) -> gpd.GeoDataFrame:
+    geoms = _lonlat(frame)
+    if bnd.kind == "linear":
+        return _linear_rows(frame, geoms, bnd, DEFAULT_TOLERANCE_KM, crossed_only=False)
+    pos = np.flatnonzero(np.array([g is not None for g in geoms], dtype=bool))
+    ci, ti = eng.candidate_pairs(geoms[pos], bnd.geoms, bnd.tree)
+    shapely.prepare(bnd.geoms)
+    ok = shapely.intersects(bnd.geoms[ti], geoms[pos[ci]]) if len(ci) else np.zeros(0, bool)
+    pairs = eng.refine_areal(geoms, bnd, pos[ci[ok]], ti[ok], 0.0)
+    sel = np.ones(len(pairs.case), dtype=bool)
+    m = eng.areal_measures(geoms, bnd, pairs, sel)
+    return _rows(frame, pairs.case, {"boundary": [bnd.labels[t] for t in pairs.target], **m})
+
+
+# ----------------------------------------------------------------------------- near
+
+
+def near(
+    cases: gpd.GeoDataFrame,
+    geometry: Any,
+    *,
+    distance_km: float,
+    crs: Any = None,
+) -> gpd.GeoDataFrame:
+    """Cases within ``distance_km`` of a geometry (a proposed dam, a road, an area).
+
+    Parameters
+    ----------
+    cases : GeoDataFrame or dask_geopandas.GeoDataFrame
+    geometry
+        A shapely geometry with ``crs=`` (``Point(lon, lat)`` with ``crs="EPSG:4326"``),
+        a GeoDataFrame/GeoSeries (all its features together), a file path, ISO codes or
+        a border (as :func:`resolve_boundary`).
+    distance_km : float
+        Maximum geodesic distance, km (>= 0).
+
+    Returns
+    -------
+    GeoDataFrame
+        Matching cases, nearest first, with ``distance_km`` (geodesic, WGS84
+        ellipsoid; 0 for cases touching the geometry).
+    """
+    dist = _check_km(distance_km, "distance_km")
+    target = single_geometry(geometry, crs=crs, what="near() geometry")
+    if _is_dask(cases):
+        return _dask(_near, cases, target, dist)
+    return _near(_frame(cases), target, dist)
+
+
+def _near(frame: gpd.GeoDataFrame, target: Any, dist: float) -> gpd.GeoDataFrame:
+    geoms = _lonlat(frame)
+    pos = np.flatnonzero(np.array([g is not None for g in geoms], dtype=bool))
+    idx, d = eng.distances_km(geoms[pos], target, dist)
+    order = np.argsort(d, kind="stable")
+    return _rows(frame, pos[idx[order]], {"distance_km": d[order]})
+
+
+# ----------------------------------------------------------------------------- countries
+
+
+_CountryRow = tuple[list[str], dict[str, float], int, list[str]]
+#: Answers per (geometry WKB, tolerance): repeated queries on a catalogue answer at once.
+_COUNTRY_MEMO: dict[tuple[bytes, float], _CountryRow] = {}
+_MEMO_MAX = 20_000
+
+
+def _country_table(
+    geoms: np.ndarray, tol: float
+) -> tuple[list[list[str]], list[dict[str, float]], np.ndarray, list[list[str]]]:
+    """Per case: countries counted (share desc), shares, strict count, exact fallback.
+
+    Small frames (a catalogue) are memoised per geometry, so that asking again, or
+    asking transboundary() after countries_of(), costs nothing.
+    """
+    n = len(geoms)
+    if n > _MEMO_MAX:
+        return _country_table_now(geoms, tol)
+    keys = [(shapely.to_wkb(g) if g is not None else b"", tol) for g in geoms]
+    todo = [i for i, key in enumerate(keys) if key not in _COUNTRY_MEMO]
+    if todo:
+        sub = np.empty(len(todo), dtype=object)
+        sub[:] = [geoms[i] for i in todo]
+        found, shares, n_strict, fallback = _country_table_now(sub, tol)
+        if len(_COUNTRY_MEMO) + len(todo) > _MEMO_MAX:
+            _COUNTRY_MEMO.clear()
+        for j, i in enumerate(todo):
+            _COUNTRY_MEMO[keys[i]] = (found[j], shares[j], int(n_strict[j]), fallback[j])
+    rows = [_COUNTRY_MEMO[key] for key in keys]
+    return (
+        [list(r[0]) for r in rows],
+        [dict(r[1]) for r in rows],
+        np.array([r[2] for r in rows], dtype=np.int64),
+        [list(r[3]) for r in rows],
+    )
+
+
+def _country_table_now(
+    geoms: np.ndarray, tol: float
+) -> tuple[list[list[str]], list[dict[str, float]], np.ndarray, list[list[str]]]:
+    n = len(geoms)
+    bnd = bundled_countries()
+    pos = np.flatnonzero(np.array([g is not None for g in geoms], dtype=bool))
+    ci, ti = eng.exact_areal(geoms[pos], bnd, eng.P_II)
+    pairs = eng.refine_areal(geoms, bnd, pos[ci], ti, tol, need=("in",))
+    sel = np.ones(len(pairs.case), dtype=bool)
+    share = eng.areal_measures(geoms, bnd, pairs, sel)["share_inside"] if len(pairs.case) else (
+        np.zeros(0)
+    )
+    counted = pairs.covered | pairs.deep_in
+    strict: list[list[tuple[float, str]]] = [[] for _ in range(n)]
+    loose: list[list[tuple[float, str]]] = [[] for _ in range(n)]
+    for c, t, s, ok in zip(pairs.case, pairs.target, share, counted, strict=True):
+        item = (float(s) if np.isfinite(s) else 0.0, bnd.labels[t])
+        loose[c].append(item)
+        if ok:
+            strict[c].append(item)
+    def ordered(items: list[tuple[float, str]]) -> list[str]:
+        return [code for _, code in sorted(items, key=lambda x: (-x[0], x[1]))]
+    countries = [ordered(s) for s in strict]
+    fallback = [ordered(s) for s in loose]
+    shares = [{code: round(s, 6) for s, code in sorted(it, key=lambda x: (-x[0], x[1]))}
+              for it in loose]
+    n_strict = np.array([len(s) for s in strict], dtype=np.int64)
+    return countries, shares, n_strict, fallback
+
+
+def transboundary(
+    cases: gpd.GeoDataFrame | None = None,
+    countries: str | Sequence[str] | None = None,
+    *,
+    tolerance_km: float = DEFAULT_TOLERANCE_KM,
+) -> gpd.GeoDataFrame:
+    """Cases whose interior meets the interiors of two or more countries.
+
+    Parameters
+    ----------
+    cases : GeoDataFrame, optional
+        Default: the bundled catalogue (:func:`corridors.load_cases`).
+    countries : str or sequence of str, optional
+        ISO alpha-3 codes: keep only cases that span all of them (``["TKM", "UZB"]``:
+        cases shared by Turkmenistan and Uzbekistan; ``"USA"``: transboundary cases
+        involving the United States).
+    tolerance_km : float, default 1 km
+        A country counts when the case lies wholly in it or reaches more than this
+        into it; slivers along a border do not make a case transboundary.
+
+    Returns
+    -------
+    GeoDataFrame
+        Columns ``countries`` (ISO codes, largest share first), ``n_countries`` and
+        ``country_shares`` ({code: share of the case}). The sea is not a country, so
+        coastlines never make a case transboundary.
+    """
+    tol = _check_km(tolerance_km, "tolerance_km")
+    wanted = _codes(countries)
+    if cases is None:
+        from .catalogue import load_cases
+
+        cases = load_cases()
+    if _is_dask(cases):
+        return _dask(_transboundary, cases, wanted, tol)
+    return _transboundary(_frame(cases), wanted, tol)
+
+
+def _codes(countries: str | Sequence[str] | None) -> list[str]:
+    if countries is None:
+        return []
+    from .boundaries import country
+
+    return [str(c) for c in country(countries)["iso_a3"]]
+
+
+def _transboundary(frame: gpd.GeoDataFrame, wanted: list[str], tol: float) -> gpd.GeoDataFrame:
+    geoms = _lonlat(frame)
+    found, shares, n_strict, _ = _country_table(geoms, tol)
+    keep = np.flatnonzero(
+        (n_strict >= 2) & np.array([set(wanted) <= set(c) for c in found], dtype=bool)
+    )
+    return _rows(
+        frame,
+        keep,
+        {
+            "countries": [found[i] for i in keep],
+            "n_countries": n_strict[keep],
+            "country_shares": [shares[i] for i in keep],
+        },
+    )
+
+
+def countries_of(
+    cases: gpd.GeoDataFrame | None = None, *, tolerance_km: float = DEFAULT_TOLERANCE_KM
+) -> gpd.GeoDataFrame:
+    """The countries each case lies in, for every case.
+
+    A country counts when the case lies wholly in it or reaches more than
+    ``tolerance_km`` into it; a case that counts no country that way (a small case
+    right on a border) gets every country its interior meets. Cases at sea get an
+    empty list.
+
+    Returns
+    -------
+    GeoDataFrame
+        Every input row, with ``countries`` (ISO alpha-3 codes, largest share first),
+        ``n_countries`` and ``country_shares`` ({code: share}).
+    """
+    tol = _check_km(tolerance_km, "tolerance_km")
+    if cases is None:
+        from .catalogue import load_cases
+
+        cases = load_cases()
+    if _is_dask(cases):
+        return _dask(_countries_of, cases, tol)
+    return _countries_of(_frame(cases), tol)
+
+
+def _countries_of(frame: gpd.GeoDataFrame, tol: float) -> gpd.GeoDataFrame:
+    geoms = _lonlat(frame)
+    found, shares, _, fallback = _country_table(geoms, tol)
+    result = [f if f else fb for f, fb in zip(found, fallback, strict=True)]
+    return _rows(
+        frame,
+        np.arange(len(frame)),
+        {
+            "countries": result,
+            "n_countries": np.array([len(r) for r in result], dtype=np.int64),
+            "country_shares": shares,
+        },
+    )
