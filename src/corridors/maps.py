@@ -982,28 +982,14 @@ def _boundary_payload(frame: gpd.GeoDataFrame) -> dict[str, Any]:
     )
 
 
-def _resolve_boundary(value: Any) -> gpd.GeoDataFrame:
-    if isinstance(value, str) and not os.path.exists(value):
-        try:
-            from . import query
+def _resolve_boundary(value: Any) -> tuple[gpd.GeoDataFrame, str]:
+    """Resolve a boundary as the query functions do; return it as a frame and a name."""
+    from .query import resolve_boundary
 
-            resolver = getattr(query, "resolve_boundary", None)
-        except ImportError:
-            resolver = None
-        if resolver is not None:
-            return _as_frame(resolver(value), what="highlight_boundary")
-        from .boundaries import border, country
-
-        if "-" in value:
-            a, b = value.split("-", 1)
-            return border(a.strip(), b.strip())
-        return country(value)
-    if isinstance(value, str | os.PathLike):
-        try:
-            return _as_frame(gpd.read_file(value), what=str(value))
-        except Exception as exc:  # pyogrio raises several types
-            raise InputError(f"cannot read boundary file {value}: {exc}") from exc
-    return _as_frame(value, what="highlight_boundary")
+    crs = "EPSG:4326" if isinstance(value, BaseGeometry) else None
+    bnd = resolve_boundary(value, crs=crs)
+    frame = gpd.GeoDataFrame({"name": list(bnd.labels)}, geometry=list(bnd.geoms), crs="EPSG:4326")
+    return frame, str(bnd.name)
 
 
 def _add_highlight(
@@ -1043,11 +1029,11 @@ def _add_highlight(
         )
     if boundary is None:
         return _bounds(frame)
-    line = _resolve_boundary(boundary)
+    line, label = _resolve_boundary(boundary)
     line_geom = line.geometry.union_all()
     rows: list[dict[str, Any]] = [
         {
-            "name": f"Boundary: {_boundary_label(boundary, line)}",
+            "name": f"Boundary: {label}",
             "geometry": line_geom,
             "role": "border",
         }
@@ -1085,14 +1071,6 @@ def _add_highlight(
         if isinstance(child, Layer):
             child.control = False
     return _bounds(frame)
-
-
-def _boundary_label(value: Any, frame: gpd.GeoDataFrame) -> str:
-    if isinstance(value, str):
-        return value
-    if "name" in frame.columns and len(frame):
-        return "; ".join(str(v) for v in frame["name"].tolist()[:3])
-    return "query boundary"
 
 
 # ============================================================================ output
