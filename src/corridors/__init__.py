@@ -35,6 +35,7 @@ from .errors import (
 
 # --- query ----------------------------------------------------------------------------
 # --- maps -----------------------------------------------------------------------------
+from .maps import add_layer, build_map, map_html, save_map
 # --- leastcost and network ------------------------------------------------------------
 # (circuit theory lives in the subpackage: ``corridors.circuit``)
 
@@ -64,4 +65,9 @@ __all__ = [
     "save_catalogue",
     "to_geojson",
     "validate",
+    # maps
+    "add_layer",
+    "build_map",
+    "map_html",
+    "save_map",
 ]
