@@ -31,7 +31,7 @@ from ._cost import _Engine, allocate
 from ._errors import UnreachableCoresWarning
 from ._paths import path_record
 from ._pinch import _pairwise_current
-from ._raster import Cores, ResistanceSurface, rasterize_cores, read_resistance
+from ._raster import Cores, ResistanceSurface, cell_centres, rasterize_cores, read_resistance
 
 __all__ = ["CorridorNetwork", "corridor_network"]
 
@@ -359,7 +359,7 @@ class _Builder:
         cols = np.flatnonzero(inside.any(axis=0))
         win = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
         sub = inside[win]
-        sub_transform = self.surface.transform * Affine.translation(cols[0], rows[0])
+        sub_transform = self.surface.transform @ Affine.translation(cols[0], rows[0])
         self.polygons[(a, b)] = _polygonise(sub, sub_transform)
         self.areas[(a, b)] = float(sub.sum()) * self.surface.cell_area_km2
         if self.pinch is None or self.pinch_link is None:
@@ -502,7 +502,7 @@ def _pinch_points(
     scores = scores[order]
     lid = builder.pinch_link[peaks[:, 0], peaks[:, 1]]
     by_id = links.set_index("link_id")
-    xs, ys = builder.surface.transform * (peaks[:, 1] + 0.5, peaks[:, 0] + 0.5)
+    xs, ys = cell_centres(builder.surface.transform, peaks[:, 0], peaks[:, 1])
     return gpd.GeoDataFrame(
         {
             "rank": np.arange(1, len(peaks) + 1),

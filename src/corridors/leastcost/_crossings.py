@@ -23,6 +23,7 @@ from shapely.geometry.base import BaseGeometry
 from ..crs import ensure_crs, local_crs
 from ..errors import CRSError, InputError
 from ._corridors import CorridorNetwork
+from ._raster import cells_of
 
 __all__ = ["CROSSING_COLUMNS", "infrastructure_crossings"]
 
@@ -276,9 +277,7 @@ def _measure(
         xy = shapely.get_coordinates(pts)
         if not CRS.from_user_input(raster_crs).equals(work):
             xy = shapely.get_coordinates(gpd.GeoSeries(pts, crs=work).to_crs(raster_crs).values)
-        cols, rows = ~transform * (xy[:, 0], xy[:, 1])
-        r = np.floor(rows).astype(np.int64)
-        c = np.floor(cols).astype(np.int64)
+        r, c = cells_of(transform, xy[:, 0], xy[:, 1])
         ok = (r >= 0) & (r < raster.shape[0]) & (c >= 0) & (c < raster.shape[1])
         if ok.any():
             score = float(np.nanmax(raster[r[ok], c[ok]]))

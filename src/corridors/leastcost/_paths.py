@@ -13,7 +13,7 @@ from affine import Affine
 
 from ..errors import InputError
 from ._cost import CostDistance, _Engine, trace_path
-from ._raster import Cores, ResistanceSurface, rasterize_cores, read_resistance
+from ._raster import Cores, ResistanceSurface, cell_centres, rasterize_cores, read_resistance
 
 __all__ = ["least_cost_paths"]
 
@@ -140,7 +140,7 @@ def path_record(
 
 def cells_to_line(path: npt.NDArray[np.int64], transform: Affine) -> shapely.LineString:
     """LineString through the centres of (row, col) cells."""
-    xs, ys = transform * (path[:, 1] + 0.5, path[:, 0] + 0.5)  # type: ignore[operator]
+    xs, ys = cell_centres(transform, path[:, 0], path[:, 1])
     coords = np.column_stack([xs, ys])
     if len(coords) == 1:
         coords = np.vstack([coords, coords])

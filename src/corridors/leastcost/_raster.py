@@ -29,7 +29,14 @@ from ..crs import as_crs
 from ..errors import CRSError, DataFileError, InputError
 from ._errors import CoreError, ResistanceError
 
-__all__ = ["Cores", "ResistanceSurface", "rasterize_cores", "read_resistance"]
+__all__ = [
+    "Cores",
+    "ResistanceSurface",
+    "cell_centres",
+    "cells_of",
+    "rasterize_cores",
+    "read_resistance",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -72,6 +79,28 @@ class ResistanceSurface:
     def cell_area_km2(self) -> float:
         """Area of one cell in square kilometres."""
         return self.cell_size[0] * self.cell_size[1] / 1e6
+
+
+def cell_centres(
+    transform: Affine, rows: npt.ArrayLike, cols: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """Map coordinates (x, y) of the centres of cells (rows, cols)."""
+    r = np.asarray(rows, dtype=np.float64) + 0.5
+    c = np.asarray(cols, dtype=np.float64) + 0.5
+    t = transform
+    return t.a * c + t.b * r + t.c, t.d * c + t.e * r + t.f
+
+
+def cells_of(
+    transform: Affine, xs: npt.ArrayLike, ys: npt.ArrayLike
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """(rows, cols) of the cells containing map coordinates (x, y); may be out of range."""
+    inv = ~transform
+    x = np.asarray(xs, dtype=np.float64)
+    y = np.asarray(ys, dtype=np.float64)
+    cols = inv.a * x + inv.b * y + inv.c
+    rows = inv.d * x + inv.e * y + inv.f
+    return np.floor(rows).astype(np.int64), np.floor(cols).astype(np.int64)
 
 
 def read_resistance(
@@ -269,7 +298,6 @@ def rasterize_cores(
         raise CoreError(f"duplicate core ids {dup[:5]}; each core needs its own id")
     frame = frame.sort_values("core_id", kind="stable").reset_index(drop=True)
     labels = np.zeros((rows, cols), dtype=np.int32)
-    inv = ~surface.transform
     barrier = surface.barrier
     from rasterio.features import rasterize
 
@@ -279,8 +307,8 @@ def rasterize_cores(
         if isinstance(geom, shapely.Point | shapely.MultiPoint):
             pts = shapely.get_coordinates(geom)
             for x, y in pts:
-                c, r = inv * (float(x), float(y))
-                ri, ci = int(np.floor(r)), int(np.floor(c))
+                rr, cc = cells_of(surface.transform, [x], [y])
+                ri, ci = int(rr[0]), int(cc[0])
                 if not (0 <= ri < rows and 0 <= ci < cols):
                     raise CoreError(
                         f"core {cid!r} at ({x:.1f}, {y:.1f}) lies outside the raster "
