@@ -139,7 +139,8 @@ class _Cursor:
         self.x = 0
         self.y = 0
 
-    def deltas(self, coords: np.ndarray, scale: float) -> list[int]:
+    def deltas(self, coords: np.ndarray, scale: float, minimum: int = 1) -> list[int]:
+        """Encode ``coords``; return [] without moving if fewer than ``minimum`` remain."""
         q = np.rint(coords[:, :2] * scale).astype(np.int64)
         if len(q) == 0:
             return []
@@ -147,6 +148,8 @@ class _Cursor:
         keep = np.ones(len(q), dtype=bool)
         keep[1:] = np.any(q[1:] != q[:-1], axis=1)
         q = q[keep]
+        if len(q) < minimum:
+            return []
         start = np.array([[self.x, self.y]], dtype=np.int64)
         d = np.diff(np.vstack([start, q]), axis=0)
         self.x, self.y = int(q[-1, 0]), int(q[-1, 1])
@@ -163,23 +166,28 @@ def encode_geometry(geom: BaseGeometry | None, digits: int) -> list[Any]:
     """
     scale = 10.0**digits
     cursor = _Cursor()
+    parts: list[Any] = list(_parts(geom))
+    # Encode in the order the groups are written (points, lines, polygons): the deltas
+    # run on from one group to the next, and the runtime decodes in that order.
     points: list[int] = []
-    lines: list[list[int]] = []
-    polygons: list[list[list[int]]] = []
-    part: Any
-    for part in _parts(geom):
-        kind = part.geom_type
-        if kind == "Point":
+    for part in parts:
+        if part.geom_type == "Point":
             points.extend(cursor.deltas(shapely.get_coordinates(part), scale))
-        elif kind in ("LineString", "LinearRing"):
-            line = cursor.deltas(shapely.get_coordinates(part), scale)
-            if len(line) >= 4:
+    lines: list[list[int]] = []
+    for part in parts:
+        if part.geom_type in ("LineString", "LinearRing"):
+            line = cursor.deltas(shapely.get_coordinates(part), scale, minimum=2)
+            if line:
                 lines.append(line)
-        elif kind == "Polygon":
+    polygons: list[list[list[int]]] = []
+    for part in parts:
+        if part.geom_type == "Polygon":
             rings = [part.exterior, *part.interiors]
             # Leaflet closes rings itself, so the repeated closing vertex is dropped.
-            encoded = [cursor.deltas(shapely.get_coordinates(r)[:-1], scale) for r in rings]
-            encoded = [r for r in encoded if len(r) >= 6]
+            encoded = [
+                cursor.deltas(shapely.get_coordinates(r)[:-1], scale, minimum=3) for r in rings
+            ]
+            encoded = [r for r in encoded if r]
             if encoded:
                 polygons.append(encoded)
     out: list[Any] = []
