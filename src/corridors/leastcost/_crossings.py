@@ -58,7 +58,9 @@ def infrastructure_crossings(
         A corridor network (its truncated corridor polygons, least-cost paths and
         pinch-point raster are used), or polygons such as exported corridors or the
         catalogue's case areas (``corridors.load_features()`` rows with role ``area``).
-        Non-polygon rows are ignored.
+        Line rows (the catalogue's ``route`` features) count as corridors of unknown
+        width: a crossing is where the two lines meet (``kind="route"``, ``width_km`` NaN).
+        Point rows are ignored.
     lines : GeoDataFrame or GeoSeries
         Line features with a CRS; reprojected to the CRS of ``corridors`` when it differs.
         Polygons count by their boundary (a fenced enclosure).
@@ -71,7 +73,7 @@ def infrastructure_crossings(
     GeoDataFrame
         One point per crossing, in the CRS of ``corridors``, sorted by ``rank`` (1 = the
         strongest candidate for a crossing structure): ``line_id`` / ``line_name`` (the
-        line's ``feature_id`` or index), ``kind`` (``"corridor"`` or ``"area"``),
+        line's ``feature_id`` or index), ``kind`` (``"corridor"``, ``"area"`` or ``"route"``),
         ``corridor_id`` (``link_id``, ``feature_id`` or index), ``corridor_name``,
         ``case_id`` (when known), ``width_km`` (corridor width at the crossing),
         ``crossing_length_km`` (length of line inside the corridor), ``pinch_score``
@@ -85,7 +87,7 @@ def infrastructure_crossings(
     InputError
         ``lines`` of the wrong type.
     """
-    polys, pinch, kind = _polygons(corridors, corridor_name_column)
+    polys, pinch = _polygons(corridors, corridor_name_column)
     out_crs = polys.crs
     lines = _lines(lines, out_crs, line_name_column)
     empty = gpd.GeoDataFrame(
@@ -103,8 +105,23 @@ def infrastructure_crossings(
     for li, line in enumerate(lines_w.geometry.values):
         for pi in tree.query(line, predicate="intersects"):
             poly = polys_w.geometry.values[pi]
-            for piece in _pieces(line.intersection(poly)):
-                rec = _measure(piece, poly, polys_w.iloc[pi], pinch, factor, work, out_crs)
+            kind = polys["kind"].iloc[pi]
+            if kind == "route":
+                found = [
+                    {
+                        "width_km": np.nan,
+                        "crossing_length_km": 0.0,
+                        "pinch_score": np.nan,
+                        "geometry": point,
+                    }
+                    for point in _meeting_points(line.intersection(poly))
+                ]
+            else:
+                found = [
+                    _measure(piece, poly, polys_w.iloc[pi], pinch, factor, work, out_crs)
+                    for piece in _pieces(line.intersection(poly))
+                ]
+            for rec in found:
                 rec.update(
                     line_id=lines["line_id"].iloc[li],
                     line_name=lines["line_name"].iloc[li],
@@ -129,7 +146,7 @@ def infrastructure_crossings(
 
 def _polygons(
     corridors: Any, name_column: str | None
-) -> tuple[gpd.GeoDataFrame, tuple[np.ndarray, Any, CRS] | None, str]:
+) -> tuple[gpd.GeoDataFrame, tuple[np.ndarray, Any, CRS] | None]:
     if isinstance(corridors, CorridorNetwork):
         c = corridors.corridors
         paths = corridors.links.set_index("link_id").geometry
@@ -145,12 +162,13 @@ def _polygons(
             geometry=list(c.geometry),
             crs=corridors.crs,
         )
+        frame["kind"] = "corridor"
         pinch = (
             (corridors.pinch, corridors.transform, corridors.crs)
             if corridors.pinch is not None
             else None
         )
-        return frame, pinch, "corridor"
+        return frame, pinch
     if isinstance(corridors, gpd.GeoSeries):
         corridors = gpd.GeoDataFrame(geometry=corridors)
     if not isinstance(corridors, gpd.GeoDataFrame):
@@ -159,7 +177,9 @@ def _polygons(
             f"{type(corridors).__name__}"
         )
     ensure_crs(corridors, what="the corridors")
-    keep = corridors.geometry.notna() & corridors.geom_type.isin(["Polygon", "MultiPolygon"])
+    keep = corridors.geometry.notna() & corridors.geom_type.isin(
+        ["Polygon", "MultiPolygon", "LineString", "MultiLineString"]
+    )
     src = corridors[keep]
     ids = (
         src["link_id"]
@@ -168,18 +188,23 @@ def _polygons(
         if "feature_id" in src
         else pd.Series(src.index, index=src.index)
     )
-    kind = "corridor" if "link_id" in src else "area"
+    is_line = src.geom_type.isin(["LineString", "MultiLineString"]).to_numpy()
+    area_kind = "corridor" if "link_id" in src else "area"
     frame = gpd.GeoDataFrame(
         {
+            "kind": np.where(is_line, "route", area_kind).tolist(),
             "corridor_id": ids.tolist(),
             "corridor_name": _names(src, name_column, ids),
             "case_id": src["case_id"].tolist() if "case_id" in src else [None] * len(src),
             "path": [None] * len(src),
         },
-        geometry=list(src.geometry.make_valid()),
+        geometry=[
+            g if line else shapely.make_valid(g)
+            for g, line in zip(src.geometry, is_line, strict=True)
+        ],
         crs=corridors.crs,
     )
-    return frame, None, kind
+    return frame, None
 
 
 def _names(frame: gpd.GeoDataFrame, column: str | None, ids: pd.Series) -> list[Any]:
@@ -245,6 +270,17 @@ def _pieces(geom: BaseGeometry) -> list[BaseGeometry]:
         return []
     merged = shapely.line_merge(shapely.MultiLineString(lines)) if len(lines) > 1 else lines[0]
     return [g for g in shapely.get_parts(merged) if g.length > 0]
+
+
+def _meeting_points(geom: BaseGeometry) -> list[BaseGeometry]:
+    """Where a line meets a route line: crossing points, or the middle of shared stretches."""
+    out = []
+    for part in shapely.get_parts(geom):
+        if part.geom_type == "Point":
+            out.append(part)
+        elif part.geom_type == "LineString" and part.length > 0:
+            out.append(part.interpolate(0.5, normalized=True))
+    return out
 
 
 def _measure(

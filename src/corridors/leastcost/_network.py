@@ -369,7 +369,11 @@ def _edge_current_flow(graph: nx.Graph, distance: str) -> dict[tuple[Any, Any], 
     cond = _conductance_graph(graph, distance)
     out: dict[tuple[Any, Any], float] = {}
     for comp in nx.connected_components(cond):
-        if len(comp) > 1:
+        if len(comp) == 2:
+            # networkx's normalisation divides by zero here; a lone link carries everything.
+            u, v = sorted(comp, key=str)
+            out[(u, v)] = 1.0
+        elif len(comp) > 2:
             out.update(
                 nx.edge_current_flow_betweenness_centrality(
                     cond.subgraph(comp), normalized=True, weight="conductance"
