@@ -1,0 +1,132 @@
+"""``corridors infra``: where planned infrastructure cuts corridors and case areas.
+
+Examples::
+
+    corridors infra crossings --line road.geojson
+    corridors infra crossings --line road.geojson --corridors out/corridors.geojson -f geojson
+    corridors infra crossings -f csv -o crossings.csv   # the catalogue's own barriers
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import geopandas as gpd
+import typer
+
+from ._cli_common import emit, handle_errors
+from .errors import DataFileError, InputError
+
+infra_app = typer.Typer(
+    name="infra",
+    help="Infrastructure and corridors: where roads, railways, canals and fences cut them.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+LineOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--line",
+        "-l",
+        help="Lines of planned infrastructure (any vector file with a CRS). Default: the "
+        "catalogue's own barrier and infrastructure features.",
+    ),
+]
+CorridorsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--corridors",
+        "-c",
+        help="Corridor polygons (e.g. corridors.geojson written by write_network) or any "
+        "polygons or route lines. Default: the catalogue's case areas and routes.",
+    ),
+]
+CasesOpt = Annotated[
+    Path | None,
+    typer.Option("--cases", help="A catalogue file of your own (default: the bundled one)."),
+]
+FormatOpt = Annotated[
+    str, typer.Option("--format", "-f", help="Output format: table, geojson or csv.")
+]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+]
+
+_COLUMNS = (
+    "rank",
+    "line_name",
+    "kind",
+    "corridor_name",
+    "case_id",
+    "width_km",
+    "crossing_length_km",
+    "pinch_score",
+)
+
+
+def _read(path: Path, what: str) -> gpd.GeoDataFrame:
+    if not path.exists():
+        raise DataFileError(f"{what} file {path} does not exist")
+    try:
+        frame = gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises several unrelated types
+        raise DataFileError(f"cannot read {what} file {path}: {exc}") from exc
+    if frame.empty:
+        raise InputError(f"{what} file {path} has no features")
+    return frame
+
+
+def _catalogue(cases: Path | None, roles: tuple[str, ...]) -> gpd.GeoDataFrame:
+    from .catalogue import load_features
+
+    features = load_features(cases)
+    return features[features["role"].isin(roles)]
+
+
+@infra_app.command("crossings")
+@handle_errors
+def crossings_command(
+    line: LineOpt = None,
+    corridors: CorridorsOpt = None,
+    cases: CasesOpt = None,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+) -> None:
+    """Rank every place where a line crosses a corridor or case area as a crossing site.
+
+    Each crossing gets the corridor's width there, the length of line inside it and,
+    for modelled corridors, its pinch-point score. Rank 1 is the strongest candidate
+    for a wildlife crossing structure.
+    """
+    from .leastcost import infrastructure_crossings
+
+    lines = (
+        _read(line, "line")
+        if line is not None
+        else _catalogue(cases, ("barrier", "infrastructure"))
+    )
+    targets = (
+        _read(corridors, "corridors")
+        if corridors is not None
+        else _catalogue(cases, ("area", "route"))
+    )
+    found = infrastructure_crossings(targets, lines)
+    columns = list(_COLUMNS)
+    if fmt == "table":
+        found = found.set_index("rank")
+        # A terminal table has no room for columns with nothing in them.
+        columns = [c for c in columns if c in found and found[c].notna().any()]
+    emit(
+        found,
+        fmt=fmt,
+        output=output,
+        columns=columns,
+        title=f"{len(found)} crossing{'s' if len(found) != 1 else ''}",
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``infra`` command group to the main ``corridors`` app."""
+    app.add_typer(infra_app, name="infra")
