@@ -12,6 +12,8 @@ numpy arrays with :func:`pairwise`, :func:`one_to_all`, :func:`all_to_one` and
 
 from __future__ import annotations
 
+from ._api import advanced, all_to_one, one_to_all, pairwise
+from ._atlas import add_current_layer
 from ._errors import FocalPointError, JobFileError, JobTooLargeError
 from ._ini import Job, load_job
 from ._inputs import FocalPointWarning
@@ -28,7 +30,12 @@ __all__ = [
     "Job",
     "JobFileError",
     "JobTooLargeError",
+    "add_current_layer",
+    "advanced",
+    "all_to_one",
     "estimate_memory",
     "load_job",
+    "one_to_all",
+    "pairwise",
     "run",
 ]

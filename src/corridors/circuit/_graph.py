@@ -59,9 +59,7 @@ def graph_from_edges(n: int, i: IntArray, j: IntArray, w: FloatArray) -> Graph:
     lo = np.minimum(i, j)
     hi = np.maximum(i, j)
     idx_dtype = np.int32 if n < 2**31 - 1 else np.int64
-    upper = sp.coo_matrix(
-        (w, (lo.astype(idx_dtype), hi.astype(idx_dtype))), shape=(n, n)
-    ).tocsr()
+    upper = sp.coo_matrix((w, (lo.astype(idx_dtype), hi.astype(idx_dtype))), shape=(n, n)).tocsr()
     upper.sum_duplicates()
     coo = upper.tocoo()
     u = coo.row.astype(np.int64)
@@ -131,7 +129,12 @@ def build_nodemap(valid: npt.NDArray[np.bool_], groups: Sequence[IntArray]) -> t
 
 
 def grid_graph(
-    conductance: FloatArray, nodemap: IntArray, n: int, *, four_neighbors: bool, avg_resistances: bool
+    conductance: FloatArray,
+    nodemap: IntArray,
+    n: int,
+    *,
+    four_neighbors: bool,
+    avg_resistances: bool,
 ) -> Graph:
     """Build the resistor network of a grid.
 

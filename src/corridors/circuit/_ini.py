@@ -8,7 +8,7 @@ from pathlib import Path
 from ..errors import UnsupportedOptionError
 from ._errors import JobFileError
 
-__all__ = ["Job", "parse_job", "SUPPORTED_OPTIONS", "IGNORED_OPTIONS"]
+__all__ = ["IGNORED_OPTIONS", "SUPPORTED_OPTIONS", "Job", "parse_job"]
 
 #: Options that change what is computed or written, all implemented.
 SUPPORTED_OPTIONS: frozenset[str] = frozenset(
@@ -241,8 +241,7 @@ def parse_job(
     data_type = raw.get("data_type", "raster").strip().lower()
     if data_type not in {"raster", "network"}:
         raise JobFileError(
-            f"{where}: data_type = {raw.get('data_type')!r} is not valid; "
-            "use raster or network"
+            f"{where}: data_type = {raw.get('data_type')!r} is not valid; use raster or network"
         )
     job.data_type = data_type
     scenario_raw = raw.get("scenario", "not entered").strip().lower()
@@ -340,9 +339,7 @@ def parse_job(
     job.write_max_cur_maps = _bool(raw, "write_max_cur_maps", False, ini_path)
     job.null_currents_to_nodata = _bool(raw, "set_null_currents_to_nodata", False, ini_path)
     job.null_voltages_to_nodata = _bool(raw, "set_null_voltages_to_nodata", False, ini_path)
-    job.focal_node_currents_to_zero = _bool(
-        raw, "set_focal_node_currents_to_zero", False, ini_path
-    )
+    job.focal_node_currents_to_zero = _bool(raw, "set_focal_node_currents_to_zero", False, ini_path)
     job.compress_grids = _bool(raw, "compress_grids", False, ini_path)
     job.log_transform_maps = _bool(raw, "log_transform_maps", False, ini_path)
     job.write_as_tif = _bool(raw, "write_as_tif", False, ini_path)

@@ -59,9 +59,7 @@ class PairSelection:
         return hit if self.mode == "include" else not hit
 
 
-def conductance_from_habitat(
-    values: FloatArray, *, is_resistance: bool, source: str
-) -> FloatArray:
+def conductance_from_habitat(values: FloatArray, *, is_resistance: bool, source: str) -> FloatArray:
     """Convert habitat values (NaN = nodata) to conductances, rejecting bad values."""
     finite = np.isfinite(values)
     if not finite.any():
@@ -228,7 +226,7 @@ def load_included_pairs(path: Path) -> PairSelection:
 def load_strengths(path: Path) -> dict[int, float]:
     """Read variable source strengths (``id strength`` per line)."""
     table = read_table(path, role="variable source strength", ncols=2)
-    return {int(round(a)): float(b) for a, b in table}
+    return {round(a): float(b) for a, b in table}
 
 
 def load_source_or_ground(path: Path, ref: GridMeta, *, role: str) -> FloatArray:

@@ -49,9 +49,7 @@ class Settings:
 class Scene:
     """A grid turned into a network: node map, graph and cell <-> node mapping."""
 
-    def __init__(
-        self, g: FloatArray, groups: list[IntArray | None], settings: Settings
-    ) -> None:
+    def __init__(self, g: FloatArray, groups: list[IntArray | None], settings: Settings) -> None:
         layers = [x for x in groups if x is not None]
         self.g = g
         self.nodemap, self.n = build_nodemap(g > 0, layers)
@@ -86,7 +84,9 @@ class Scene:
                 self._members[comp] = np.flatnonzero(self.graph.components == comp)
         return self._members[comp]
 
-    def component_matrix(self, nodes: IntArray, extra_diag: FloatArray | None = None) -> sp.csr_matrix:
+    def component_matrix(
+        self, nodes: IntArray, extra_diag: FloatArray | None = None
+    ) -> sp.csr_matrix:
         """Laplacian restricted to ``nodes`` (plus an optional diagonal)."""
         lap = self.graph.laplacian
         m = lap if nodes.size == self.n else lap[nodes][:, nodes]
@@ -369,8 +369,10 @@ def _scatter(values: FloatArray, members: IntArray, n: int) -> FloatArray:
 
 def _point_regions(points: Points, shape: tuple[int, int], keep_ids: set[int] | None) -> IntArray:
     region = np.zeros(shape, dtype=np.int64)
-    m = np.ones(points.ids.size, dtype=bool) if keep_ids is None else np.isin(
-        points.ids, list(keep_ids)
+    m = (
+        np.ones(points.ids.size, dtype=bool)
+        if keep_ids is None
+        else np.isin(points.ids, list(keep_ids))
     )
     region[points.rows[m], points.cols[m]] = points.ids[m] + 1
     return region
@@ -427,7 +429,8 @@ def raster_one_or_all(
             key = None if selection is None else frozenset([pid, *partners])
             if key not in scenes:
                 scenes[key] = Scene(
-                    g, [polygons, _point_regions(points, g.shape, None if key is None else set(key))],
+                    g,
+                    [polygons, _point_regions(points, g.shape, None if key is None else set(key))],
                     settings,
                 )
             scene = scenes[key]
@@ -578,9 +581,11 @@ def raster_advanced(
             writer.grid("voltmap", process_voltage_map(vmap, g, opts))
         if opts.currents_needed:
             writer.grid("curmap", process_current_map(cmap, g, opts))
-    notes = [] if solved_any else [
-        "no connected component holds both a source and a ground; nothing was solved"
-    ]
+    notes = (
+        []
+        if solved_any
+        else ["no connected component holds both a source and a ground; nothing was solved"]
+    )
     return CircuitResult(
         scenario="advanced",
         data_type="raster",

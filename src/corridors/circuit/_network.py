@@ -100,7 +100,7 @@ def network_pairwise(
                 local = np.full(graph.n, -1, dtype=np.int64)
                 local[members] = np.arange(members.size)
                 solvers[c] = (
-                    GroundedSolver(_component_matrix(graph, members), [int(local[na])]),  # type: ignore[arg-type]
+                    GroundedSolver(_component_matrix(graph, members), [int(local[na])]),
                     members,
                     local,
                 )
@@ -147,7 +147,7 @@ def network_pairwise(
     return CircuitResult(
         scenario="pairwise",
         data_type="network",
-        ids=focal.astype(np.int64) if np.all(focal == np.round(focal)) else focal,  # type: ignore[arg-type]
+        ids=focal.astype(np.int64),
         resistances=r,
         cum_current=cum_node,
         node_ids=node_ids,
@@ -206,7 +206,7 @@ def network_advanced(
             continue
         direct = np.flatnonzero(np.isinf(gnd[members]))
         solver = GroundedSolver(
-            _component_matrix(graph, members, finite[members]),  # type: ignore[arg-type]
+            _component_matrix(graph, members, finite[members]),
             direct,
         )
         v[members] = solver.solve(src[members])

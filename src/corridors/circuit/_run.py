@@ -161,8 +161,14 @@ def run_job(
                 "one cell a ground"
             )
         result = raster_advanced(
-            g, sources, grounds, polygons=polygons, settings=settings, opts=opts,
-            writer=writer, meta=meta,
+            g,
+            sources,
+            grounds,
+            polygons=polygons,
+            settings=settings,
+            opts=opts,
+            writer=writer,
+            meta=meta,
         )
         return result
 
@@ -176,8 +182,14 @@ def run_job(
     )
     if job.scenario == "pairwise":
         result = raster_pairwise(
-            g, points, polygons=polygons, selection=selection, settings=settings,
-            opts=opts, writer=writer, meta=meta,
+            g,
+            points,
+            polygons=polygons,
+            selection=selection,
+            settings=settings,
+            opts=opts,
+            writer=writer,
+            meta=meta,
         )
     else:
         strengths = (
@@ -186,9 +198,16 @@ def run_job(
             else None
         )
         result = raster_one_or_all(
-            g, points, one_to_all=job.scenario == "one-to-all", polygons=polygons,
-            selection=selection, strengths=strengths, settings=settings, opts=opts,
-            writer=writer, meta=meta,
+            g,
+            points,
+            one_to_all=job.scenario == "one-to-all",
+            polygons=polygons,
+            selection=selection,
+            strengths=strengths,
+            settings=settings,
+            opts=opts,
+            writer=writer,
+            meta=meta,
         )
     result.notes.extend(notes)
     return result
@@ -210,14 +229,22 @@ def _run_network(job: Job, opts: MapOptions) -> CircuitResult:
             else None
         )
         return network_pairwise(
-            graph, node_ids, focal, selection=selection, writer=writer,
-            write_volt=opts.write_volt_maps, write_cur=opts.write_cur_maps,
+            graph,
+            node_ids,
+            focal,
+            selection=selection,
+            writer=writer,
+            write_volt=opts.write_volt_maps,
+            write_cur=opts.write_cur_maps,
         )
     assert job.source_file is not None and job.ground_file is not None
     sources = read_table(job.source_file, role="source", ncols=2)
     grounds = read_table(job.ground_file, role="ground", ncols=2)
     return network_advanced(
-        graph, node_ids, sources, grounds,
+        graph,
+        node_ids,
+        sources,
+        grounds,
         ground_is_resistance=job.ground_is_resistances,
         direct_grounds=job.direct_grounds,
         unit_currents=job.unit_currents,

@@ -45,7 +45,11 @@ class GroundedSolver:
     """
 
     def __init__(
-        self, matrix: sp.spmatrix, grounded: Sequence[int] | npt.NDArray[np.int64], *, method: str = "auto"
+        self,
+        matrix: sp.spmatrix,
+        grounded: Sequence[int] | npt.NDArray[np.int64],
+        *,
+        method: str = "auto",
     ) -> None:
         n = matrix.shape[0]
         self.n = n
