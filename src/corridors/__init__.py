@@ -33,10 +33,23 @@ from .errors import (
     ValidationError,
 )
 
+# --- leastcost and network ------------------------------------------------------------
+from .leastcost import (
+    add_corridor_layers,
+    core_graph,
+    corridor_network,
+    cost_distance,
+    infrastructure_crossings,
+    integral_index,
+    least_cost_paths,
+    network_metrics,
+    probability_of_connectivity,
+)
+
 # --- query ----------------------------------------------------------------------------
 # --- maps -----------------------------------------------------------------------------
 from .maps import add_layer, build_map, map_html, save_map
-# --- leastcost and network ------------------------------------------------------------
+
 # (circuit theory lives in the subpackage: ``corridors.circuit``)
 
 __version__ = "0.1.0"
@@ -70,4 +83,14 @@ __all__ = [
     "build_map",
     "map_html",
     "save_map",
+    # leastcost and network
+    "add_corridor_layers",
+    "core_graph",
+    "corridor_network",
+    "cost_distance",
+    "infrastructure_crossings",
+    "integral_index",
+    "least_cost_paths",
+    "network_metrics",
+    "probability_of_connectivity",
 ]

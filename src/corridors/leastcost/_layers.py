@@ -92,16 +92,16 @@ def _write_tif(path: Path, values: npt.NDArray[np.float64], network: CorridorNet
     return atomic_write_bytes(path, blob)
 
 
-def _add(m: Any, frame: gpd.GeoDataFrame, name: str, **style: Any) -> None:
+def _add(m: Any, frame: gpd.GeoDataFrame, name: str, color: str, **style: Any) -> None:
+    from ..maps import add_layer
+
     if frame.empty:
         return
-    frame = frame.to_crs("EPSG:4326")
-    try:
-        from ..maps import add_layer  # the atlas, when it is installed
-    except ImportError:
-        frame.explore(m=m, name=name, **style)
-        return
-    add_layer(m, frame, name=name, **style)
+    # Round the numbers so that popups stay readable; add_layer reprojects to EPSG:4326.
+    shown = frame.copy()
+    numeric = shown.select_dtypes("number").columns
+    shown[numeric] = shown[numeric].round(4)
+    add_layer(m, shown, name=name, color=color, style=style or None, simplify_km=None)
 
 
 def add_corridor_layers(
@@ -132,22 +132,10 @@ def add_corridor_layers(
     if metrics is not None:
         extra = metrics.cores.drop(columns=["geometry", "area_km2"], errors="ignore")
         cores = cores.merge(extra, on="core_id", how="left")
-    _add(
-        m,
-        network.corridors,
-        "Least-cost corridors",
-        color="#31a354",
-        style_kwds={"fillOpacity": 0.35},
-    )
-    _add(m, cores, "Habitat cores", color="#006d2c", style_kwds={"fillOpacity": 0.6})
-    _add(m, network.links, "Least-cost paths", color="#08519c", style_kwds={"weight": 2})
-    _add(
-        m,
-        network.pinch_points,
-        "Pinch points",
-        color="#e31a1c",
-        marker_kwds={"radius": 6},
-    )
+    _add(m, network.corridors, "Least-cost corridors", "#31a354", fillOpacity=0.35)
+    _add(m, cores, "Habitat cores", "#006d2c", fillOpacity=0.6)
+    _add(m, network.links, "Least-cost paths", "#08519c", weight=2)
+    _add(m, network.pinch_points, "Pinch points", "#e31a1c", radius=6)
     if crossings is not None:
-        _add(m, crossings, "Crossing sites (ranked)", color="#ff7f00", marker_kwds={"radius": 8})
+        _add(m, crossings, "Crossing sites (ranked)", "#ff7f00", radius=8)
     return m

@@ -432,7 +432,9 @@ def _finish(
     where = where[order].astype(np.int64)
     counts = np.bincount(values, minlength=len(frame) + 1)
     bounds = np.cumsum(counts)
-    cells = [where[bounds[k - 1] - counts[0] : bounds[k] - counts[0]] for k in range(1, len(frame) + 1)]
+    cells = [
+        where[bounds[k - 1] - counts[0] : bounds[k] - counts[0]] for k in range(1, len(frame) + 1)
+    ]
     empty = [frame["core_id"].iloc[k] for k, c in enumerate(cells) if c.size == 0]
     if empty:
         raise CoreError(
