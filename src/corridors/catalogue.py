@@ -491,6 +491,9 @@ def _features_frame(records: Sequence[dict[str, Any]]) -> gpd.GeoDataFrame:
         rows.append({col: props.get(col) for col in _FEATURE_COLUMNS + _CASE_COLUMNS})
     frame = pd.DataFrame(rows, columns=_FEATURE_COLUMNS + _CASE_COLUMNS)
     frame["uncertainty_km"] = frame["uncertainty_km"].astype(float)
+    # A missing URL stays None (pandas would turn it into NaN in a string column).
+    urls = frame["source_url"].astype(object)
+    frame["source_url"] = urls.where(urls.notna(), None)
     gdf = gpd.GeoDataFrame(frame, geometry=[rec["geometry"] for rec in records], crs=WGS84)
     return gdf.sort_values(["case_id", "feature_id"], kind="stable").reset_index(drop=True)
 
@@ -525,6 +528,8 @@ def _cases_frame(features: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     frame = pd.DataFrame(rows, columns=columns, index=pd.Index(ids, name="id"))
     frame["n_features"] = frame["n_features"].astype(int)
     frame["uncertainty_km"] = frame["uncertainty_km"].astype(float)
+    urls = frame["source_url"].astype(object)
+    frame["source_url"] = urls.where(urls.notna(), None)
     return gpd.GeoDataFrame(frame, geometry=geoms, crs=WGS84)
 
 
