@@ -47,6 +47,7 @@ from .leastcost import (
 )
 
 # --- query ----------------------------------------------------------------------------
+from .query import countries_of, crossing, intersecting, near, resolve_boundary, transboundary, within
 # --- maps -----------------------------------------------------------------------------
 from .maps import add_layer, build_map, map_html, save_map
 
@@ -78,6 +79,14 @@ __all__ = [
     "save_catalogue",
     "to_geojson",
     "validate",
+    # query
+    "countries_of",
+    "crossing",
+    "intersecting",
+    "near",
+    "resolve_boundary",
+    "transboundary",
+    "within",
     # maps
     "add_layer",
     "build_map",

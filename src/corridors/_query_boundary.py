@@ -5,6 +5,7 @@ Used by :mod:`corridors.query`; :func:`resolve_boundary` is re-exported there.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -21,7 +22,7 @@ from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
 from ._antimeridian import split_antimeridian
-from .crs import WGS84, as_crs, to_wgs84
+from .crs import as_crs, to_wgs84
 from .errors import BoundaryError, CRSError, DataFileError, InputError
 
 __all__ = ["Boundary", "BoundaryRepairedWarning", "resolve_boundary"]
@@ -67,6 +68,8 @@ class Boundary:
     name: str
     sides: tuple[BaseGeometry, BaseGeometry] | None = None
     tree: shapely.STRtree | None = field(default=None, repr=False)
+    #: Pieces of ``geoms`` clipped to grid cells, filled as queries need them.
+    tiles: dict[tuple[int, int, int], BaseGeometry] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.geoms)
@@ -120,6 +123,8 @@ def resolve_boundary(
     if isinstance(boundary, Boundary):
         return boundary
     if isinstance(boundary, gpd.GeoDataFrame | gpd.GeoSeries):
+        if _is_bundled(boundary) and label is None:
+            return bundled_countries()
         return _from_frame(boundary, label=label, name=_frame_name(boundary))
     if isinstance(boundary, BaseGeometry):
         if crs is None:
@@ -197,6 +202,7 @@ def _from_codes(codes: list[str]) -> Boundary:
     return Boundary("areal", np.array([geom], dtype=object), [name], name)
 
 
+@functools.lru_cache(maxsize=1)
 def bundled_countries() -> Boundary:
     """Every bundled country as its own areal boundary, with the cached index."""
     from .boundaries import _countries_tree
@@ -209,6 +215,17 @@ def bundled_countries() -> Boundary:
         "countries",
         tree=tree,
     )
+
+
+def _is_bundled(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> bool:
+    """Whether ``frame`` holds exactly the bundled countries (cached, valid, indexed)."""
+    if not isinstance(frame, gpd.GeoDataFrame) or "iso_a3" not in frame.columns:
+        return False
+    cached = bundled_countries()
+    geoms = frame.geometry.values
+    return len(geoms) == len(cached.geoms) and all(
+        a is b for a, b in zip(geoms, cached.geoms, strict=True)
+    ) and frame.crs is not None and frame.crs.to_epsg() == 4326
 
 
 def _from_border(a: str, b: str) -> Boundary:
@@ -383,4 +400,3 @@ def single_geometry(
     return shapely.union_all(geoms) if len(geoms) > 1 else geoms[0]
 
 
-_ = WGS84  # re-exported name kept for type checkers of callers

@@ -79,6 +79,42 @@ def case_windows(cases: GeomArray, margin_km: float) -> GeomArray:
     return out
 
 
+#: Grid cell (degrees) for the clipped pieces of boundary features kept between cases.
+TILE_DEG = 5.0
+
+
+def clip_to_windows(boundary: Boundary, ti: IntArray, windows: GeomArray) -> GeomArray:
+    """Each ``boundary.geoms[ti[k]]`` clipped to ``windows[k]``.
+
+    Clipping a country of 100,000 vertices costs the same for every case near it, so
+    when a window falls inside one cell of a 5-degree grid, the feature is clipped to
+    that cell once (kept in ``boundary.tiles``) and the small piece is clipped again.
+    """
+    n = len(ti)
+    out = np.empty(n, dtype=object)
+    if n == 0:
+        return out
+    b = shapely.bounds(windows)
+    cx0 = np.floor(b[:, 0] / TILE_DEG).astype(int)
+    cy0 = np.floor(b[:, 1] / TILE_DEG).astype(int)
+    cx1 = np.floor(b[:, 2] / TILE_DEG).astype(int)
+    cy1 = np.floor(b[:, 3] / TILE_DEG).astype(int)
+    same = (cx0 == cx1) & (cy0 == cy1)
+    src = np.empty(n, dtype=object)
+    tiles = boundary.tiles
+    for k in np.flatnonzero(same):
+        key = (int(ti[k]), int(cx0[k]), int(cy0[k]))
+        piece = tiles.get(key)
+        if piece is None:
+            x, y = key[1] * TILE_DEG, key[2] * TILE_DEG
+            piece = shapely.clip_by_rect(boundary.geoms[key[0]], x, y, x + TILE_DEG, y + TILE_DEG)
+            tiles[key] = piece
+        src[k] = piece
+    src[~same] = boundary.geoms[ti[~same]]
+    out[:] = shapely.intersection(src, windows)
+    return out
+
+
 def _margin_km(tol_km: float) -> float:
     return 3.0 * tol_km + 1.0
 
@@ -102,11 +138,21 @@ def exact_areal(
     cases: GeomArray, boundary: Boundary, pattern: str
 ) -> tuple[IntArray, IntArray]:
     """Pairs whose DE-9IM matrix (boundary first) matches ``pattern``."""
-    ci, ti = candidate_pairs(cases, boundary.geoms, boundary.tree)
-    if len(ci) == 0:
-        return ci, ti
     targets = boundary.geoms
     shapely.prepare(targets)
+    if len(targets) * 50 < len(cases):
+        # Few (often complex) areas, many cases: index the cases and query with each
+        # prepared area, which also drops pairs that do not touch at all.
+        if len(cases) == 0:
+            e = np.zeros(0, dtype=np.intp)
+            return e, e
+        ti, ci = shapely.STRtree(cases).query(targets, predicate="intersects")
+        order = np.lexsort((ti, ci))
+        ci, ti = ci[order].astype(np.intp), ti[order].astype(np.intp)
+    else:
+        ci, ti = candidate_pairs(cases, targets, boundary.tree)
+    if len(ci) == 0:
+        return ci, ti
     ok = shapely.relate_pattern(targets[ti], cases[ci], pattern)
     return ci[ok], ti[ok]
 
@@ -144,7 +190,7 @@ def refine_areal(
     if len(todo) == 0:
         return ArealPairs(ci, ti, deep_in, deep_out, covered, clipped)
     windows = case_windows(cases[ci[todo]], _margin_km(tol_km))
-    clipped[todo] = shapely.intersection(targets[ti[todo]], windows)
+    clipped[todo] = clip_to_windows(boundary, ti[todo], windows)
     if tol_km <= 0:
         deep_in[todo] = shapely.relate_pattern(clipped[todo], cases[ci[todo]], P_II)
         deep_out[todo] = True  # not covered: some of it lies outside
@@ -298,23 +344,41 @@ class LinearResult:
 def split_dims(cases: GeomArray) -> tuple[GeomArray, GeomArray]:
     """Per case, its polygonal parts (MultiPolygon or None) and linear parts (merged)."""
     n = len(cases)
-    parts, owner = geo.flat_parts(cases)
-    types = shapely.get_type_id(parts)
+    types = shapely.get_type_id(cases)
     polys = np.empty(n, dtype=object)
     lines = np.empty(n, dtype=object)
-    m = types == 3
-    if m.any():
-        shapely.multipolygons(parts[m], indices=owner[m], out=polys)
-    m = types == 1
-    if m.any():
-        shapely.multilinestrings(parts[m], indices=owner[m], out=lines)
-        has = np.flatnonzero(shapely.get_type_id(lines) == 5)
-        lines[has] = shapely.line_merge(lines[has])
+    # Simple geometries need no flattening (most of a large frame).
+    polys[(types == 3) | (types == 6)] = cases[(types == 3) | (types == 6)]
+    lines[types == 1] = cases[types == 1]
+    multi = np.flatnonzero((types == 5) | (types == 7))
+    if len(multi):
+        parts, owner = geo.flat_parts(cases[multi])
+        ptypes = shapely.get_type_id(parts)
+        sub_p = np.empty(len(multi), dtype=object)
+        sub_l = np.empty(len(multi), dtype=object)
+        m = ptypes == 3
+        if m.any():
+            shapely.multipolygons(parts[m], indices=owner[m], out=sub_p)
+        m = ptypes == 1
+        if m.any():
+            shapely.multilinestrings(parts[m], indices=owner[m], out=sub_l)
+            has = np.flatnonzero(shapely.get_type_id(sub_l) == 5)
+            sub_l[has] = shapely.line_merge(sub_l[has])
+        has_p = shapely.get_type_id(sub_p) >= 0
+        has_l = shapely.get_type_id(sub_l) >= 0
+        polys[multi[has_p]] = sub_p[has_p]
+        lines[multi[has_l]] = sub_l[has_l]
     return polys, lines
 
 
-def linear(cases: GeomArray, boundary: Boundary, tol_km: float) -> LinearResult:
-    """Evaluate a linear boundary (one network) against every case."""
+def linear(
+    cases: GeomArray, boundary: Boundary, tol_km: float, *, touching: bool = False
+) -> LinearResult:
+    """Evaluate a linear boundary (one network) against every case.
+
+    With ``touching``, also find every case the network touches at all (for
+    ``intersecting``); otherwise ``touches`` is only filled for crossed cases.
+    """
     polys, lines = split_dims(cases)
     has_poly = shapely.get_type_id(polys) >= 0
     has_line = shapely.get_type_id(lines) >= 0
@@ -322,27 +386,26 @@ def linear(cases: GeomArray, boundary: Boundary, tol_km: float) -> LinearResult:
     # polygon's interior, or touching a line at all (sides are decided later).
     ci, ti = candidate_pairs(cases, boundary.geoms, boundary.tree)
     targets = boundary.geoms
-    shapely.prepare(targets)
-    hit_poly = np.zeros(len(ci), dtype=bool)
-    hit_line = np.zeros(len(ci), dtype=bool)
-    touch = np.zeros(len(ci), dtype=bool)
+    if len(ci) > 4 * len(targets):  # each line is tested often: preparing it pays
+        shapely.prepare(targets)
+    hit = np.zeros(len(ci), dtype=bool)
     if len(ci):
         mp = has_poly[ci]
-        hit_poly[mp] = shapely.relate_pattern(targets[ti[mp]], polys[ci[mp]], P_II)
-        ml = has_line[ci]
-        hit_line[ml] = shapely.intersects(targets[ti[ml]], lines[ci[ml]])
-        touch = shapely.intersects(targets[ti], cases[ci])
+        if mp.any():
+            hit[mp] = shapely.relate_pattern(targets[ti[mp]], polys[ci[mp]], P_II)
+        ml = has_line[ci] & ~hit
+        if ml.any():
+            hit[ml] = shapely.intersects(targets[ti[ml]], lines[ci[ml]])
     n = len(cases)
-    any_touch = np.zeros(n, dtype=bool)
-    any_touch[ci[touch]] = True
     cand = np.zeros(n, dtype=bool)
-    cand[ci[hit_poly | hit_line]] = True
-    label_sets: dict[int, list[str]] = {}
-    for c, t in zip(ci[touch], ti[touch], strict=True):
-        lst = label_sets.setdefault(int(c), [])
-        lab = boundary.labels[t]
-        if lab not in lst:
-            lst.append(lab)
+    cand[ci[hit]] = True
+    any_touch = cand.copy()
+    if touching and len(ci):
+        rest = ~hit
+        touch = hit.copy()
+        touch[rest] = shapely.intersects(targets[ti[rest]], cases[ci[rest]])
+        any_touch[ci[touch]] = True
+        hit = touch
 
     idx = np.flatnonzero(cand)
     crossed = np.zeros(n, dtype=bool)
@@ -355,10 +418,16 @@ def linear(cases: GeomArray, boundary: Boundary, tol_km: float) -> LinearResult:
     across[has_poly & any_touch & np.isnan(across)] = 0.0
     if boundary.sides is not None:
         crossed |= _on_both_sides(cases, boundary, tol_km)
+    wanted = any_touch | crossed
+    label_sets: dict[int, list[str]] = {}
+    sel = hit & wanted[ci]
+    for c, t in zip(ci[sel].tolist(), ti[sel].tolist(), strict=True):
+        lst = label_sets.setdefault(c, [])
+        lab = boundary.labels[t]
+        if lab not in lst:
+            lst.append(lab)
     labels = [", ".join(label_sets.get(i, [])) for i in range(n)]
-    return LinearResult(
-        np.arange(n), crossed, n_cross, severs, across, labels, any_touch
-    )
+    return LinearResult(np.arange(n), crossed, n_cross, severs, across, labels, any_touch)
 
 
 def _refine_linear(

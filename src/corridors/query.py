@@ -277,7 +277,7 @@ def _linear_rows(
     crossed_only: bool,
 ) -> gpd.GeoDataFrame:
     usable = np.flatnonzero(np.array([g is not None for g in geoms], dtype=bool))
-    res = eng.linear(geoms[usable], bnd, tol)
+    res = eng.linear(geoms[usable], bnd, tol, touching=not crossed_only)
     keep = res.crossed if crossed_only else res.touches
     n_cross = pd.array(res.n_crossings[keep], dtype="Int64")
     cols: dict[str, Any] = {

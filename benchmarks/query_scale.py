@@ -1,0 +1,248 @@
+#!/usr/bin/env python
+"""Scale benchmark for corridors.query.crossing, against its peers, in one run.
+
+Builds 1,000,000 synthetic case features (points, lines and polygons mixed) and answers
+``crossing`` against every country of the bundled boundaries, then against a synthetic
+network of 100,000 road segments. In the same run it times
+
+* the fastest plain-shapely approach written here: an STRtree plus DE-9IM relate
+  patterns, with the tree on either side (both timed, the faster one kept);
+* ``geopandas.sjoin(predicate="intersects")``, which only finds candidate contacts
+  (a lower bound for an sjoin-based answer: the crossing test would come on top);
+
+and the peak memory of ``crossing`` above its input (RSS sampled every 5 ms), compared
+with the memory the input itself takes. Finally the same function runs on a
+``dask_geopandas.GeoDataFrame`` of 10,000,000 points, partition by partition.
+
+Run: ``python benchmarks/query_scale.py [--n 1000000] [--roads 100000] [--dask-n 10000000]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+import corridors
+from corridors import query
+
+REGION = (-20.0, -35.0, 140.0, 70.0)  # Africa and Eurasia: many borders
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+class PeakRSS:
+    """Sample RSS in a thread; ``peak`` is the highest value seen during the block."""
+
+    def __enter__(self) -> PeakRSS:
+        self.start = rss_mb()
+        self.peak = self.start
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, rss_mb())
+            time.sleep(0.005)
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss_mb())
+
+
+def timed(func: Callable[[], Any]) -> tuple[float, Any]:
+    gc.collect()
+    t0 = time.perf_counter()
+    out = func()
+    return time.perf_counter() - t0, out
+
+
+def synthetic_cases(n: int, rng: np.random.Generator) -> gpd.GeoDataFrame:
+    """n features: 50 % points, 25 % lines (2-5 vertices, 5-30 km steps), 25 % polygons
+    (octagons 2-20 km across), centred uniformly over Africa and Eurasia."""
+    x0, y0, x1, y1 = REGION
+    cx = rng.uniform(x0, x1, n)
+    cy = rng.uniform(y0, y1, n)
+    kind = rng.choice(3, size=n, p=[0.5, 0.25, 0.25])
+    geoms = np.empty(n, dtype=object)
+    pts = kind == 0
+    geoms[pts] = shapely.points(cx[pts], cy[pts])
+    ln = np.flatnonzero(kind == 1)
+    nv = rng.integers(2, 6, len(ln))
+    idx = np.repeat(np.arange(len(ln)), nv)
+    steps = rng.normal(0, 0.15, (len(idx), 2))
+    starts = np.repeat(np.column_stack([cx[ln], cy[ln]]), nv, axis=0)
+    first = np.r_[0, np.cumsum(nv)[:-1]]
+    steps[first] = 0
+    cum = np.cumsum(steps, axis=0)
+    cum -= np.repeat(cum[first], nv, axis=0)
+    coords = np.clip(starts + cum, [-180, -89], [180, 89])
+    geoms[ln] = shapely.linestrings(coords, indices=idx)
+    pg = kind == 2
+    geoms[pg] = shapely.buffer(
+        shapely.points(cx[pg], cy[pg]), rng.uniform(0.01, 0.1, pg.sum()), quad_segs=2
+    )
+    return gpd.GeoDataFrame({"kind": kind}, geometry=geoms, crs="EPSG:4326")
+
+
+def synthetic_roads(n: int, rng: np.random.Generator) -> gpd.GeoDataFrame:
+    """n road segments of 2-4 vertices, 10-60 km long, over the same region."""
+    x0, y0, x1, y1 = REGION
+    nv = rng.integers(2, 5, n)
+    idx = np.repeat(np.arange(n), nv)
+    start = np.column_stack([rng.uniform(x0, x1, n), rng.uniform(y0, y1, n)])
+    heading = rng.uniform(0, 2 * np.pi, n)
+    step = rng.uniform(0.1, 0.2, len(idx))
+    ang = np.repeat(heading, nv) + rng.normal(0, 0.3, len(idx))
+    d = np.column_stack([np.cos(ang) * step, np.sin(ang) * step])
+    first = np.r_[0, np.cumsum(nv)[:-1]]
+    d[first] = 0
+    cum = np.cumsum(d, axis=0)
+    cum -= np.repeat(cum[first], nv, axis=0)
+    coords = np.repeat(start, nv, axis=0) + cum
+    return gpd.GeoDataFrame(
+        {"road": np.arange(n)}, geometry=shapely.linestrings(coords, indices=idx), crs="EPSG:4326"
+    )
+
+
+# ----------------------------------------------------------------------------- peers
+
+
+def plain_areal(cases: np.ndarray, areas: np.ndarray, *, tree_on: str) -> int:
+    """STRtree + relate pattern: case interior meets area interior and exterior."""
+    keep = np.flatnonzero(shapely.get_type_id(cases) != 0)  # single points never cross
+    sub = cases[keep]
+    shapely.prepare(areas)
+    if tree_on == "cases":
+        ai, ci = shapely.STRtree(sub).query(areas, predicate="intersects")
+    else:
+        ci, ai = shapely.STRtree(areas).query(sub)
+    ok = shapely.relate_pattern(areas[ai], sub[ci], "T*****T**")
+    return int(ok.sum())
+
+
+def plain_linear(cases: np.ndarray, roads: np.ndarray, *, tree_on: str) -> int:
+    """STRtree + relate patterns: a road through a polygon's interior (T********) or
+    crossing a line's interior (0********)."""
+    keep = np.flatnonzero(shapely.get_type_id(cases) != 0)
+    sub = cases[keep]
+    if tree_on == "cases":
+        ri, ci = shapely.STRtree(sub).query(roads)
+    else:
+        ci, ri = shapely.STRtree(roads).query(sub)
+    poly = shapely.get_dimensions(sub[ci]) == 2
+    ok = np.zeros(len(ci), dtype=bool)
+    ok[poly] = shapely.relate_pattern(roads[ri[poly]], sub[ci[poly]], "T********")
+    ok[~poly] = shapely.relate_pattern(roads[ri[~poly]], sub[ci[~poly]], "0********")
+    return len(np.unique(ci[ok]))
+
+
+def report(label: str, seconds: float, rows: int) -> None:
+    print(f"  {label:<46} {seconds:8.2f} s  {rows:>9,} rows")
+
+
+def bench(
+    name: str,
+    cases: gpd.GeoDataFrame,
+    boundary: gpd.GeoDataFrame,
+    plain: Callable[..., int],
+    input_mb: float,
+) -> None:
+    geoms = np.asarray(cases.geometry.values)
+    targets = np.asarray(boundary.geometry.values)
+    print(f"\ncrossing against {name} ({len(boundary):,} features)")
+    with PeakRSS() as mem:
+        t_ours, res = timed(lambda: query.crossing(cases, boundary))
+    report("corridors.query.crossing (tolerance 1 km)", t_ours, len(res))
+    t0, res0 = timed(lambda: query.crossing(cases, boundary, tolerance_km=0))
+    report("corridors.query.crossing (tolerance 0)", t0, len(res0))
+    times = {}
+    for side in ("cases", "boundary"):
+        t, k = timed(lambda side=side: plain(geoms, targets, tree_on=side))
+        times[side] = t
+        report(f"plain shapely, tree on {side}", t, k)
+    t_sj, sj = timed(lambda: gpd.sjoin(cases, boundary, predicate="intersects", how="inner"))
+    report("geopandas.sjoin(predicate='intersects')", t_sj, len(sj))
+    del sj
+    best = min(times.values())
+    print(f"  -> crossing / fastest plain shapely: {t_ours / best:.2f}x (target <= 1.3x)")
+    print(f"  -> crossing / sjoin:                 {t_ours / t_sj:.2f}x (target < 1x)")
+    extra = mem.peak - mem.start
+    print(
+        f"  -> peak memory above start {extra:,.0f} MB; input {input_mb:,.0f} MB: "
+        f"{extra / input_mb:.2f}x (target <= 2x)"
+    )
+
+
+def bench_dask(n: int, nparts: int) -> None:
+    import dask
+    import dask_geopandas
+
+    print(f"\ndask_geopandas: {n:,} points in {nparts} partitions, 2 threads")
+
+    @dask.delayed
+    def part(seed: int, size: int) -> gpd.GeoDataFrame:
+        rng = np.random.default_rng(seed)
+        x0, y0, x1, y1 = REGION
+        pts = shapely.points(rng.uniform(x0, x1, size), rng.uniform(y0, y1, size))
+        return gpd.GeoDataFrame({"seed": np.full(size, seed)}, geometry=pts, crs="EPSG:4326")
+
+    size = n // nparts
+    meta = gpd.GeoDataFrame({"seed": np.zeros(0, dtype=int)}, geometry=[], crs="EPSG:4326")
+    ddf = dask_geopandas.from_delayed([part(i, size) for i in range(nparts)], meta=meta)
+    with dask.config.set(scheduler="threads", num_workers=2):
+        t, res = timed(lambda: query.within(ddf, "USA").compute())
+        report("within(points, 'USA')", t, len(res))
+        t, res = timed(lambda: query.near(
+            ddf, shapely.Point(104.0, 30.0), distance_km=100, crs="EPSG:4326").compute())
+        report("near(points, (104 E, 30 N), distance_km=100)", t, len(res))
+        t, res = timed(lambda: query.crossing(ddf, "TKM").compute())
+        report("crossing(points, 'TKM') (points never cross)", t, len(res))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--roads", type=int, default=100_000)
+    parser.add_argument("--dask-n", type=int, default=10_000_000)
+    parser.add_argument("--dask-partitions", type=int, default=40)
+    parser.add_argument("--seed", type=int, default=20240601)
+    args = parser.parse_args()
+    rng = np.random.default_rng(args.seed)
+
+    countries = corridors.load_boundaries()
+    query.crossing(countries.iloc[:0], "TKM")  # warm the caches (bundled boundaries)
+    before = rss_mb()
+    cases = synthetic_cases(args.n, rng)
+    input_mb = rss_mb() - before
+    kinds = np.bincount(cases["kind"], minlength=3)
+    print(
+        f"{len(cases):,} synthetic cases: {kinds[0]:,} points, {kinds[1]:,} lines, "
+        f"{kinds[2]:,} polygons ({input_mb:,.0f} MB); shapely {shapely.__version__}, "
+        f"GEOS {'.'.join(map(str, shapely.geos_version))}, {os.cpu_count()} cores"
+    )
+    bench("every country", cases, countries, plain_areal, input_mb)
+    roads = synthetic_roads(args.roads, rng)
+    bench("a road network", cases, roads, plain_linear, input_mb)
+    del cases, roads
+    gc.collect()
+    if args.dask_n:
+        bench_dask(args.dask_n, args.dask_partitions)
+
+
+if __name__ == "__main__":
+    main()
