@@ -120,6 +120,8 @@ def infrastructure_crossings(
                 found = [
                     _measure(piece, poly, polys_w.iloc[pi], pinch, factor, work, out_crs)
                     for piece in _pieces(line.intersection(poly))
+                    # A line grazing a corner for under a metre is not a crossing.
+                    if piece.length * factor >= 1.0
                 ]
             for rec in found:
                 rec.update(
