@@ -192,6 +192,13 @@
     return data.kind === "case" ? caseContent(data, item) : genericContent(data, item);
   }
 
+  // One popup per map, reused, so a second open replaces the first.
+  function showPopup(map, latlng, content) {
+    if (!map._caPopup) { map._caPopup = L.popup({ maxWidth: 340, autoPanPadding: [24, 24] }); }
+    map._caPopup.setLatLng(latlng).setContent(content);
+    if (!map.hasLayer(map._caPopup)) { map._caPopup.openOn(map); } else { map._caPopup.update(); }
+  }
+
   // ------------------------------------------------------------------- layers
   A.layer = function (data, map) {
     var group = L.featureGroup(), items = [], cluster = null;
@@ -251,8 +258,7 @@
       group.on("click", function (e) {
         var l = e.layer, item = l && l._caItem, map = group._map;
         if (!item || !map || A.measuring || data.popup === false) { return; }
-        L.popup({ maxWidth: 340, autoPanPadding: [24, 24] })
-          .setLatLng(e.latlng).setContent(popupContent(data, item)).openOn(map);
+        showPopup(map, e.latlng, popupContent(data, item));
       });
     }
     A.groups.push(group);
@@ -265,8 +271,7 @@
     if (!b.isValid()) { return; }
     if (!map.hasLayer(group)) { map.addLayer(group); }
     map.fitBounds(b, { maxZoom: 9, padding: [40, 40], animate: false });
-    L.popup({ maxWidth: 340 }).setLatLng(b.getCenter())
-      .setContent(popupContent(group._ca.data, item)).openOn(map);
+    showPopup(map, b.getCenter(), popupContent(group._ca.data, item));
   };
 
   // ----------------------------------------------------------------- controls
@@ -548,6 +553,7 @@
   }
 
   A.controls = function (map, cfg) {
+    A.map = map;  // for scripts and tests that drive the page
     tools(map, cfg).addTo(map);
     if (cfg.search || (cfg.facets && cfg.facets.length)) { finder(map, cfg).addTo(map); }
     if (cfg.legend && cfg.legend.entries.length) { legend(map, cfg.legend).addTo(map); }

@@ -1,0 +1,248 @@
+"""The atlas in a real browser: layers, drawing, popups, safety, offline, controls."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from atlas_factory import PAYLOADS, features, hostile_features
+
+from corridors import maps
+
+pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore::UserWarning")]
+
+# Per group: [name shown, features drawn now, features in total, on the map?]
+STATE = """() => {
+  const A = window.corridorsAtlas, map = A.map;
+  return A.groups.map(g => {
+    let drawn = 0;
+    g._ca.items.forEach(it => it.layers.forEach(l => {
+      const c = g._ca.cluster;
+      if (map.hasLayer(g) && (g.hasLayer(l) || (c && c.hasLayer(l)))) drawn++;
+    }));
+    return {kind: g._ca.data.kind, items: g._ca.items.length, drawn: drawn, on: map.hasLayer(g),
+            layers: g._ca.items.reduce((n, it) => n + it.layers.length, 0)};
+  });
+}"""
+
+CLICK_POINT = """([gi, ii]) => {
+  const A = window.corridorsAtlas, g = A.groups[gi], item = g._ca.items[ii], l = item.layers[0];
+  A.map.setView(l.getLatLng ? l.getLatLng() : l.getBounds().getCenter(), 6, {animate: false});
+  const r = l._path.getBoundingClientRect();
+  return [r.left + r.width / 2, r.top + r.height / 2];
+}"""
+
+
+def _html(frame: Any, **kw: Any) -> str:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return maps.map_html(maps.build_map(frame, **kw))
+
+
+@pytest.fixture(scope="module")
+def atlas() -> str:
+    return _html(features(), boundaries=None)
+
+
+@pytest.fixture(scope="module")
+def hostile() -> str:
+    return _html(hostile_features(), boundaries=None)
+
+
+def test_every_case_is_drawn(open_map: Callable[..., Any], atlas: str) -> None:
+    opened = open_map(atlas)
+    groups = opened.js(STATE)
+    case_groups = [g for g in groups if g["kind"] == "case"]
+    assert sum(g["items"] for g in case_groups) == len(features())
+    assert all(g["on"] and g["drawn"] == g["layers"] for g in case_groups)
+    # every feature is an SVG element in the page
+    n_paths = opened.page.locator("path.leaflet-interactive").count()
+    assert n_paths >= len(features())
+    assert not opened.errors, opened.errors
+
+
+def test_every_layer_in_the_layer_control_switches(
+    open_map: Callable[..., Any], atlas: str
+) -> None:
+    opened = open_map(atlas)
+    page = opened.page
+    page.hover(".leaflet-control-layers")
+    boxes = page.locator(".leaflet-control-layers-overlays input[type=checkbox]")
+    assert boxes.count() >= 3
+    for i in range(boxes.count()):
+        before = page.locator("path.leaflet-interactive").count()
+        boxes.nth(i).click()
+        after = page.locator("path.leaflet-interactive").count()
+        assert after < before, f"overlay {i} did not hide its features"
+        boxes.nth(i).click()
+        assert page.locator("path.leaflet-interactive").count() == before
+    # base layers are radio buttons that switch too
+    radios = page.locator(".leaflet-control-layers-base input[type=radio]")
+    assert radios.count() == 4
+    radios.nth(1).click()
+    assert radios.nth(1).is_checked()
+
+
+def test_popup_opens_with_the_right_escaped_content(
+    open_map: Callable[..., Any], hostile: str
+) -> None:
+    opened = open_map(hostile)
+    page = opened.page
+    groups = opened.js(STATE)
+    gi = next(i for i, g in enumerate(groups) if g["kind"] == "case")
+    popup = page.locator(".leaflet-popup-content .ca-popup")
+    for _ in range(3):  # a click during Leaflet's fade-in of the view can be lost
+        x, y = opened.js(CLICK_POINT, [gi, 0])
+        page.mouse.click(x, y)
+        try:
+            popup.wait_for(timeout=2000)
+            break
+        except Exception:
+            page.wait_for_timeout(300)
+    popup.wait_for(timeout=2000)
+    text = popup.inner_text()
+    record = opened.js(
+        "([gi]) => { const g = window.corridorsAtlas.groups[gi];"
+        " return g._ca.data.records[g._ca.items[0].rec]; }",
+        [gi],
+    )
+    assert record["name"] in text  # the payload shows as text ...
+    assert popup.locator("img, script, svg, b").count() == 0  # ... and never as markup
+    for label in ("Species", "Countries", "Realm", "Interventions", "Location uncertainty"):
+        assert label in text
+    hrefs = popup.locator("a").evaluate_all("as => as.map(a => a.href)")
+    assert all(h.startswith(("http://", "https://")) for h in hrefs)
+    page.mouse.move(x, y + 1)
+    page.wait_for_timeout(100)
+    assert page.title() != "pwned" and not opened.dialogs
+
+
+def test_injection_payloads_never_run(open_map: Callable[..., Any], hostile: str) -> None:
+    opened = open_map(hostile)
+    page = opened.page
+    # open every popup and tooltip, the layer control, the search list and the facets
+    opened.js(
+        """() => { const A = window.corridorsAtlas;
+          A.groups.forEach(g => g._ca.items.forEach(it => {
+            A.openItem(A.map, g, it);
+            it.layers.forEach(l => l.fire('mouseover', {latlng: A.map.getCenter()}));
+          })); }"""
+    )
+    page.hover(".leaflet-control-layers")
+    page.click(".ca-finder summary")
+    for select in page.locator("select.ca-facet").all():
+        for value in select.locator("option").evaluate_all("os => os.map(o => o.value)"):
+            select.select_option(value)
+    page.fill("input.ca-search", PAYLOADS[0])
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(200)
+    assert page.title() == "corridors atlas"
+    assert not opened.dialogs, opened.dialogs
+    assert not [c for c in opened.console if "pwned" in c or "alert" in c]
+    assert page.locator("img[src='x'], svg[onload], script:not([src])").count() <= 1 + 4
+    # no element created from data has an event-handler attribute
+    handlers = page.evaluate(
+        """() => Array.from(document.querySelectorAll('body *')).filter(
+             e => Array.from(e.attributes).some(a => a.name.startsWith('on'))).length"""
+    )
+    assert handlers == 0
+    assert page.locator("img[src='x']").count() == 0
+    assert not opened.errors, opened.errors
+
+
+def test_offline_map_makes_no_request(open_map: Callable[..., Any]) -> None:
+    html = _html(features(), offline=True)
+    opened = open_map(html, network=False, wait_ms=300)
+    outside = [u for u in opened.requests if not u.startswith(("file:", "data:"))]
+    assert outside == []
+    groups = opened.js(STATE)
+    assert sum(g["items"] for g in groups if g["kind"] == "case") == len(features())
+    # the offline basemap (country outlines) is the base layer and is drawn
+    container = opened.page.locator(".leaflet-container")
+    assert "ca-offline-sea" in (container.get_attribute("class") or "")
+    assert not opened.errors, opened.errors
+
+
+def test_legend_search_and_facet_filter(open_map: Callable[..., Any], atlas: str) -> None:
+    opened = open_map(atlas)
+    page = opened.page
+    legend = page.locator(".ca-legend-item")
+    assert legend.count() == 3
+    first = legend.nth(0)
+    assert first.get_attribute("aria-pressed") == "true"
+    before = page.locator("path.leaflet-interactive").count()
+    first.click()
+    assert first.get_attribute("aria-pressed") == "false"
+    assert page.locator("path.leaflet-interactive").count() < before
+    first.click()
+    assert page.locator("path.leaflet-interactive").count() == before
+
+    page.click(".ca-finder summary")
+    count = page.locator(".ca-count-line")
+    assert count.inner_text() == "Showing 6 of 6 cases"
+    page.select_option("select[data-facet=realm]", "marine")
+    assert count.inner_text() == "Showing 2 of 6 cases"
+    shown = opened.js(
+        """() => { const out = [];
+          window.corridorsAtlas.groups.forEach(g => g._ca.items.forEach(it => {
+            if (it.visible) out.push(g._ca.data.records[it.rec].realm); }));
+          return out; }"""
+    )
+    assert set(shown) == {"marine"}
+    page.select_option("select[data-facet=country]", "FRA")
+    assert count.inner_text() == "Showing 0 of 6 cases"
+    page.click(".ca-reset")
+    assert count.inner_text() == "Showing 6 of 6 cases"
+
+    page.fill("input.ca-search", "Case 04 corridor")
+    page.keyboard.press("Enter")
+    page.locator(".leaflet-popup-content .ca-title").wait_for()
+    assert page.locator(".leaflet-popup-content .ca-title").inner_text() == "Case 04 corridor"
+
+
+def test_controls_are_reachable_by_keyboard(open_map: Callable[..., Any], atlas: str) -> None:
+    opened = open_map(atlas)
+    page = opened.page
+    seen = set()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        seen.add(
+            page.evaluate(
+                "() => { const e = document.activeElement;"
+                " return e.getAttribute('aria-label') || e.className || e.tagName; }"
+            )
+        )
+    joined = " | ".join(sorted(str(s) for s in seen))
+    for wanted in (
+        "Zoom in",
+        "Full screen",
+        "Measure distance",
+        "leaflet-control-layers-toggle",
+        "ca-legend-item",
+    ):
+        assert wanted in joined, joined
+    # the search panel opens from the keyboard
+    page.focus(".ca-finder summary")
+    page.keyboard.press("Enter")
+    assert page.locator(".ca-finder details").get_attribute("open") is not None
+
+
+def test_measure_and_fullscreen_tools(open_map: Callable[..., Any], atlas: str) -> None:
+    opened = open_map(atlas)
+    page = opened.page
+    page.click("button[aria-label^='Measure distance']")
+    box = page.locator(".leaflet-container").bounding_box()
+    page.mouse.click(box["x"] + 300, box["y"] + 400)
+    page.mouse.click(box["x"] + 700, box["y"] + 400)
+    out = page.locator(".ca-measure-out").inner_text()
+    assert out.endswith(" km") and float(out.split()[0]) > 100
+    page.keyboard.press("Escape")
+    assert page.locator(".ca-measure-out").is_hidden()
+    page.click("button[aria-label='Full screen']")
+    page.wait_for_timeout(300)
+    assert opened.js(
+        "() => !!document.fullscreenElement ||"
+        " document.querySelector('.leaflet-container').classList.contains('ca-fullscreen')"
+    )
