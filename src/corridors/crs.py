@@ -96,7 +96,8 @@ def ensure_crs(
             f"{what} has no CRS; set one with .set_crs('EPSG:4326') "
             "(longitude/latitude) or the CRS the coordinates are really in"
         )
-    non_empty = data.geometry[~data.geometry.is_empty & data.geometry.notna()]
+    geoms = data.geometry.to_numpy()
+    non_empty = data.geometry[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
     if (
         data.crs.is_projected
         and len(non_empty)
@@ -183,13 +184,19 @@ def geodesic_distance_km(a: BaseGeometry, b: BaseGeometry) -> float:
     mid_lon, mid_lat = _midpoint(pa.x, pa.y, pb.x, pb.y)
     fwd = Transformer.from_crs(WGS84, local_crs(mid_lon, mid_lat), always_xy=True)
     inv = Transformer.from_crs(local_crs(mid_lon, mid_lat), WGS84, always_xy=True)
-    pa_l, pb_l = shapely.ops.nearest_points(
-        shapely.ops.transform(fwd.transform, a), shapely.ops.transform(fwd.transform, b)
-    )
+    pa_l, pb_l = shapely.ops.nearest_points(_project(a, fwd), _project(b, fwd))
     lon1, lat1 = inv.transform(pa_l.x, pa_l.y)
     lon2, lat2 = inv.transform(pb_l.x, pb_l.y)
     _, _, dist_m = GEOD.inv(lon1, lat1, lon2, lat2)
     return float(dist_m) / 1000.0
+
+
+def _project(geometry: BaseGeometry, transformer: Transformer) -> BaseGeometry:
+    def forward(coords: np.ndarray) -> np.ndarray:
+        x, y = transformer.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(geometry, forward)
 
 
 def _midpoint(lon1: float, lat1: float, lon2: float, lat2: float) -> tuple[float, float]:
