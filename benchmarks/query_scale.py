@@ -207,8 +207,11 @@ def bench_dask(n: int, nparts: int) -> None:
     with dask.config.set(scheduler="threads", num_workers=2):
         t, res = timed(lambda: query.within(ddf, "USA").compute())
         report("within(points, 'USA')", t, len(res))
-        t, res = timed(lambda: query.near(
-            ddf, shapely.Point(104.0, 30.0), distance_km=100, crs="EPSG:4326").compute())
+        t, res = timed(
+            lambda: query.near(
+                ddf, shapely.Point(104.0, 30.0), distance_km=100, crs="EPSG:4326"
+            ).compute()
+        )
         report("near(points, (104 E, 30 N), distance_km=100)", t, len(res))
         t, res = timed(lambda: query.crossing(ddf, "TKM").compute())
         report("crossing(points, 'TKM') (points never cross)", t, len(res))

@@ -131,6 +131,10 @@ def test_dask_partitions_agree(cases: gpd.GeoDataFrame) -> None:
     ddf = dask_geopandas.from_geopandas(cases, npartitions=3)
     got = query.crossing(ddf, "CAN-USA").compute()
     assert list(got.index) == list(query.crossing(cases, "CAN-USA").index)
+    tb = query.transboundary(ddf).compute()
+    assert list(tb.index) == list(query.transboundary(cases).index)
+    got = query.near(ddf, FREMONT_OUTLET, distance_km=10, crs="EPSG:4326").compute()
+    assert _case(cases, "fremont-lake") in got.index
 
 
 # ----------------------------------------------------------------------------- antimeridian
@@ -202,8 +206,9 @@ def test_crossing_matches_oracle_for_polygons(xy: tuple[float, float], size: flo
     exact = len(query.crossing(frame, area, crs="EPSG:4326", tolerance_km=0)) == 1
     assert exact == shapely.relate_pattern(poly, area, "T*T******")
     within = len(query.within(frame, area, crs="EPSG:4326", tolerance_km=0)) == 1
-    assert within == (shapely.covered_by(poly, area) and shapely.relate_pattern(
-        poly, area, "T********"))
+    assert within == (
+        shapely.covered_by(poly, area) and shapely.relate_pattern(poly, area, "T********")
+    )
 
 
 @settings(max_examples=40, deadline=None)
@@ -289,13 +294,15 @@ def test_cli_crossing_geojson(app: typer.Typer, cases: gpd.GeoDataFrame) -> None
 
 
 def test_cli_near_table_and_csv_file(app: typer.Typer, tmp_path: pytest.TempPathFactory) -> None:
-    res = CliRunner().invoke(app, ["query", "near", "--lon", "-109.797", "--lat", "42.925",
-                                   "--km", "10"])
+    res = CliRunner().invoke(
+        app, ["query", "near", "--lon", "-109.797", "--lat", "42.925", "--km", "10"]
+    )
     assert res.exit_code == 0
     assert "fremont" in res.stdout
     out = tmp_path / "t.csv"  # type: ignore[operator]
-    res = CliRunner().invoke(app, ["query", "transboundary", "--countries", "CAN,USA", "-f",
-                                   "csv", "-o", str(out)])
+    res = CliRunner().invoke(
+        app, ["query", "transboundary", "--countries", "CAN,USA", "-f", "csv", "-o", str(out)]
+    )
     assert res.exit_code == 0
     assert "yellowstone-to-yukon" in out.read_text()
 
@@ -306,8 +313,9 @@ def test_cli_user_cases_and_within(app: typer.Typer, tmp_path: pytest.TempPathFa
     path = tmp_path / "mine.geojson"  # type: ignore[operator]
     features = load_features()
     save_catalogue(features[features["case_id"].str.startswith("fremont")], path)
-    res = CliRunner().invoke(app, ["query", "within", "-b", "USA", "--cases", str(path),
-                                   "-f", "csv"])
+    res = CliRunner().invoke(
+        app, ["query", "within", "-b", "USA", "--cases", str(path), "-f", "csv"]
+    )
     assert res.exit_code == 0, res.output
     assert res.stdout.count("fremont") >= 1
 

@@ -22,28 +22,47 @@ AREAL_TABLE = [
     ("point on edge", Point(1, 0.5), False, False, False),
     ("point outside", Point(1.5, 0.5), False, False, False),
     ("multipoint both sides", MultiPoint([(0.5, 0.5), (1.5, 0.5)]), True, True, False),
-    ("multipoint astride within tolerance", MultiPoint([(0.996, 0.5), (1.004, 0.5)]), False,
-     True, True),
+    (
+        "multipoint astride within tolerance",
+        MultiPoint([(0.996, 0.5), (1.004, 0.5)]),
+        False,
+        True,
+        True,
+    ),
     ("multipoint inside", MultiPoint([(0.2, 0.5), (0.8, 0.5)]), False, False, True),
     ("line through edge", LineString([(0.5, 0.5), (1.5, 0.5)]), True, True, False),
     ("line touching edge from outside", LineString([(1, 0.5), (1.5, 0.5)]), False, False, False),
-    ("line along edge then out", LineString([(1, 0.2), (1, 0.8), (1.5, 0.8)]), False, False,
-     False),
+    ("line along edge then out", LineString([(1, 0.2), (1, 0.8), (1.5, 0.8)]), False, False, False),
     ("line along edge then in", LineString([(1, 0.2), (1, 0.8), (0.5, 0.8)]), False, False, True),
     ("line dead-ending inside", LineString([(1.5, 0.5), (0.7, 0.5)]), True, True, False),
     ("line poking in by a sliver", LineString([(1.5, 0.5), (0.996, 0.5)]), False, True, False),
-    ("line in and out twice", LineString([(0.5, 0.5), (1.5, 0.5), (1.5, 0.7), (0.5, 0.7)]),
-     True, True, False),
+    (
+        "line in and out twice",
+        LineString([(0.5, 0.5), (1.5, 0.5), (1.5, 0.7), (0.5, 0.7)]),
+        True,
+        True,
+        False,
+    ),
     ("polygon overlapping", box(0.5, 0.5, 1.5, 1.5), True, True, False),
     ("polygon touching edge", box(1, 0, 2, 1), False, False, False),
     ("polygon inside", box(0.2, 0.2, 0.4, 0.4), False, False, True),
     ("polygon inside touching edge", box(0.5, 0.2, 1, 0.4), False, False, True),
     ("polygon sliver across edge", box(0.996, 0.2, 1.5, 0.4), False, True, False),
     ("polygon containing the area", box(-1, -1, 2, 2), True, True, False),
-    ("multipolygon parts in and out", MultiPolygon([box(0.2, 0.2, 0.4, 0.4), box(2, 2, 3, 3)]),
-     True, True, False),
-    ("multipolygon inside", MultiPolygon([box(0.2, 0.2, 0.4, 0.4), box(0.6, 0.6, 0.8, 0.8)]),
-     False, False, True),
+    (
+        "multipolygon parts in and out",
+        MultiPolygon([box(0.2, 0.2, 0.4, 0.4), box(2, 2, 3, 3)]),
+        True,
+        True,
+        False,
+    ),
+    (
+        "multipolygon inside",
+        MultiPolygon([box(0.2, 0.2, 0.4, 0.4), box(0.6, 0.6, 0.8, 0.8)]),
+        False,
+        False,
+        True,
+    ),
 ]
 
 # (name, case geometry, crossed by the road at 1 km, severs)
@@ -52,12 +71,24 @@ LINEAR_TABLE = [
     ("multipoint on both sides", MultiPoint([(1, 0.4), (1, 0.6)]), False, False),
     ("line crossing", LineString([(1, 0), (1, 1)]), True, False),
     ("line ending on the road", LineString([(1, 0), (1, 0.5)]), False, False),
-    ("line touching the road and back", LineString([(0.8, 0.3), (1, 0.5), (1.2, 0.3)]), False,
-     False),
-    ("line along the road then across",
-     LineString([(0.2, 0.3), (0.5, 0.5), (1.0, 0.5), (1.3, 0.7)]), True, False),
-    ("line along the road then back",
-     LineString([(0.2, 0.3), (0.5, 0.5), (1.0, 0.5), (1.3, 0.3)]), False, False),
+    (
+        "line touching the road and back",
+        LineString([(0.8, 0.3), (1, 0.5), (1.2, 0.3)]),
+        False,
+        False,
+    ),
+    (
+        "line along the road then across",
+        LineString([(0.2, 0.3), (0.5, 0.5), (1.0, 0.5), (1.3, 0.7)]),
+        True,
+        False,
+    ),
+    (
+        "line along the road then back",
+        LineString([(0.2, 0.3), (0.5, 0.5), (1.0, 0.5), (1.3, 0.3)]),
+        False,
+        False,
+    ),
     ("line passing the road's dead end", LineString([(2, 0), (2, 1)]), False, False),
     ("line beyond the road's dead end", LineString([(2.3, 0), (2.3, 1)]), False, False),
     ("line parallel to the road", LineString([(0, 0.6), (2, 0.6)]), False, False),
@@ -67,8 +98,7 @@ LINEAR_TABLE = [
     ("polygon touching the road", box(0.5, 0, 1, 0.5), False, False),
     ("polygon grazed by a sliver", box(0.5, 0, 1, 0.496), False, False),
     ("polygon away from the road", box(0.5, 0, 1, 0.3), False, False),
-    ("multipolygon, one part cut", MultiPolygon([box(0.5, 0, 1, 1), box(3, 3, 4, 4)]), True,
-     True),
+    ("multipolygon, one part cut", MultiPolygon([box(0.5, 0, 1, 1), box(3, 3, 4, 4)]), True, True),
 ]
 
 
@@ -151,6 +181,5 @@ def test_linear_crossing_independent_of_segmentation() -> None:
         geometry=[LineString([(0, 0.5), (1, 0.5)]), LineString([(1, 0.5), (2, 0.5)])],
         crs="EPSG:4326",
     )
-    case = gpd.GeoDataFrame({"id": ["x"]}, geometry=[LineString([(1, 0), (1, 1)])],
-                            crs="EPSG:4326")
+    case = gpd.GeoDataFrame({"id": ["x"]}, geometry=[LineString([(1, 0), (1, 1)])], crs="EPSG:4326")
     assert len(query.crossing(case, segments)) == 1

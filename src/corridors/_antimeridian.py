@@ -13,6 +13,8 @@ encircles a pole and is closed through that pole.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import shapely
 from numpy.typing import NDArray
@@ -20,7 +22,9 @@ from shapely.geometry.base import BaseGeometry
 
 __all__ = ["needs_split", "split_antimeridian"]
 
-_WINDOWS = [(k, shapely.box(-180.0 + 360.0 * k, -90.0, 180.0 + 360.0 * k, 90.0)) for k in (-1, 0, 1)]
+_WINDOWS = [
+    (k, shapely.box(-180.0 + 360.0 * k, -90.0, 180.0 + 360.0 * k, 90.0)) for k in (-1, 0, 1)
+]
 
 
 def needs_split(geoms: NDArray[np.object_]) -> NDArray[np.bool_]:
@@ -41,9 +45,7 @@ def needs_split(geoms: NDArray[np.object_]) -> NDArray[np.bool_]:
 
 def _has_jump(geom: BaseGeometry) -> bool:
     for part in shapely.get_parts(shapely.get_parts(geom)):
-        rings = (
-            [part.exterior, *part.interiors] if isinstance(part, shapely.Polygon) else [part]
-        )
+        rings = [part.exterior, *part.interiors] if isinstance(part, shapely.Polygon) else [part]
         for ring in rings:
             x = shapely.get_coordinates(ring)[:, 0]
             if len(x) > 1 and np.any(np.abs(np.diff(x)) > 180.0):
@@ -73,9 +75,19 @@ def _cut(geom: BaseGeometry) -> list[BaseGeometry]:
     for k, window in _WINDOWS:
         piece = shapely.intersection(geom, window)
         if not piece.is_empty:
-            piece = shapely.transform(piece, lambda xy, k=k: xy - np.array([360.0 * k, 0.0]))
+            piece = shapely.transform(piece, _Shift(360.0 * k))
             pieces.extend(p for p in shapely.get_parts(piece) if not p.is_empty)
     return pieces
+
+
+class _Shift:
+    """Coordinate transform that moves longitudes by ``-dx`` degrees."""
+
+    def __init__(self, dx: float) -> None:
+        self.offset = np.array([dx, 0.0])
+
+    def __call__(self, xy: NDArray[np.float64]) -> NDArray[np.float64]:
+        return xy - self.offset
 
 
 def _split_part(part: BaseGeometry) -> list[BaseGeometry]:
@@ -88,13 +100,13 @@ def _split_part(part: BaseGeometry) -> list[BaseGeometry]:
         return [p for p in _cut(shapely.LineString(xy)) if p.geom_type == "LineString"]
     if isinstance(part, shapely.Polygon):
         ext = shapely.get_coordinates(part.exterior)
-        x = _unwrap(ext[:, 0])
-        ext[:, 0] = x
-        if abs(x[-1] - x[0]) > 180.0:
+        xs = _unwrap(ext[:, 0])
+        ext[:, 0] = xs
+        if abs(xs[-1] - xs[0]) > 180.0:
             # The ring went once around the globe: it encloses a pole. Close it there,
             # on the pole nearer to the ring.
             pole = 90.0 if ext[:, 1].mean() > 0 else -90.0
-            ext = np.vstack([ext, [[x[-1], pole], [x[0], pole]]])
+            ext = np.vstack([ext, [[xs[-1], pole], [xs[0], pole]]])
         holes = []
         for ring in part.interiors:
             h = shapely.get_coordinates(ring)
@@ -108,7 +120,7 @@ def _split_part(part: BaseGeometry) -> list[BaseGeometry]:
 
 
 def _split_one(geom: BaseGeometry) -> BaseGeometry:
-    pieces: list[BaseGeometry] = []
+    pieces: list[Any] = []
     for part in shapely.get_parts(shapely.get_parts(geom)):
         pieces.extend(_split_part(part))
     types = {p.geom_type for p in pieces}

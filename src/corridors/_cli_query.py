@@ -63,8 +63,9 @@ def _cases(path: Path | None) -> gpd.GeoDataFrame:
     return load_cases(path)
 
 
-def _show(frame: gpd.GeoDataFrame, columns: tuple[str, ...], fmt: str, output: Path | None,
-          title: str) -> None:
+def _show(
+    frame: gpd.GeoDataFrame, columns: tuple[str, ...], fmt: str, output: Path | None, title: str
+) -> None:
     shown = tuple(dict.fromkeys(c for c in ("name", *columns) if c in frame.columns))
     emit(frame, fmt=fmt, output=output, columns=shown, title=title)
 

@@ -75,9 +75,7 @@ class Boundary:
         return len(self.geoms)
 
 
-def resolve_boundary(
-    boundary: Any, *, crs: Any = None, label: str | None = None
-) -> Boundary:
+def resolve_boundary(boundary: Any, *, crs: Any = None, label: str | None = None) -> Boundary:
     """Turn anything that names a boundary into a :class:`Boundary` in EPSG:4326.
 
     Parameters
@@ -223,9 +221,12 @@ def _is_bundled(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> bool:
         return False
     cached = bundled_countries()
     geoms = frame.geometry.values
-    return len(geoms) == len(cached.geoms) and all(
-        a is b for a, b in zip(geoms, cached.geoms, strict=True)
-    ) and frame.crs is not None and frame.crs.to_epsg() == 4326
+    return (
+        len(geoms) == len(cached.geoms)
+        and all(a is b for a, b in zip(geoms, cached.geoms, strict=True))
+        and frame.crs is not None
+        and frame.crs.to_epsg() == 4326
+    )
 
 
 def _from_border(a: str, b: str) -> Boundary:
@@ -286,8 +287,7 @@ def _labels(frame: gpd.GeoDataFrame | gpd.GeoSeries, label: str | None) -> list[
         if label is not None:
             if label not in frame.columns:
                 raise InputError(
-                    f"label column {label!r} is not in the boundary's columns "
-                    f"{list(frame.columns)}"
+                    f"label column {label!r} is not in the boundary's columns {list(frame.columns)}"
                 )
             return [str(v) for v in frame[label]]
         for col in ("iso_a3", "name"):
@@ -340,9 +340,7 @@ def _from_frame(
             if np.any((owner == i) & (types == 3))
         ]
         kept = [i for i in range(len(geoms)) if np.any((owner == i) & (types == 3))]
-        return Boundary(
-            "areal", np.asarray(polys, dtype=object), [labels[i] for i in kept], name
-        )
+        return Boundary("areal", np.asarray(polys, dtype=object), [labels[i] for i in kept], name)
     if has_line:
         lines = (types == 1) | (types == 2)
         line_parts = parts[lines]
@@ -366,9 +364,7 @@ def _flat(geoms: NDArray[np.object_]) -> tuple[NDArray[np.object_], NDArray[np.i
     return np.asarray(parts, dtype=object), fidx[pidx]
 
 
-def single_geometry(
-    geometry: Any, *, crs: Any = None, what: str = "geometry"
-) -> BaseGeometry:
+def single_geometry(geometry: Any, *, crs: Any = None, what: str = "geometry") -> BaseGeometry:
     """One lon/lat geometry (EPSG:4326) from a geometry with ``crs``, a frame or a path."""
     if isinstance(geometry, BaseGeometry):
         if crs is None:
@@ -393,10 +389,9 @@ def single_geometry(
     invalid = ~shapely.is_valid(geoms)
     if invalid.any():
         warnings.warn(
-            f"{what}: invalid geometry repaired with make_valid", BoundaryRepairedWarning,
+            f"{what}: invalid geometry repaired with make_valid",
+            BoundaryRepairedWarning,
             stacklevel=3,
         )
         geoms[invalid] = shapely.make_valid(geoms[invalid])
     return shapely.union_all(geoms) if len(geoms) > 1 else geoms[0]
-
-

@@ -134,9 +134,7 @@ class ArealPairs:
     clipped: GeomArray  # the boundary feature clipped to the case's neighbourhood
 
 
-def exact_areal(
-    cases: GeomArray, boundary: Boundary, pattern: str
-) -> tuple[IntArray, IntArray]:
+def exact_areal(cases: GeomArray, boundary: Boundary, pattern: str) -> tuple[IntArray, IntArray]:
     """Pairs whose DE-9IM matrix (boundary first) matches ``pattern``."""
     targets = boundary.geoms
     shapely.prepare(targets)
@@ -241,7 +239,7 @@ def areal_measures(
     cases: GeomArray, boundary: Boundary, pairs: ArealPairs, sel: BoolArray
 ) -> dict[str, FloatArray]:
     """Share, area and length of each selected case inside its boundary feature."""
-    ci, ti = pairs.case[sel], pairs.target[sel]
+    ci = pairs.case[sel]
     covered = pairs.covered[sel]
     clipped = pairs.clipped[sel]
     geoms = cases[ci]
@@ -413,8 +411,7 @@ def linear(
     severs = np.zeros(n, dtype=bool)
     across = np.full(n, np.nan)
     if len(idx):
-        _refine_linear(cases, polys, lines, boundary, idx, tol_km, crossed, n_cross, severs,
-                       across)
+        _refine_linear(cases, polys, lines, boundary, idx, tol_km, crossed, n_cross, severs, across)
     across[has_poly & any_touch & np.isnan(across)] = 0.0
     if boundary.sides is not None:
         crossed |= _on_both_sides(cases, boundary, tol_km)
@@ -500,9 +497,7 @@ def _refine_linear(
 def _on_both_sides(cases: GeomArray, boundary: Boundary, tol_km: float) -> BoolArray:
     """Cases with parts deeper than the tolerance in both countries of a border."""
     assert boundary.sides is not None
-    sides = Boundary(
-        "areal", np.array(boundary.sides, dtype=object), ["a", "b"], boundary.name
-    )
+    sides = Boundary("areal", np.array(boundary.sides, dtype=object), ["a", "b"], boundary.name)
     ci, ti = exact_areal(cases, sides, P_II)
     pairs = refine_areal(cases, sides, ci, ti, tol_km, need=("in",))
     n = len(cases)

@@ -16,33 +16,38 @@ dead-end road), so the operations are defined here from DE-9IM relations. *I*, *
 inside" means that after removing everything within ``tolerance_km`` (t) of the
 boundary's edge, something of the case is left inside.
 
-============================ ====================================================== ==========================================
-Operation / boundary          A case matches when                                    DE-9IM core (case, boundary); tolerance
-============================ ====================================================== ==========================================
-crossing, areal boundary      its parts lie both inside and outside: I(case) meets   ``T*T******``; parts must reach more than
-(country, reserve, polygon,   I(area) and E(area). A single point never crosses; a   t beyond the edge on both sides.
-bounding box)                 multi-site case with sites on both sides does;
-                              touching the edge is not crossing.
-crossing, linear boundary     the line passes through its interior: for a polygon,   polygon: ``T********`` with the line
-(border, road, railway,       I(line) meets I(case); for a line case, the case       reaching more than t into the case, or
-canal, fence, river)          passes from one side of the line to the other,         the line cutting it into pieces more than
-                              including after running along it (a road that only     t away (``severs``); line: sides are
-                              touches it, or ends on it, does not cross). Points     judged on the edge of a band of half-width
-                              never. ``severs``: the line cuts a polygon into        max(t, 1 m) around the line.
-                              separate parts.
-crossing, a border            as a linear boundary, and also when the case has       as above, plus parts more than t deep in
-``"TKM-UZB"``                 parts in both countries (sites on both sides).         each country.
-within, areal boundary        no part lies outside and some part lies inside.        ``T*F**F***`` (covered, meeting the
-                                                                                     interior); parts up to t outside allowed.
-intersecting                  it shares any point with the boundary.                 not ``FF*FF****`` (not disjoint); exact.
-near                          its geodesic distance to the geometry is at most       distance 0 when they intersect; exact.
-                              ``distance_km``.
-transboundary                 its interior meets the interiors of two or more        ``T********`` with two countries; in each,
-                              countries. Coastlines are not borders: land and sea    a part more than t deep, or the whole case.
-                              are not two countries.
-countries_of                  every case; the countries whose interior it meets.     a country counts if the case lies wholly
-                                                                                     in it or reaches more than t into it.
-============================ ====================================================== ==========================================
+=============  ==========  ==============================================================
+Operation      Boundary    A case matches when (DE-9IM core with the case first;
+                           t = ``tolerance_km``)
+=============  ==========  ==============================================================
+crossing       areal       its parts lie both inside and outside: I(case) meets I(area)
+               (country,   and E(area), ``T*T******``; each side reached more than t
+               reserve,    beyond the edge. A single point never crosses; a multi-site
+               polygon,    case with sites on both sides does; touching the edge is not
+               bbox)       crossing.
+crossing       linear      polygon case: the line passes through its interior,
+               (border,    ``T********`` (line in case), reaching more than t in from the
+               road, rail, case's edge, or cutting it into pieces more than t apart
+               canal,      (``severs``). Line case: it passes from one side of the line
+               fence,      to the other, also after running along it; touching, ending
+               river)      on the line or passing round a dead end is not crossing; sides
+                           are judged on the edge of a band of half-width max(t, 1 m).
+                           Points never.
+crossing       border      as linear, and also when the case has parts more than t deep
+               "TKM-UZB"   in both countries (sites on both sides).
+within         areal       no part lies more than t outside and some part inside:
+                           ``T*F**F***`` (covered, meeting the interior) when t = 0.
+intersecting   any         it shares any point with the boundary: not ``FF*FF****``;
+                           exact, touching included.
+near           any         its geodesic distance to the geometry is at most
+                           ``distance_km`` (0 when they intersect).
+transboundary  countries   its interior meets the interiors of two or more countries,
+                           ``T********`` each, counting a country when the case lies
+                           wholly in it or reaches more than t into it. The sea is no
+                           country: coastlines are not borders.
+countries_of   countries   every case, with the countries counted as for transboundary
+                           (or, when none counts, every country its interior meets).
+=============  ==========  ==============================================================
 
 Tolerance
 ---------
@@ -91,6 +96,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -164,31 +170,65 @@ def _lonlat(frame: gpd.GeoDataFrame) -> np.ndarray:
     if len(frame) == 0:
         return np.empty(0, dtype=object)
     geoms = np.asarray(to_wgs84(frame.geometry, what="cases").values, dtype=object)
-    geoms = np.where(shapely.is_empty(geoms) | shapely.is_missing(geoms), None, geoms)
+    geoms = geoms.copy()
+    geoms[shapely.is_empty(geoms) | shapely.is_missing(geoms)] = None
     return split_antimeridian(geoms)
 
 
 def _rows(frame: gpd.GeoDataFrame, pos: np.ndarray, columns: dict[str, Any]) -> gpd.GeoDataFrame:
     out = frame.iloc[np.asarray(pos, dtype=np.intp)].copy()
     for name, values in columns.items():
-        out[name] = values if not isinstance(values, np.ndarray) else list(values) if (
-            values.dtype == object
-        ) else values
+        out[name] = (
+            values
+            if not isinstance(values, np.ndarray)
+            else list(values)
+            if (values.dtype == object)
+            else values
+        )
     return out
 
 
-def _dask(
-    func: Callable[..., gpd.GeoDataFrame], cases: Any, *args: Any, **kwargs: Any
-) -> Any:
+def _dask(func: Callable[..., gpd.GeoDataFrame], cases: Any, *args: Any) -> Any:
     """Run ``func`` on every partition of a dask GeoDataFrame; lazy result."""
-    meta = func(cases._meta, *args, **kwargs)
-    return cases.map_partitions(func, *args, meta=meta, **kwargs)
+    meta = func(cases._meta, *args)
+    return cases.map_partitions(_in_partition, func, *args, meta=meta)
 
 
-def _portable(boundary: Boundary) -> Boundary:
-    # Partitions may run in other processes: ship geometries, let each rebuild its index.
-    return Boundary(boundary.kind, boundary.geoms, boundary.labels, boundary.name,
-                    boundary.sides)
+def _in_partition(
+    frame: gpd.GeoDataFrame, func: Callable[..., gpd.GeoDataFrame], *args: Any
+) -> gpd.GeoDataFrame:
+    # GEOS builds the indexes of a prepared geometry lazily on first use, which is not
+    # thread-safe: partitions running in threads each work on their own copies.
+    return func(frame, *(_private(a) for a in args))
+
+
+def _private(value: Any) -> Any:
+    if isinstance(value, Boundary):
+        sides = None
+        if value.sides is not None:
+            a, b = shapely.from_wkb(shapely.to_wkb(np.array(value.sides, dtype=object)))
+            sides = (a, b)
+        return Boundary(value.kind, _copy_geoms(value.geoms), value.labels, value.name, sides)
+    if isinstance(value, shapely.Geometry):
+        return shapely.from_wkb(shapely.to_wkb(value))
+    return value
+
+
+def _copy_geoms(geoms: np.ndarray) -> np.ndarray:
+    return np.asarray(shapely.from_wkb(shapely.to_wkb(geoms)), dtype=object)
+
+
+_THREAD = threading.local()
+
+
+def _countries_here() -> Boundary:
+    """The bundled countries; outside the main thread, this thread's own copy."""
+    if threading.current_thread() is threading.main_thread():
+        return bundled_countries()
+    if not hasattr(_THREAD, "countries"):
+        _THREAD.countries = _private(bundled_countries())
+    countries: Boundary = _THREAD.countries
+    return countries
 
 
 # ----------------------------------------------------------------------------- crossing
@@ -235,7 +275,7 @@ def crossing(
     tol = _check_km(tolerance_km, "tolerance_km")
     bnd = resolve_boundary(boundary, crs=crs)
     if _is_dask(cases):
-        return _dask(_crossing, cases, _portable(bnd), tol)
+        return _dask(_crossing, cases, bnd, tol)
     return _crossing(_frame(cases), bnd, tol)
 
 
@@ -323,7 +363,7 @@ def within(
             "near(cases, line, distance_km=...) for cases close to a line"
         )
     if _is_dask(cases):
-        return _dask(_within, cases, _portable(bnd), tol)
+        return _dask(_within, cases, bnd, tol)
     return _within(_frame(cases), bnd, tol)
 
 
@@ -334,15 +374,15 @@ def _within(frame: gpd.GeoDataFrame, bnd: Boundary, tol: float) -> gpd.GeoDataFr
     pairs = eng.refine_areal(geoms, bnd, pos[ci], ti, tol, need=("out",))
     sel = pairs.covered | ~pairs.deep_out
     m = eng.areal_measures(geoms, bnd, pairs, sel)
-    return _rows(frame, pairs.case[sel], {"boundary": [bnd.labels[t] for t in pairs.target[sel]], **m})
+    return _rows(
+        frame, pairs.case[sel], {"boundary": [bnd.labels[t] for t in pairs.target[sel]], **m}
+    )
 
 
 # ----------------------------------------------------------------------------- intersecting
 
 
-def intersecting(
-    cases: gpd.GeoDataFrame, boundary: Any, *, crs: Any = None
-) -> gpd.GeoDataFrame:
+def intersecting(cases: gpd.GeoDataFrame, boundary: Any, *, crs: Any = None) -> gpd.GeoDataFrame:
     """Cases that share any point with a boundary (DE-9IM: not disjoint), exactly.
 
     Touching counts; there is no tolerance (use :func:`near` for slack). Areal
@@ -353,7 +393,7 @@ def intersecting(
     """
     bnd = resolve_boundary(boundary, crs=crs)
     if _is_dask(cases):
-        return _dask(_intersecting, cases, _portable(bnd))
+        return _dask(_intersecting, cases, bnd)
     return _intersecting(_frame(cases), bnd)
 
 
@@ -457,13 +497,15 @@ def _country_table_now(
     geoms: np.ndarray, tol: float
 ) -> tuple[list[list[str]], list[dict[str, float]], np.ndarray, list[list[str]]]:
     n = len(geoms)
-    bnd = bundled_countries()
+    bnd = _countries_here()
     pos = np.flatnonzero(np.array([g is not None for g in geoms], dtype=bool))
     ci, ti = eng.exact_areal(geoms[pos], bnd, eng.P_II)
     pairs = eng.refine_areal(geoms, bnd, pos[ci], ti, tol, need=("in",))
     sel = np.ones(len(pairs.case), dtype=bool)
-    share = eng.areal_measures(geoms, bnd, pairs, sel)["share_inside"] if len(pairs.case) else (
-        np.zeros(0)
+    share = (
+        eng.areal_measures(geoms, bnd, pairs, sel)["share_inside"]
+        if len(pairs.case)
+        else (np.zeros(0))
     )
     counted = pairs.covered | pairs.deep_in
     strict: list[list[tuple[float, str]]] = [[] for _ in range(n)]
@@ -473,12 +515,15 @@ def _country_table_now(
         loose[c].append(item)
         if ok:
             strict[c].append(item)
+
     def ordered(items: list[tuple[float, str]]) -> list[str]:
         return [code for _, code in sorted(items, key=lambda x: (-x[0], x[1]))]
+
     countries = [ordered(s) for s in strict]
     fallback = [ordered(s) for s in loose]
-    shares = [{code: round(s, 6) for s, code in sorted(it, key=lambda x: (-x[0], x[1]))}
-              for it in loose]
+    shares = [
+        {code: round(s, 6) for s, code in sorted(it, key=lambda x: (-x[0], x[1]))} for it in loose
+    ]
     n_strict = np.array([len(s) for s in strict], dtype=np.int64)
     return countries, shares, n_strict, fallback
 
