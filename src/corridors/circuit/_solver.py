@@ -135,8 +135,9 @@ class GroundedSolver:
 # Bytes per grid cell and per node, measured on 4- and 8-neighbour grids (peak
 # during AMG setup, including input rasters, node map, Laplacian and hierarchy).
 _BYTES_PER_CELL = 40
-_BYTES_PER_NODE_4 = 420
-_BYTES_PER_NODE_8 = 620
+_BYTES_PER_NODE_4 = 760
+_BYTES_PER_NODE_8 = 880
+_BASE_BYTES = 200 * 2**20
 
 
 def estimate_memory(ncells: int, nnodes: int, *, four_neighbors: bool, nmaps: int = 3) -> int:
@@ -153,7 +154,7 @@ def estimate_memory(ncells: int, nnodes: int, *, four_neighbors: bool, nmaps: in
         Output maps held at once (cumulative, max, per-pair current and voltage).
     """
     per_node = _BYTES_PER_NODE_4 if four_neighbors else _BYTES_PER_NODE_8
-    return int(ncells * (_BYTES_PER_CELL + 8 * nmaps) + nnodes * per_node)
+    return int(_BASE_BYTES + ncells * (_BYTES_PER_CELL + 8 * nmaps) + nnodes * per_node)
 
 
 def available_memory() -> int:
