@@ -46,10 +46,19 @@ from .leastcost import (
     probability_of_connectivity,
 )
 
-# --- query ----------------------------------------------------------------------------
-from .query import countries_of, crossing, intersecting, near, resolve_boundary, transboundary, within
 # --- maps -----------------------------------------------------------------------------
 from .maps import add_layer, build_map, map_html, save_map
+
+# --- query ----------------------------------------------------------------------------
+from .query import (
+    countries_of,
+    crossing,
+    intersecting,
+    near,
+    resolve_boundary,
+    transboundary,
+    within,
+)
 
 # (circuit theory lives in the subpackage: ``corridors.circuit``)
 

@@ -144,7 +144,9 @@ def validate_command(
 
 def _register_subcommands() -> None:
     # Each concern registers its own command group from its own module.
-    modules: tuple[ModuleType, ...] = ()
+    from . import _cli_circuit, _cli_infra, _cli_map, _cli_query
+
+    modules: tuple[ModuleType, ...] = (_cli_map, _cli_query, _cli_circuit, _cli_infra)
     for module in modules:
         module.register(app)
 
