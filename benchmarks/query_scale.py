@@ -224,6 +224,12 @@ def main() -> None:
     parser.add_argument("--dask-n", type=int, default=10_000_000)
     parser.add_argument("--dask-partitions", type=int, default=40)
     parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument(
+        "--only",
+        choices=["countries", "roads", "dask"],
+        action="append",
+        help="Run only these parts (repeatable; default: all).",
+    )
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
 
@@ -238,12 +244,15 @@ def main() -> None:
         f"{kinds[2]:,} polygons ({input_mb:,.0f} MB); shapely {shapely.__version__}, "
         f"GEOS {'.'.join(map(str, shapely.geos_version))}, {os.cpu_count()} cores"
     )
-    bench("every country", cases, countries, plain_areal, input_mb)
+    parts = set(args.only or ["countries", "roads", "dask"])
+    if "countries" in parts:
+        bench("every country", cases, countries, plain_areal, input_mb)
     roads = synthetic_roads(args.roads, rng)
-    bench("a road network", cases, roads, plain_linear, input_mb)
+    if "roads" in parts:
+        bench("a road network", cases, roads, plain_linear, input_mb)
     del cases, roads
     gc.collect()
-    if args.dask_n:
+    if args.dask_n and "dask" in parts:
         bench_dask(args.dask_n, args.dask_partitions)
 
 

@@ -183,3 +183,13 @@ def test_linear_crossing_independent_of_segmentation() -> None:
     )
     case = gpd.GeoDataFrame({"id": ["x"]}, geometry=[LineString([(1, 0), (1, 1)])], crs="EPSG:4326")
     assert len(query.crossing(case, segments)) == 1
+
+
+def test_self_intersecting_road_does_not_fail() -> None:
+    loop = LineString([(0, 0.5), (1, 0.5), (1, 0.8), (0.5, 0.8), (0.5, 0.2)])
+    cases = gpd.GeoDataFrame(
+        {"id": ["x"]}, geometry=[LineString([(0.7, 0), (0.7, 1)])], crs="EPSG:4326"
+    )
+    got = query.crossing(cases, loop, crs="EPSG:4326")
+    assert len(got) == 1
+    assert got["n_crossings"].iloc[0] >= 1

@@ -488,10 +488,38 @@ def _refine_linear(
     lk = np.flatnonzero(shapely.get_type_id(lines[idx]) >= 0)
     if len(lk):
         line_l = geo.to_local(lines[idx[lk]], lon0[lk], lat0[lk])
-        left = shapely.buffer(net_l[lk], r_m, single_sided=True)
+        left = left_side(net_l[lk], r_m)
         t = traversals(line_l, net_l[lk], left, r_m, capped=True)
         n_cross[idx[lk]] += t
         crossed[idx[lk]] |= t > 0
+
+
+def left_side(net_l: GeomArray, r_m: float) -> GeomArray:
+    """The single-sided buffer of width ``r_m`` on the left of each local network.
+
+    GEOS can fail on single-sided buffers of self-intersecting lines (a road that loops
+    over itself); those networks are noded first, then snapped to a 1 cm grid, and if
+    that still fails they get no left side (no crossing is claimed for them).
+    """
+    try:
+        return np.asarray(shapely.buffer(net_l, r_m, single_sided=True), dtype=object)
+    except shapely.errors.GEOSException:
+        pass
+    out = np.empty(len(net_l), dtype=object)
+    for k, net in enumerate(net_l):
+        for attempt in (
+            lambda g: g,
+            lambda g: shapely.line_merge(shapely.union_all(g)),
+            lambda g: shapely.line_merge(shapely.set_precision(g, 0.01)),
+        ):
+            try:
+                out[k] = shapely.buffer(attempt(net), r_m, single_sided=True)
+                break
+            except shapely.errors.GEOSException:
+                continue
+        else:
+            out[k] = shapely.Polygon()
+    return out
 
 
 def _on_both_sides(cases: GeomArray, boundary: Boundary, tol_km: float) -> BoolArray:
