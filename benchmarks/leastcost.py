@@ -114,7 +114,7 @@ def bench_cost_distance(n: int, repeats: int) -> None:
         f"landschaft.cost_distance   {t_ls:8.2f} s   corridors/landschaft {t_co / t_ls:.2f}x   "
         f"max rel. difference {rel:.2g}"
     )
-    del r, ref, ours, theirs
+    del ref, ours, theirs
     gc.collect()
 
 
