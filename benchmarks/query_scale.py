@@ -190,6 +190,7 @@ def bench(
 
 def bench_dask(n: int, nparts: int) -> None:
     import dask
+    import dask.dataframe as dd
     import dask_geopandas
 
     print(f"\ndask_geopandas: {n:,} points in {nparts} partitions, 2 threads")
@@ -203,7 +204,9 @@ def bench_dask(n: int, nparts: int) -> None:
 
     size = n // nparts
     meta = gpd.GeoDataFrame({"seed": np.zeros(0, dtype=int)}, geometry=[], crs="EPSG:4326")
-    ddf = dask_geopandas.from_delayed([part(i, size) for i in range(nparts)], meta=meta)
+    ddf = dd.from_delayed([part(i, size) for i in range(nparts)], meta=meta, verify_meta=False)
+    if not isinstance(ddf, dask_geopandas.GeoDataFrame):
+        ddf = dask_geopandas.from_dask_dataframe(ddf, geometry="geometry")
     with dask.config.set(scheduler="threads", num_workers=2):
         t, res = timed(lambda: query.within(ddf, "USA").compute())
         report("within(points, 'USA')", t, len(res))

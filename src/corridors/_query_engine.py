@@ -301,7 +301,7 @@ def traversals(
     out = np.zeros(n, dtype=np.int64)
     if n == 0:
         return out
-    band = shapely.buffer(net_l, r_m, quad_segs=8)
+    band = shapely.buffer(net_l, r_m, quad_segs=4)
     inner = shapely.intersection(lines_l, band)
     pieces, owner = geo.flat_parts(inner)
     keep = shapely.get_type_id(pieces) == 1
@@ -398,6 +398,7 @@ def linear(
     cand = np.zeros(n, dtype=bool)
     cand[ci[hit]] = True
     any_touch = cand.copy()
+    hit0 = hit.copy()
     if touching and len(ci):
         rest = ~hit
         touch = hit.copy()
@@ -405,11 +406,14 @@ def linear(
         any_touch[ci[touch]] = True
         hit = touch
 
-    idx = np.flatnonzero(cand)
     crossed = np.zeros(n, dtype=bool)
     n_cross = np.zeros(n, dtype=np.int64)
     severs = np.zeros(n, dtype=bool)
     across = np.full(n, np.nan)
+    fast = _clean_line_crossings(lines, has_poly, boundary, ci[hit0], ti[hit0], tol_km, n)
+    crossed[fast > 0] = True
+    n_cross[fast > 0] = fast[fast > 0]
+    idx = np.flatnonzero(cand & (fast == 0))
     if len(idx):
         _refine_linear(cases, polys, lines, boundary, idx, tol_km, crossed, n_cross, severs, across)
     across[has_poly & any_touch & np.isnan(across)] = 0.0
@@ -425,6 +429,66 @@ def linear(
             lst.append(lab)
     labels = [", ".join(label_sets.get(i, [])) for i in range(n)]
     return LinearResult(np.arange(n), crossed, n_cross, severs, across, labels, any_touch)
+
+
+def _clean_line_crossings(
+    lines: GeomArray,
+    has_poly: BoolArray,
+    boundary: Boundary,
+    ci: IntArray,
+    ti: IntArray,
+    tol_km: float,
+    n: int,
+) -> NDArray[np.int64]:
+    """Crossings settled without buffers: for line-only cases, pairs that meet in one
+    transversal point where neither line ends within the tolerance of the other.
+
+    Then the case line surely enters the band around the boundary line on one side and
+    leaves it on the other, which is what the full side test would find. Returns the
+    number of such crossings per case, 0 where any pair needs the full test.
+    """
+    out = np.zeros(n, dtype=np.int64)
+    sel = ~has_poly[ci]
+    ci, ti = ci[sel], ti[sel]
+    if len(ci) == 0:
+        return out
+    k_geom = lines[ci]
+    l_geom = boundary.geoms[ti]
+    point = shapely.get_type_id(shapely.intersection(l_geom, k_geom)) == 0
+    # Degrees that surely exceed the tolerance in metres at these latitudes.
+    b = shapely.bounds(k_geom)
+    lat = np.minimum(np.maximum(np.abs(b[:, 1]), np.abs(b[:, 3])) + 0.5, 89.0)
+    thr = max(tol_km, SIDE_EPS_KM) / (geo.KM_PER_DEG_LAT_MIN * np.cos(np.radians(lat)))
+    clean = point.copy()
+    clean[point] &= ~shapely.dwithin(l_geom[point], shapely.boundary(k_geom[point]), thr[point])
+    clean[clean] &= ~shapely.dwithin(k_geom[clean], shapely.boundary(l_geom[clean]), thr[clean])
+    # Transversal, not a vertex of the case touching the line from one side: the case
+    # line just before and just after the point lies on opposite sides of the line.
+    c = np.flatnonzero(clean)
+    if len(c):
+        pt = shapely.intersection(l_geom[c], k_geom[c])
+        e = thr[c] / 2
+        dk = shapely.line_locate_point(k_geom[c], pt)
+        dl = shapely.line_locate_point(l_geom[c], pt)
+        xy = [
+            shapely.get_coordinates(shapely.line_interpolate_point(g, d))
+            for g, d in (
+                (k_geom[c], dk - e),
+                (k_geom[c], dk + e),
+                (l_geom[c], dl - e),
+                (l_geom[c], dl + e),
+            )
+        ]
+        a, b, u, v = xy
+        t = v - u
+        sa = t[:, 0] * (a[:, 1] - u[:, 1]) - t[:, 1] * (a[:, 0] - u[:, 0])
+        sb = t[:, 0] * (b[:, 1] - u[:, 1]) - t[:, 1] * (b[:, 0] - u[:, 0])
+        clean[c] = sa * sb < 0
+    n_pairs = np.bincount(ci, minlength=n)
+    n_clean = np.bincount(ci[clean], minlength=n)
+    ok = (n_pairs > 0) & (n_pairs == n_clean)
+    out[ok] = n_clean[ok]
+    return out
 
 
 def _refine_linear(
@@ -498,28 +562,26 @@ def left_side(net_l: GeomArray, r_m: float) -> GeomArray:
     """The single-sided buffer of width ``r_m`` on the left of each local network.
 
     GEOS can fail on single-sided buffers of self-intersecting lines (a road that loops
-    over itself); those networks are noded first, then snapped to a 1 cm grid, and if
-    that still fails they get no left side (no crossing is claimed for them).
+    over itself). The array is then halved until the failing networks are found; those
+    are noded first, then snapped to a 1 cm grid, and if that still fails they get no
+    left side (no crossing is claimed for them).
     """
     try:
         return np.asarray(shapely.buffer(net_l, r_m, single_sided=True), dtype=object)
     except shapely.errors.GEOSException:
-        pass
-    out = np.empty(len(net_l), dtype=object)
-    for k, net in enumerate(net_l):
-        for attempt in (
-            lambda g: g,
-            lambda g: shapely.line_merge(shapely.union_all(g)),
-            lambda g: shapely.line_merge(shapely.set_precision(g, 0.01)),
-        ):
-            try:
-                out[k] = shapely.buffer(attempt(net), r_m, single_sided=True)
-                break
-            except shapely.errors.GEOSException:
-                continue
-        else:
-            out[k] = shapely.Polygon()
-    return out
+        if len(net_l) > 1:
+            half = len(net_l) // 2
+            return np.concatenate([left_side(net_l[:half], r_m), left_side(net_l[half:], r_m)])
+    net = net_l[0]
+    for attempt in (
+        lambda g: shapely.line_merge(shapely.union_all(g)),
+        lambda g: shapely.line_merge(shapely.set_precision(g, 0.01)),
+    ):
+        try:
+            return np.array([shapely.buffer(attempt(net), r_m, single_sided=True)], dtype=object)
+        except shapely.errors.GEOSException:
+            continue
+    return np.array([shapely.Polygon()], dtype=object)
 
 
 def _on_both_sides(cases: GeomArray, boundary: Boundary, tol_km: float) -> BoolArray:
