@@ -8,7 +8,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import geopandas as gpd
 import pandas as pd
@@ -20,6 +20,21 @@ from ._io import atomic_write_text
 from .errors import CorridorsError, ValidationError
 
 OutputFormat = Literal["table", "geojson", "csv"]
+
+# Options shared by every command that prints or reads catalogues.
+FormatOpt = Annotated[
+    str, typer.Option("--format", "-f", help="Output format: table, geojson or csv.")
+]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+]
+CasesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--cases",
+        help="A catalogue file of your own (GeoJSON, GeoPackage, CSV); default: the bundled one.",
+    ),
+]
 F = TypeVar("F", bound=Callable[..., Any])
 
 err_console = Console(stderr=True, highlight=False)

@@ -15,7 +15,7 @@ from typing import Annotated
 import geopandas as gpd
 import typer
 
-from ._cli_common import emit, handle_errors
+from ._cli_common import CasesOpt, FormatOpt, OutputOpt, emit, handle_errors
 from .errors import DataFileError, InputError
 
 infra_app = typer.Typer(
@@ -42,16 +42,6 @@ CorridorsOpt = Annotated[
         help="Corridor polygons (e.g. corridors.geojson written by write_network) or any "
         "polygons or route lines. Default: the catalogue's case areas and routes.",
     ),
-]
-CasesOpt = Annotated[
-    Path | None,
-    typer.Option("--cases", help="A catalogue file of your own (default: the bundled one)."),
-]
-FormatOpt = Annotated[
-    str, typer.Option("--format", "-f", help="Output format: table, geojson or csv.")
-]
-OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
 ]
 
 _COLUMNS = (

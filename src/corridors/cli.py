@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.panel import Panel
 
 from . import catalogue
-from ._cli_common import emit, err_console, handle_errors
+from ._cli_common import CasesOpt, FormatOpt, OutputOpt, emit, err_console, handle_errors
 
 app = typer.Typer(
     name="corridors",
@@ -27,16 +27,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-FormatOpt = Annotated[
-    str, typer.Option("--format", "-f", help="Output format: table, geojson or csv.")
-]
-OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
-]
-CasesOpt = Annotated[
-    Path | None,
-    typer.Option("--cases", help="A catalogue file of your own (GeoJSON, GeoPackage, CSV)."),
-]
 
 CASE_TABLE_COLUMNS = ("name", "realm", "scale", "countries")
 
