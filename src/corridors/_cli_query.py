@@ -19,7 +19,7 @@ import geopandas as gpd
 import shapely
 import typer
 
-from ._cli_common import emit, handle_errors
+from ._cli_common import CasesOpt, FormatOpt, OutputOpt, emit, handle_errors
 from .errors import InputError
 
 query_app = typer.Typer(
@@ -37,16 +37,6 @@ BoundaryOpt = Annotated[
         help="A vector file (any format pyogrio reads), an ISO alpha-3 code (TKM), "
         "several codes as one region (TKM,UZB) or a border between two countries (TKM-UZB).",
     ),
-]
-FormatOpt = Annotated[
-    str, typer.Option("--format", "-f", help="Output format: table, geojson or csv.")
-]
-OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
-]
-CasesOpt = Annotated[
-    Path | None,
-    typer.Option("--cases", help="A catalogue file of your own (default: the bundled one)."),
 ]
 ToleranceOpt = Annotated[
     float,
