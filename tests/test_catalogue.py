@@ -210,6 +210,23 @@ def test_swapped_lon_lat_is_detected(write_catalogue) -> None:
     assert "swapped" in text
 
 
+def test_swapped_coordinates_reported_alongside_other_problems(write_catalogue) -> None:
+    path = write_catalogue(
+        [make_site(realm="aerial", geometry={"type": "Point", "coordinates": [37.8, 66.5]})]
+    )
+    text = problems_text(path)
+    assert "unknown realm 'aerial'" in text
+    assert "swapped" in text
+
+
+def test_geography_skips_records_it_cannot_place(write_catalogue) -> None:
+    # Unknown country and negative uncertainty: reported, but no geography guesswork.
+    path = write_catalogue([make_site(countries=["XYZ"], uncertainty_km=-1)])
+    text = problems_text(path)
+    assert "'XYZ' is not in the bundled" in text
+    assert "outside its declared countries" not in text
+
+
 def test_feature_in_undeclared_country_names_it(write_catalogue) -> None:
     # A point in Afghanistan, declared as Turkmenistan/Uzbekistan.
     path = write_catalogue([make_site(geometry={"type": "Point", "coordinates": [67.5, 36.0]})])

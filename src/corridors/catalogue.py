@@ -285,6 +285,7 @@ def _check_records(
         problems.append(Problem(source, "file", "the catalogue has no features; add some"))
     seen_ids: dict[str, int] = {}
     first_of_case: dict[str, int] = {}
+    placeable: list[int] = []  # records whose geography can be checked
     for i, rec in enumerate(records):
         props = _normalise_props(rec["props"])
         rec["props"] = props
@@ -294,6 +295,8 @@ def _check_records(
             continue
         for msg in schema.check_record(props, rec["geometry"], known_countries=known):
             problems.append(Problem(source, where, msg))
+        if _placeable(props, rec["geometry"], known):
+            placeable.append(i)
         fid = props.get("feature_id")
         if isinstance(fid, str):
             if fid in seen_ids:
@@ -324,9 +327,28 @@ def _check_records(
                         )
             else:
                 first_of_case[cid] = i
-    if geography and not problems:
-        problems.extend(_check_geography(records, source))
+    if geography:
+        # Checked even when other fields have problems, so that a swapped coordinate is
+        # reported in the same run as a misspelt realm.
+        problems.extend(_check_geography(records, source, placeable))
     return problems
+
+
+def _placeable(props: Mapping[str, Any], geometry: BaseGeometry | None, known: Any) -> bool:
+    """True if a record's geometry, countries and uncertainty allow the geography check."""
+    codes = props.get("countries")
+    return (
+        isinstance(props.get("case_id"), str)
+        and not schema.check_geometry(geometry, None)
+        and isinstance(codes, list)
+        and not schema.check_properties({"countries": codes}, only=("countries",))
+        and known is not None
+        and all(known(code) for code in codes)
+        and "uncertainty_km" in props
+        and not schema.check_properties(
+            {"uncertainty_km": props["uncertainty_km"]}, only=("uncertainty_km",)
+        )
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -380,14 +402,21 @@ def _max_outside_km(geometry: BaseGeometry, codes: tuple[str, ...], allow_km: fl
     return float(shapely.distance(points, land_m).max()) / 1000.0
 
 
-def _check_geography(records: Sequence[dict[str, Any]], source: str) -> list[Problem]:
-    """Each feature lies in its declared countries; each case touches every one of them."""
+def _check_geography(
+    records: Sequence[dict[str, Any]], source: str, placeable: Sequence[int]
+) -> list[Problem]:
+    """Each feature lies in its declared countries; each case touches every one of them.
+
+    Only the ``placeable`` records are checked; a case is checked for touching its
+    countries only when all of its records are placeable.
+    """
     if _known_countries() is None:
         return []
     problems: list[Problem] = []
     frame = _country_frame()
     by_case: dict[str, list[int]] = {}
-    for i, rec in enumerate(records):
+    for i in placeable:
+        rec = records[i]
         props, geom = rec["props"], rec["geometry"]
         codes = tuple(sorted(props["countries"]))
         by_case.setdefault(props["case_id"], []).append(i)
@@ -397,7 +426,14 @@ def _check_geography(records: Sequence[dict[str, Any]], source: str) -> list[Pro
             problems.append(
                 Problem(source, _where(i, props), _outside_message(geom, codes, outside, allow))
             )
+    case_sizes: dict[str, int] = {}
+    for rec in records:
+        cid = rec["props"].get("case_id")
+        if isinstance(cid, str):
+            case_sizes[cid] = case_sizes.get(cid, 0) + 1
     for case_id, idx in by_case.items():
+        if len(idx) != case_sizes[case_id]:
+            continue
         props = records[idx[0]]["props"]
         case_geom = shapely.union_all([records[i]["geometry"] for i in idx])
         allow = max(_allowance_km(records[i]["props"]) for i in idx)

@@ -138,24 +138,38 @@ def _suggest(value: str, choices: Sequence[str]) -> str:
     return f"use one of {', '.join(repr(c) for c in choices)}"
 
 
-def check_properties(props: Mapping[str, Any]) -> list[str]:
+def check_properties(props: Mapping[str, Any], *, only: Sequence[str] | None = None) -> list[str]:
     """Return the problems with one feature's properties (empty when they are fine).
 
     Values are expected in their parsed form: lists as Python lists, ``species`` as a
-    list of dicts, ``uncertainty_km`` as a number.
+    list of dicts, ``uncertainty_km`` as a number. With ``only``, just those fields are
+    checked (and nothing is reported missing or unknown).
     """
     problems: list[str] = []
+    if only is not None:
+        for name in only:
+            if name in props:
+                problems.extend(_check_value(SPECS[name], props[name]))
+        return problems
     for key in props:
         if key not in SPECS:
             problems.append(f"unknown field {key!r}: {_suggest(key, list(SPECS))}")
     for spec in _SPECS:
         if spec.name not in props:
             if spec.required:
-                problems.append(f"missing field {spec.name!r} ({spec.doc or spec.kind}); add it")
+                problems.append(f"missing field {spec.name!r} ({_describe(spec)}); add it")
             continue
         problems.extend(_check_value(spec, props[spec.name]))
     problems.extend(_check_cross_fields(props))
     return problems
+
+
+def _describe(spec: FieldSpec) -> str:
+    if spec.choices:
+        return "one of " + ", ".join(repr(c) for c in spec.choices)
+    return spec.doc or {"str": "text", "list": "a list of text", "number": "a number"}.get(
+        spec.kind, spec.kind
+    )
 
 
 def _is_missing(value: Any) -> bool:

@@ -6,14 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-
-
-def shared_dir() -> Path:
-    """The ``shared`` folder beside the repository (``CORRIDORS_SHARED`` overrides)."""
-    env = os.environ.get("CORRIDORS_SHARED")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / ".." / "shared"
+from reference_files import shared_dir
 
 
 def _reference(name: str) -> Path:

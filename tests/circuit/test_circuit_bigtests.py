@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
 import numpy as np
 import pytest
+from reference_files import read_grid
 
 from corridors.circuit import run
-
-
-def read_grid(path: Path) -> np.ndarray:
-    """Values of an ASCII grid (``.asc`` or ``.asc.gz``), header skipped."""
-    raw = gzip.decompress(path.read_bytes()).decode() if path.suffix == ".gz" else path.read_text()
-    body = raw.split("\n", 6)[6]
-    lines = [ln.split() for ln in body.splitlines() if ln.strip()]
-    return np.array(lines, dtype=float)
-
-
-def read_table(path: Path) -> np.ndarray:
-    lines = [ln.split() for ln in path.read_text().splitlines() if ln.strip()]
-    return np.array(lines, dtype=float)
-
-
-def sorted_rows(a: np.ndarray) -> np.ndarray:
-    return a[np.lexsort(a.T[::-1])]
 
 
 @pytest.mark.slow

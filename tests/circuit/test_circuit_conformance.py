@@ -8,40 +8,14 @@ INI leaves switched off (or from pairs sharing a node, which Circuitscape.jl ski
 
 from __future__ import annotations
 
-import gzip
-import os
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
+from reference_files import read_grid, read_table, shared_dir, sorted_rows
 
 from corridors.circuit import run
-
-
-def read_grid(path: Path) -> np.ndarray:
-    """Values of an ASCII grid (``.asc`` or ``.asc.gz``), header skipped."""
-    raw = gzip.decompress(path.read_bytes()).decode() if path.suffix == ".gz" else path.read_text()
-    body = raw.split("\n", 6)[6]
-    lines = [ln.split() for ln in body.splitlines() if ln.strip()]
-    return np.array(lines, dtype=float)
-
-
-def read_table(path: Path) -> np.ndarray:
-    lines = [ln.split() for ln in path.read_text().splitlines() if ln.strip()]
-    return np.array(lines, dtype=float)
-
-
-def sorted_rows(a: np.ndarray) -> np.ndarray:
-    return a[np.lexsort(a.T[::-1])]
-
-
-def shared_dir() -> Path:
-    env = os.environ.get("CORRIDORS_SHARED")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / ".." / "shared"
-
 
 _JOBS_DIR = shared_dir() / "reference" / "circuitscape" / "input"
 _JOBS = sorted(p.relative_to(_JOBS_DIR).as_posix() for p in _JOBS_DIR.glob("**/*.ini"))

@@ -129,6 +129,12 @@ def _prepare(
     return g, meta, poly
 
 
+def _focal_points(points: PointsLike, g: FloatArray) -> tuple[Points, list[str]]:
+    """Focal points as cell indices, with notes on any that fall on nodata cells."""
+    pts = _points(points, g.shape)
+    return pts, check_points_on_habitat(pts, g, source="points")
+
+
 def _maps(keep_maps: bool) -> MapOptions:
     return MapOptions(write_cur_maps=True, write_volt_maps=keep_maps, write_max_cur_maps=True)
 
@@ -190,8 +196,7 @@ def pairwise(
         transform=transform,
         crs=crs,
     )
-    pts = _points(points, g.shape)
-    notes = check_points_on_habitat(pts, g, source="points")
+    pts, notes = _focal_points(points, g)
     settings = Settings(
         four_neighbors=four_neighbors,
         avg_resistances=avg_resistances,
@@ -237,8 +242,7 @@ def _one_or_all(
         transform=transform,
         crs=crs,
     )
-    pts = _points(points, g.shape)
-    notes = check_points_on_habitat(pts, g, source="points")
+    pts, notes = _focal_points(points, g)
     settings = Settings(
         four_neighbors=four_neighbors,
         avg_resistances=avg_resistances,

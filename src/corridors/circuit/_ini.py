@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..errors import UnsupportedOptionError
 from ._errors import JobFileError
+from ._outputs import MapOptions
 
 __all__ = ["IGNORED_OPTIONS", "SUPPORTED_OPTIONS", "Job", "parse_job"]
 
@@ -115,16 +116,7 @@ class Job:
     direct_grounds: bool = False
     policy: str = "keepall"
     output_prefix: Path | None = None
-    write_cur_maps: bool = False
-    write_volt_maps: bool = False
-    write_cum_cur_map_only: bool = False
-    write_max_cur_maps: bool = False
-    null_currents_to_nodata: bool = False
-    null_voltages_to_nodata: bool = False
-    focal_node_currents_to_zero: bool = False
-    compress_grids: bool = False
-    log_transform_maps: bool = False
-    write_as_tif: bool = False
+    maps: MapOptions = field(default_factory=MapOptions)
     raw: dict[str, str] = field(default_factory=dict)
 
 
@@ -333,16 +325,22 @@ def parse_job(
         parent = out_path.parent if out_path.is_absolute() else base / out_path.parent
         job.output_prefix = parent / name
 
-    job.write_cur_maps = _bool(raw, "write_cur_maps", False, ini_path)
-    job.write_volt_maps = _bool(raw, "write_volt_maps", False, ini_path)
-    job.write_cum_cur_map_only = _bool(raw, "write_cum_cur_map_only", False, ini_path)
-    job.write_max_cur_maps = _bool(raw, "write_max_cur_maps", False, ini_path)
-    job.null_currents_to_nodata = _bool(raw, "set_null_currents_to_nodata", False, ini_path)
-    job.null_voltages_to_nodata = _bool(raw, "set_null_voltages_to_nodata", False, ini_path)
-    job.focal_node_currents_to_zero = _bool(raw, "set_focal_node_currents_to_zero", False, ini_path)
-    job.compress_grids = _bool(raw, "compress_grids", False, ini_path)
-    job.log_transform_maps = _bool(raw, "log_transform_maps", False, ini_path)
-    job.write_as_tif = _bool(raw, "write_as_tif", False, ini_path)
+    # INI keys of the output switches, by MapOptions field.
+    switches = {
+        "write_cur_maps": "write_cur_maps",
+        "write_volt_maps": "write_volt_maps",
+        "write_cum_cur_map_only": "write_cum_cur_map_only",
+        "write_max_cur_maps": "write_max_cur_maps",
+        "null_currents_to_nodata": "set_null_currents_to_nodata",
+        "null_voltages_to_nodata": "set_null_voltages_to_nodata",
+        "focal_node_currents_to_zero": "set_focal_node_currents_to_zero",
+        "compress_grids": "compress_grids",
+        "log_transform_maps": "log_transform_maps",
+        "write_as_tif": "write_as_tif",
+    }
+    job.maps = MapOptions(
+        **{name: _bool(raw, key, False, ini_path) for name, key in switches.items()}
+    )
     return job
 
 

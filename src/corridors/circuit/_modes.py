@@ -261,19 +261,7 @@ def raster_pairwise(
     if writer is not None:
         writer.text("resistances.out", table_text(resistance_matrix_table(ids, r)))
         writer.text("resistances_3columns.out", table_text(three_columns(ids, r)))
-    return CircuitResult(
-        scenario="pairwise",
-        data_type="raster",
-        ids=ids,
-        resistances=r,
-        cum_current=sink.cum,
-        max_current=sink.max,
-        pair_currents=sink.pair_currents,
-        pair_voltages=sink.pair_voltages,
-        meta=meta,
-        files=list(writer.files) if writer is not None else [],
-        solves=solves,
-    )
+    return _focal_result("pairwise", ids, r, sink, meta, writer, solves)
 
 
 def _pairwise_in_scene(
@@ -448,19 +436,8 @@ def raster_one_or_all(
     sink.finish()
     if writer is not None:
         writer.text("resistances.out", table_text(np.column_stack([ids, res])))
-    return CircuitResult(
-        scenario="one-to-all" if one_to_all else "all-to-one",
-        data_type="raster",
-        ids=ids,
-        resistances=res,
-        cum_current=sink.cum,
-        max_current=sink.max,
-        pair_currents=sink.pair_currents,
-        pair_voltages=sink.pair_voltages,
-        meta=meta,
-        files=list(writer.files) if writer is not None else [],
-        solves=solves,
-    )
+    scenario = "one-to-all" if one_to_all else "all-to-one"
+    return _focal_result(scenario, ids, res, sink, meta, writer, solves)
 
 
 def _one_or_all_solve(
@@ -595,5 +572,30 @@ def raster_advanced(
         meta=meta,
         files=list(writer.files) if writer is not None else [],
         notes=notes,
+        solves=solves,
+    )
+
+
+def _focal_result(
+    scenario: str,
+    ids: IntArray,
+    resistances: FloatArray,
+    sink: MapSink,
+    meta: GridMeta | None,
+    writer: Writer | None,
+    solves: int,
+) -> CircuitResult:
+    """The result of a raster job with focal nodes, its maps taken from the sink."""
+    return CircuitResult(
+        scenario=scenario,
+        data_type="raster",
+        ids=ids,
+        resistances=resistances,
+        cum_current=sink.cum,
+        max_current=sink.max,
+        pair_currents=sink.pair_currents,
+        pair_voltages=sink.pair_voltages,
+        meta=meta,
+        files=list(writer.files) if writer is not None else [],
         solves=solves,
     )

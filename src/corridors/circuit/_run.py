@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -29,17 +30,10 @@ from ._solver import check_memory, estimate_memory
 
 def map_options(job: Job, *, geotiff: bool = False) -> MapOptions:
     """The output switches of a job."""
-    return MapOptions(
-        write_cur_maps=job.write_cur_maps or job.write_cum_cur_map_only,
-        write_volt_maps=job.write_volt_maps,
-        write_cum_cur_map_only=job.write_cum_cur_map_only,
-        write_max_cur_maps=job.write_max_cur_maps,
-        null_currents_to_nodata=job.null_currents_to_nodata,
-        null_voltages_to_nodata=job.null_voltages_to_nodata,
-        focal_node_currents_to_zero=job.focal_node_currents_to_zero,
-        compress_grids=job.compress_grids,
-        log_transform_maps=job.log_transform_maps,
-        write_as_tif=job.write_as_tif,
+    # A cumulative-only job still needs the per-pair currents to add them up.
+    return dataclasses.replace(
+        job.maps,
+        write_cur_maps=job.maps.write_cur_maps or job.maps.write_cum_cur_map_only,
         also_geotiff=geotiff,
     )
 
