@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ._api import advanced, all_to_one, one_to_all, pairwise
 from ._atlas import add_current_layer
-from ._errors import FocalPointError, JobFileError, JobTooLargeError
+from ._errors import ConvergenceWarning, FocalPointError, JobFileError, JobTooLargeError
 from ._ini import Job, load_job
 from ._inputs import FocalPointWarning
 from ._raster_io import GridMeta
@@ -24,6 +24,7 @@ from ._solver import estimate_memory
 
 __all__ = [
     "CircuitResult",
+    "ConvergenceWarning",
     "FocalPointError",
     "FocalPointWarning",
     "GridMeta",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import CorridorsError, InputError
 
-__all__ = ["FocalPointError", "JobFileError", "JobTooLargeError"]
+__all__ = ["ConvergenceWarning", "FocalPointError", "JobFileError", "JobTooLargeError"]
 
 
 class JobFileError(InputError):
@@ -17,3 +17,7 @@ class FocalPointError(InputError):
 
 class JobTooLargeError(CorridorsError, MemoryError):
     """A job whose estimated memory use exceeds the memory available."""
+
+
+class ConvergenceWarning(RuntimeWarning):
+    """Conjugate gradients stopped at the iteration limit before reaching the tolerance."""

@@ -56,20 +56,27 @@ def graph_from_edges(n: int, i: IntArray, j: IntArray, w: FloatArray) -> Graph:
     """Build a :class:`Graph` from an edge list (duplicates summed, self-loops dropped)."""
     keep = (i != j) & (w != 0)
     i, j, w = i[keep], j[keep], w[keep]
-    lo = np.minimum(i, j)
-    hi = np.maximum(i, j)
-    idx_dtype = np.int32 if n < 2**31 - 1 else np.int64
-    upper = sp.coo_matrix((w, (lo.astype(idx_dtype), hi.astype(idx_dtype))), shape=(n, n)).tocsr()
-    upper.sum_duplicates()
-    coo = upper.tocoo()
-    u = coo.row.astype(np.int64)
-    v = coo.col.astype(np.int64)
-    ww = coo.data.astype(np.float64)
-    adj = (upper + upper.T).tocsr()
-    degree = np.asarray(adj.sum(axis=1)).ravel()
-    lap = (sp.diags(degree, format="csr") - adj).tocsr()
+    idx_dtype = np.int32 if 2 * i.size + n < 2**31 - 1 else np.int64
+    i = i.astype(idx_dtype, copy=False)
+    j = j.astype(idx_dtype, copy=False)
+    w = w.astype(np.float64, copy=False)
+    degree = np.bincount(i, weights=w, minlength=n) + np.bincount(j, weights=w, minlength=n)
+    diag = np.arange(n, dtype=idx_dtype)
+    # One COO -> CSR conversion assembles the whole Laplacian and sums the parallel
+    # edges that merged nodes (polygons, focal regions) create.
+    lap = sp.csr_matrix(
+        (
+            np.concatenate([-w, -w, degree]),
+            (np.concatenate([i, j, diag]), np.concatenate([j, i, diag])),
+        ),
+        shape=(n, n),
+    )
     lap.sum_duplicates()
-    ncomp, labels = connected_components(adj, directed=False)
+    upper = sp.triu(lap, k=1, format="coo")
+    u = upper.row.astype(np.int64)
+    v = upper.col.astype(np.int64)
+    ww = -upper.data
+    ncomp, labels = connected_components(lap, directed=False)
     return Graph(n, u, v, ww, lap, labels.astype(np.int64), int(ncomp))
 
 

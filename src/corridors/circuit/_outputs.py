@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from .._io import atomic_write_text
-from ._raster_io import NODATA, GridMeta, format_number, write_ascii_grid, write_geotiff
+from .._io import atomic_write_bytes, atomic_write_text
+from ._raster_io import NODATA, GridMeta, encode_ascii_grid, format_number, write_geotiff
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -64,6 +64,9 @@ class Writer:
     meta: GridMeta | None
     opts: MapOptions
     files: list[Path] = field(default_factory=list)
+    # The last ASCII grid encoded; a one-pair job's cumulative map equals its pair map,
+    # and formatting millions of numbers is the slowest part of writing.
+    _last: tuple[FloatArray, bytes] | None = field(default=None, repr=False)
 
     def _grid_path(self, stem: str, ext: str) -> Path:
         return Path(f"{self.prefix}_{stem}{ext}")
@@ -76,11 +79,14 @@ class Writer:
             self.files.append(write_geotiff(self._grid_path(stem, ".tif"), values, self.meta))
             return
         ext = ".asc.gz" if self.opts.compress_grids else ".asc"
-        self.files.append(
-            write_ascii_grid(
-                self._grid_path(stem, ext), values, self.meta, compress=self.opts.compress_grids
-            )
-        )
+        if self._last is not None and np.array_equal(self._last[0], values):
+            data = self._last[1]
+        else:
+            data = encode_ascii_grid(values, self.meta, compress=self.opts.compress_grids)
+            # Callers pass freshly processed arrays (process_*_map copy), so holding a
+            # reference is safe and costs no extra grid.
+            self._last = (values, data)
+        self.files.append(atomic_write_bytes(self._grid_path(stem, ext), data))
         if self.opts.also_geotiff:
             self.files.append(write_geotiff(self._grid_path(stem, ".tif"), values, self.meta))
 

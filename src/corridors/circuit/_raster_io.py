@@ -249,10 +249,17 @@ def write_ascii_grid(
 
     With ``compress`` the file is gzip-compressed (and should be named ``.asc.gz``).
     """
+    return atomic_write_bytes(path, encode_ascii_grid(values, meta, compress=compress))
+
+
+def encode_ascii_grid(values: FloatArray, meta: GridMeta, *, compress: bool = False) -> bytes:
+    """The bytes :func:`write_ascii_grid` writes (gzip-compressed with ``compress``)."""
     data = _grid_text(values, meta)
     if compress:
-        data = gzip.compress(data, compresslevel=6)
-    return atomic_write_bytes(path, data)
+        # Level 1 is about four times faster than level 6 on these grids for files
+        # about a quarter larger; mtime=0 keeps reruns byte-identical.
+        data = gzip.compress(data, compresslevel=1, mtime=0)
+    return data
 
 
 def write_geotiff(path: str | Path, values: FloatArray, meta: GridMeta) -> Path:
