@@ -69,7 +69,9 @@ class Boundary:
     sides: tuple[BaseGeometry, BaseGeometry] | None = None
     tree: shapely.STRtree | None = field(default=None, repr=False)
     #: Pieces of ``geoms`` clipped to grid cells, filled as queries need them.
-    tiles: dict[tuple[int, int, int], BaseGeometry] = field(default_factory=dict, repr=False)
+    tiles: dict[tuple[int, ...], BaseGeometry] = field(default_factory=dict, repr=False)
+    #: Derived structures (the edge pieces of areal features, ...), built on first use.
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.geoms)

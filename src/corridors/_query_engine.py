@@ -11,11 +11,19 @@ Two stages, so that the cost of tolerances and measures is paid only for matches
 2. *Tolerance and measures*, for the pairs that passed: each case is projected into its
    own local azimuthal equidistant frame (metres), together with the piece of boundary
    around it, and the tolerance band is a metric buffer there.
+
+``crossing`` against areas takes a faster route through both stages
+(:func:`crossing_areal`): the edges of the areas are cut into short indexed pieces, so
+only the cases that meet an edge get the DE-9IM test; most pairs are then settled by
+where their vertices lie (clearly inside, clearly outside, or near the edge), and only
+the rest pay for buffers. Measures use small cached tiles of each area.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import shapely
@@ -31,6 +39,9 @@ FloatArray = NDArray[np.float64]
 
 #: Smallest band used to tell the sides of a line apart (km) when tolerance_km is 0.
 SIDE_EPS_KM = 0.001
+
+#: Cases refined at once against a linear boundary (caps the memory of the buffers).
+REFINE_CHUNK = 20_000
 
 #: DE-9IM patterns with the *boundary* as first operand and the case second.
 P_II = "T********"  # interiors meet
@@ -60,6 +71,16 @@ def candidate_pairs(
         ti, ci = shapely.STRtree(cases).query(targets)
     order = np.lexsort((ti, ci))
     return ci[order].astype(np.intp), ti[order].astype(np.intp)
+
+
+def target_tree(boundary: Boundary) -> shapely.STRtree:
+    """An index over ``boundary.geoms``: the cached one, or one built once and kept."""
+    if boundary.tree is not None:
+        return boundary.tree
+    tree = boundary.memo.get("tree")
+    if tree is None:
+        tree = boundary.memo["tree"] = shapely.STRtree(boundary.geoms)
+    return cast(shapely.STRtree, tree)
 
 
 def case_windows(cases: GeomArray, margin_km: float) -> GeomArray:
@@ -155,6 +176,333 @@ def exact_areal(cases: GeomArray, boundary: Boundary, pattern: str) -> tuple[Int
     return ci[ok], ti[ok]
 
 
+# ----------------------------------------------------------------------------- crossing
+
+
+#: Segments per piece when the edges of areal features are cut into short lines.
+PIECE_SEGMENTS = 16
+
+
+@dataclass
+class EdgePieces:
+    """The rings of every areal feature cut into short lines, with an index over them."""
+
+    geoms: GeomArray
+    owner: IntArray  # the feature each piece belongs to
+    tree: shapely.STRtree
+
+
+def edge_pieces(boundary: Boundary) -> EdgePieces:
+    """The edge of each feature of an areal boundary as short pieces (cached).
+
+    A connected case that lies both inside and outside a feature must meet its edge,
+    and an index of short pieces of edge finds the few cases that do without testing
+    the many that lie wholly inside or wholly outside a large, detailed polygon.
+    """
+    cached = boundary.memo.get("edges")
+    if cached is not None:
+        return cast(EdgePieces, cached)
+    parts, part_owner = shapely.get_parts(boundary.geoms, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, cidx = shapely.get_coordinates(rings, return_index=True)
+    start = np.r_[0, np.flatnonzero(np.diff(cidx)) + 1].astype(np.intp)
+    count = np.diff(np.r_[start, len(cidx)])
+    n_chunks = np.maximum(-(-(count - 1) // PIECE_SEGMENTS), 1)
+    ring = np.repeat(np.arange(len(start)), n_chunks)
+    k = np.arange(len(ring)) - np.repeat(np.cumsum(n_chunks) - n_chunks, n_chunks)
+    s0 = start[ring] + k * PIECE_SEGMENTS
+    s1 = np.minimum(s0 + PIECE_SEGMENTS, start[ring] + count[ring] - 1)
+    size = s1 - s0 + 1
+    at = np.repeat(s0, size) + np.arange(size.sum()) - np.repeat(np.cumsum(size) - size, size)
+    geoms = np.asarray(
+        shapely.linestrings(coords[at], indices=np.repeat(np.arange(len(size)), size)),
+        dtype=object,
+    )
+    owner = np.asarray(part_owner[ring_part[cidx[start]]][ring], dtype=np.intp)
+    edges = EdgePieces(geoms, owner, shapely.STRtree(geoms))
+    boundary.memo["edges"] = edges
+    return edges
+
+
+def exact_crossing(cases: GeomArray, boundary: Boundary) -> tuple[IntArray, IntArray]:
+    """Pairs whose case interior meets both the interior and the exterior of the feature.
+
+    The same answer as ``exact_areal(cases, boundary, P_II_EI)``, found faster: a
+    connected case (a LineString or a Polygon) can only lie on both sides if it meets
+    the feature's edge, so only the cases that meet a piece of edge are tested with
+    the full DE-9IM pattern. Cases of several parts take the general route.
+    """
+    n_t = len(boundary.geoms)
+    empty = np.zeros(0, dtype=np.intp)
+    if len(cases) == 0 or n_t == 0:
+        return empty, empty
+    types = shapely.get_type_id(cases)
+    simple = np.flatnonzero((types == 1) | (types == 2) | (types == 3))
+    keys = [np.zeros(0, dtype=np.int64)]
+    if len(simple):
+        edges = edge_pieces(boundary)
+        ci, pi = edges.tree.query(cases[simple])
+        ok = shapely.intersects(edges.geoms[pi], cases[simple[ci]])
+        keys.append(simple[ci[ok]].astype(np.int64) * n_t + edges.owner[pi[ok]])
+    multi = np.flatnonzero((types >= 4) & (types <= 7))
+    if len(multi):
+        mc, mt = exact_areal(cases[multi], boundary, P_II_EI)
+        keys.append(multi[mc].astype(np.int64) * n_t + mt)
+    key = np.unique(np.concatenate(keys))
+    ci = (key // n_t).astype(np.intp)
+    ti = (key % n_t).astype(np.intp)
+    if len(ci) == 0:
+        return ci, ti
+    shapely.prepare(boundary.geoms)
+    ok = shapely.relate_pattern(boundary.geoms[ti], cases[ci], P_II_EI)
+    return ci[ok], ti[ok]
+
+
+def vertex_sides(
+    geoms: GeomArray,
+    boundary: Boundary,
+    ti: IntArray,
+    r_km: float,
+    *,
+    all_needed: BoolArray | None = None,
+) -> tuple[FloatArray, IntArray, NDArray[np.int8]]:
+    """Where each vertex of ``geoms[k]`` lies with respect to ``boundary.geoms[ti[k]]``.
+
+    Returns the coordinates of every vertex, its owner ``k`` and its side: 1 for inside
+    and surely more than ``r_km`` from the feature's edge, -1 for outside and as far, 0
+    for "nearer, or not sure". Distances are judged in degrees with a margin that surely covers
+    ``r_km`` (1.5 times it plus 0.5 km, scaled for the latitude), so a vertex called
+    far is far in any local metric frame too. The vertices left unsure are measured
+    again in a frame centred on each (metres) when their geometry is not yet settled
+    (a vertex far inside and one far outside) or ``all_needed`` says every vertex of
+    it matters; what is still unsure is left to the exact tests.
+    """
+    xy, k = shapely.get_coordinates(geoms, return_index=True)
+    k = k.astype(np.intp)
+    side = np.zeros(len(k), dtype=np.int8)
+    if len(k) == 0:
+        return xy, k, side
+    margin_km = 1.5 * r_km + 0.5
+    dlat = margin_km / geo.KM_PER_DEG_LAT_MIN * 1.01
+    top = np.abs(xy[:, 1]) + dlat
+    ok = top < 89.0
+    pos = np.flatnonzero(ok)
+    pts = np.asarray(shapely.points(xy[pos]), dtype=object)
+    thr = margin_km / (geo.KM_PER_DEG_LAT_MIN * np.cos(np.radians(top[pos])))
+    edges = edge_pieces(boundary)
+    qi, qp = edges.tree.query(pts, predicate="dwithin", distance=thr)
+    same = edges.owner[qp] == ti[k[pos[qi]]]
+    qi, qp = qi[same], qp[same]
+    near = np.zeros(len(pos), dtype=bool)
+    near[qi] = True
+    shapely.prepare(boundary.geoms)
+    far = np.flatnonzero(~near)
+    inside = shapely.intersects(boundary.geoms[ti[k[pos[far]]]], pts[far])
+    side[pos[far]] = np.where(inside, 1, -1)
+    n = len(geoms)
+    settled = (np.bincount(k[side == 1], minlength=n) > 0) & (
+        np.bincount(k[side == -1], minlength=n) > 0
+    )
+    if all_needed is not None:
+        settled &= ~all_needed
+    keep = ~settled[k[pos[qi]]]
+    qi, qp = qi[keep], qp[keep]
+    if len(qi):
+        # Not clearly far: measure in a frame centred on the vertex (metres), where the
+        # scale differs from a frame centred on the case by well under 2 %.
+        lon0, lat0 = xy[pos[qi], 0], xy[pos[qi], 1]
+        piece_l = geo.to_local(edges.geoms[qp], lon0, lat0)
+        d = shapely.distance(shapely.points(np.zeros((len(qi), 2))), piece_l)
+        dmin = np.full(len(pos), np.inf)
+        np.minimum.at(dmin, qi, d)
+        # Vertices with no piece of edge left to measure were left out, not far.
+        dmin[np.isinf(dmin)] = 0.0
+        now = np.flatnonzero(near & (dmin > 1.02 * r_km * 1000.0 + 0.01))
+        inside = shapely.intersects(boundary.geoms[ti[k[pos[now]]]], pts[now])
+        side[pos[now]] = np.where(inside, 1, -1)
+    return xy, k, side
+
+
+#: Finest grid cells (degrees) of the tiles kept per feature; each level's cells
+#: overlap by half, so a box up to half a cell wide fits in one.
+TILE_LEVELS = (5.0, 1.0)
+
+
+def _tile(boundary: Boundary, t: int, level: int, ix: int, iy: int) -> shapely.Geometry:
+    """Feature ``t`` clipped to cell ``(ix, iy)`` of a level (cached; level -1: whole)."""
+    if level < 0:
+        return boundary.geoms[t]
+    key = (t, level, ix, iy)
+    piece = boundary.tiles.get(key)
+    if piece is None:
+        size = TILE_LEVELS[level]
+        x0, y0 = ix * size / 2, iy * size / 2
+        parent: tuple[int, int, int] = (-1, 0, 0)
+        if level > 0:
+            up = TILE_LEVELS[level - 1]
+            px, py = math.floor(x0 / (up / 2)), math.floor(y0 / (up / 2))
+            if x0 + size <= px * up / 2 + up and y0 + size <= py * up / 2 + up:
+                parent = (level - 1, px, py)
+        src = _tile(boundary, t, *parent)
+        piece = shapely.clip_by_rect(src, x0, y0, x0 + size, y0 + size)
+        boundary.tiles[key] = piece
+    return piece
+
+
+def tiles_around(
+    boundary: Boundary, ti: IntArray, bounds: FloatArray, *, whole_ok: bool = True
+) -> GeomArray:
+    """For each pair, the smallest cached tile of ``boundary.geoms[ti]`` that holds the
+    box ``bounds`` (with a small margin): the feature itself near the case, cheaply.
+    Where no tile holds the box, the whole feature, or None unless ``whole_ok``."""
+    out = np.empty(len(ti), dtype=object)
+    eps = 1e-7
+    b = np.column_stack([bounds[:, :2] - eps, bounds[:, 2:] + eps]) if len(ti) else bounds
+    for k, (t, (x0, y0, x1, y1)) in enumerate(zip(ti.tolist(), b.tolist(), strict=True)):
+        chosen: tuple[int, int, int] = (-1, 0, 0)
+        for level in range(len(TILE_LEVELS) - 1, -1, -1):
+            half = TILE_LEVELS[level] / 2
+            ix, iy = math.floor(x0 / half), math.floor(y0 / half)
+            if x1 <= ix * half + 2 * half and y1 <= iy * half + 2 * half:
+                chosen = (level, ix, iy)
+                break
+        if chosen[0] >= 0 or not whole_ok:
+            out[k] = _tile(boundary, t, *chosen) if chosen[0] >= 0 else None
+        else:
+            out[k] = boundary.geoms[t]
+    return out
+
+
+def clip_near(boundary: Boundary, ti: IntArray, windows: GeomArray) -> GeomArray:
+    """Each ``boundary.geoms[ti[k]]`` clipped to the box of ``windows[k]``: from a small
+    cached tile that holds the box when there is one, else as :func:`clip_to_windows`."""
+    b = shapely.bounds(windows)
+    out = tiles_around(boundary, ti, b, whole_ok=False)
+    for k in range(len(out)):
+        if out[k] is not None:
+            out[k] = shapely.clip_by_rect(out[k], *b[k].tolist())
+    missing = np.flatnonzero(np.array([g is None for g in out], dtype=bool))
+    if len(missing):
+        out[missing] = clip_to_windows(boundary, ti[missing], windows[missing])
+    return out
+
+
+def crossing_areal(
+    cases: GeomArray, boundary: Boundary, tol_km: float
+) -> tuple[ArealPairs, dict[str, FloatArray], NDArray[np.int64], BoolArray]:
+    """Everything :func:`corridors.crossing` needs for an areal boundary.
+
+    Returns the pairs that cross (each side reached more than ``tol_km`` beyond the
+    edge), their measures (as :func:`areal_measures`), the traversals of their lines
+    and which of them have lines. The exact pairs come from :func:`exact_crossing`;
+    most are settled by their vertices (:func:`vertex_sides`), the rest by the metric
+    buffers of :func:`refine_areal`. Traversals are counted from the vertices and the
+    part of the line inside when every vertex lies clearly on one side, otherwise by
+    :func:`traversals`.
+    """
+    ci, ti = exact_crossing(cases, boundary)
+    n = len(ci)
+    clipped = np.empty(n, dtype=object)
+    deep_in = np.ones(n, dtype=bool)
+    deep_out = np.ones(n, dtype=bool)
+    geoms = cases[ci]
+    r_km = max(tol_km, SIDE_EPS_KM)
+    xy, k, side = vertex_sides(
+        geoms, boundary, ti, r_km, all_needed=shapely.get_type_id(geoms) == 1
+    )
+    if tol_km > 0 and n:
+        q_in = np.bincount(k[side == 1], minlength=n) > 0
+        q_out = np.bincount(k[side == -1], minlength=n) > 0
+        deep_in, deep_out = q_in, q_out
+        # The rest by metric buffers, for the side(s) no vertex settles.
+        for need, slow in (
+            (("in",), ~q_in & q_out),
+            (("out",), q_in & ~q_out),
+            (("in", "out"), ~q_in & ~q_out),
+        ):
+            at = np.flatnonzero(slow)
+            if len(at):
+                sub = refine_areal(cases, boundary, ci[at], ti[at], tol_km, need=need)
+                if "in" in need:
+                    deep_in[at] = sub.deep_in
+                if "out" in need:
+                    deep_out[at] = sub.deep_out
+                clipped[at] = sub.clipped
+    sel = deep_in & deep_out
+    covered = np.zeros(n, dtype=bool)
+    pairs = ArealPairs(ci, ti, deep_in, deep_out, covered, clipped)
+    need = sel & np.array([g is None for g in clipped], dtype=bool)
+    if need.any():
+        clipped[need] = tiles_around(boundary, ti[need], shapely.bounds(geoms[need]))
+    inside_all = inside_parts(cases, pairs, sel)
+    m = areal_measures(cases, boundary, pairs, sel, inside_all)
+
+    # Traversals of the lines of the matching cases.
+    s = np.flatnonzero(sel)
+    _, lines = split_dims(geoms[s])
+    has_line = shapely.get_type_id(lines) >= 0
+    trav = np.zeros(len(s), dtype=np.int64)
+    simple = has_line & (shapely.get_type_id(geoms[s]) == 1)
+    simple[simple] &= ~shapely.is_closed(geoms[s[simple]])
+    quick = np.zeros(len(s), dtype=bool)
+    if simple.any():
+        # Vertex sides in order along each line. Between two consecutive vertices that
+        # lie clearly on a side, a line that crosses the edge once passes from one
+        # side to the other once, and one that does not cross it stays on its side, so
+        # when the line crosses the edge no more often than its clear vertices change
+        # side, the traversals are those changes.
+        pos_of = np.full(n, -1, dtype=np.intp)
+        pos_of[s] = np.arange(len(s))
+        vk = pos_of[k]
+        mine = vk >= 0
+        mine[mine] = simple[vk[mine]]
+        at = np.flatnonzero(mine)
+        sk, sv = vk[at], side[at].astype(np.int64)
+        first = np.r_[True, sk[1:] != sk[:-1]]
+        last = np.r_[sk[1:] != sk[:-1], True]
+        end_in = sv == 1
+        unsure = np.flatnonzero((first | last) & (sv == 0))
+        if len(unsure):  # an end near the edge: which side is it on?
+            end_in[unsure] = shapely.intersects(
+                boundary.geoms[ti[s[sk[unsure]]]], shapely.points(xy[at[unsure]])
+            )
+        clear = sv != 0
+        ck, cv = sk[clear], sv[clear]
+        change = (ck[1:] == ck[:-1]) & (cv[1:] != cv[:-1])
+        n_change = np.bincount(ck[1:][change], minlength=len(s))
+        has_clear = np.bincount(ck, minlength=len(s)) > 0
+        ends_in = np.bincount(sk[(first | last) & end_in], minlength=len(s))
+        cand = np.flatnonzero(simple & has_clear)
+        if len(cand):
+            parts, owner = geo.flat_parts(inside_all[cand])
+            lk = shapely.get_type_id(parts) == 1
+            merged = np.empty(len(cand), dtype=object)
+            merged[:] = shapely.MultiLineString()
+            if lk.any():
+                shapely.multilinestrings(parts[lk], indices=owner[lk], out=merged)
+            merged = shapely.line_merge(merged)
+            n_parts = shapely.get_num_geometries(merged)
+            n_end = 2 * n_parts - ends_in[cand]
+            agree = n_end == n_change[cand]
+            trav[cand[agree]] = n_change[cand[agree]]
+            quick[cand[agree]] = True
+    rest = np.flatnonzero(has_line & ~quick)
+    if len(rest):
+        r = s[rest]
+        windows = case_windows(geoms[r], _margin_km(r_km))
+        sub_pairs = ArealPairs(
+            ci[r],
+            ti[r],
+            deep_in[r],
+            deep_out[r],
+            covered[r],
+            clip_near(boundary, ti[r], windows),
+        )
+        everything = np.ones(len(r), dtype=bool)
+        trav[rest] = line_traversals_areal(cases, sub_pairs, everything, boundary, tol_km)
+    return pairs, m, trav, has_line
+
+
 def refine_areal(
     cases: GeomArray,
     boundary: Boundary,
@@ -188,7 +536,7 @@ def refine_areal(
     if len(todo) == 0:
         return ArealPairs(ci, ti, deep_in, deep_out, covered, clipped)
     windows = case_windows(cases[ci[todo]], _margin_km(tol_km))
-    clipped[todo] = clip_to_windows(boundary, ti[todo], windows)
+    clipped[todo] = clip_near(boundary, ti[todo], windows)
     if tol_km <= 0:
         deep_in[todo] = shapely.relate_pattern(clipped[todo], cases[ci[todo]], P_II)
         deep_out[todo] = True  # not covered: some of it lies outside
@@ -236,18 +584,21 @@ def refine_areal(
 
 
 def areal_measures(
-    cases: GeomArray, boundary: Boundary, pairs: ArealPairs, sel: BoolArray
+    cases: GeomArray,
+    boundary: Boundary,
+    pairs: ArealPairs,
+    sel: BoolArray,
+    inside: GeomArray | None = None,
 ) -> dict[str, FloatArray]:
-    """Share, area and length of each selected case inside its boundary feature."""
+    """Share, area and length of each selected case inside its boundary feature.
+
+    ``inside`` may hold the part of each selected case inside, when already known.
+    """
     ci = pairs.case[sel]
     covered = pairs.covered[sel]
-    clipped = pairs.clipped[sel]
     geoms = cases[ci]
-    inside = np.empty(len(ci), dtype=object)
-    inside[covered] = geoms[covered]
-    rest = ~covered
-    if rest.any():
-        inside[rest] = shapely.intersection(geoms[rest], clipped[rest])
+    if inside is None:
+        inside = inside_parts(cases, pairs, sel)
     total = measure(geoms)
     part = measure(inside)
     dims = shapely.get_dimensions(geoms)
@@ -262,6 +613,18 @@ def areal_measures(
         "area_inside_km2": np.where(dims == 2, part[0], np.nan),
         "length_inside_km": np.where(dims >= 1, part[1], np.nan),
     }
+
+
+def inside_parts(cases: GeomArray, pairs: ArealPairs, sel: BoolArray) -> GeomArray:
+    """The part of each selected case inside its boundary feature (``pairs.clipped``)."""
+    covered = pairs.covered[sel]
+    geoms = cases[pairs.case[sel]]
+    inside = np.empty(len(geoms), dtype=object)
+    inside[covered] = geoms[covered]
+    rest = ~covered
+    if rest.any():
+        inside[rest] = shapely.intersection(geoms[rest], pairs.clipped[sel][rest])
+    return inside
 
 
 def measure(geoms: GeomArray) -> tuple[FloatArray, FloatArray, FloatArray]:
@@ -414,8 +777,12 @@ def linear(
     crossed[fast > 0] = True
     n_cross[fast > 0] = fast[fast > 0]
     idx = np.flatnonzero(cand & (fast == 0))
-    if len(idx):
-        _refine_linear(cases, polys, lines, boundary, idx, tol_km, crossed, n_cross, severs, across)
+    # In chunks: the bands and local networks of a chunk are freed before the next.
+    for at in range(0, len(idx), REFINE_CHUNK):
+        part = idx[at : at + REFINE_CHUNK]
+        _refine_linear(
+            cases, polys, lines, boundary, part, tol_km, crossed, n_cross, severs, across
+        )
     across[has_poly & any_touch & np.isnan(across)] = 0.0
     if boundary.sides is not None:
         crossed |= _on_both_sides(cases, boundary, tol_km)
@@ -507,7 +874,7 @@ def _refine_linear(
     windows = case_windows(cases[idx], margin)
     # The local network: every boundary line near the case, clipped to its window and
     # merged, so a crossing at a vertex shared by two segments is one continuous line.
-    wi, ti = candidate_pairs(windows, boundary.geoms, boundary.tree)
+    wi, ti = candidate_pairs(windows, boundary.geoms, target_tree(boundary))
     net = np.empty(len(idx), dtype=object)
     shapely.multilinestrings(boundary.geoms[ti], indices=wi, out=net)
     empty = shapely.get_type_id(net) < 0
@@ -525,9 +892,8 @@ def _refine_linear(
         poly_ll = polys[idx[pk]]
         poly_l = geo.to_local(poly_ll, lon0[pk], lat0[pk])
         if tol_km > 0:
-            core = shapely.difference(
-                poly_l, shapely.buffer(shapely.boundary(poly_l), tol_m, quad_segs=4)
-            )
+            # The part more than the tolerance in from the edge: the polygon eroded.
+            core = shapely.buffer(poly_l, -tol_m, quad_segs=4)
             pen = shapely.intersects(net_l[pk], core)
         else:
             pen = shapely.relate_pattern(net_l[pk], poly_l, P_II)

@@ -287,19 +287,13 @@ def _crossing(frame: gpd.GeoDataFrame, bnd: Boundary, tol: float) -> gpd.GeoData
     usable = np.array([g is not None for g in geoms], dtype=bool)
     usable[usable] = shapely.get_type_id(geoms[usable]) != 0
     pos = np.flatnonzero(usable)
-    ci, ti = eng.exact_areal(geoms[pos], bnd, eng.P_II_EI)
-    ci = pos[ci]
-    pairs = eng.refine_areal(geoms, bnd, ci, ti, tol)
+    pairs, m, trav, has_line = eng.crossing_areal(geoms[pos], bnd, tol)
     sel = pairs.deep_in & pairs.deep_out
-    m = eng.areal_measures(geoms, bnd, pairs, sel)
-    trav = eng.line_traversals_areal(geoms, pairs, sel, bnd, tol)
-    _, lines = eng.split_dims(geoms[pairs.case[sel]]) if sel.any() else (None, np.empty(0))
-    has_line = shapely.get_type_id(lines) >= 0 if len(lines) else np.zeros(0, dtype=bool)
     n_cross = pd.array(np.where(has_line, trav, 0), dtype="Int64")
     n_cross[~has_line] = pd.NA
     return _rows(
         frame,
-        pairs.case[sel],
+        pos[pairs.case[sel]],
         {
             "boundary": [bnd.labels[t] for t in pairs.target[sel]],
             **m,
