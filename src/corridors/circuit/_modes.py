@@ -309,6 +309,7 @@ def _pairwise_in_scene(
             local[members] = np.arange(members.size)
             ref = int(local[targets[0]])
             solver = GroundedSolver(scene.component_matrix(members), [ref], method=settings.solver)
+            pair_solver = None if superpose else solver
             potentials: dict[int, FloatArray] = {}
             if superpose:
                 potentials[targets[0]] = np.zeros(members.size)
@@ -326,6 +327,10 @@ def _pairwise_in_scene(
                         potentials[t] = solver.solve(rhs[:, col])
                         bar.update()
                 solves += len(rest)
+                del rhs
+            # With superposition no solve is left: the factor or hierarchy is freed
+            # before the maps, whose current computation is the other memory peak.
+            del solver
             done: dict[tuple[int, int], FloatArray] = {}
             for a, b in cpairs:
                 na, nb = int(nodes[a]), int(nodes[b])
@@ -337,7 +342,8 @@ def _pairwise_in_scene(
                     rhs1 = np.zeros(members.size)
                     rhs1[local[nb]] = 1.0
                     rhs1[local[na]] = -1.0
-                    vloc = solver.solve(rhs1)
+                    assert pair_solver is not None
+                    vloc = pair_solver.solve(rhs1)
                     solves += 1
                     bar.update()
                 vloc = vloc - vloc[local[na]]
