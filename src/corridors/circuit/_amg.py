@@ -71,7 +71,8 @@ class Hierarchy:
         x = np.zeros_like(b)
         # Forward then backward sweeps keep the V-cycle symmetric, as CG requires.
         gauss_seidel(a, x, b, iterations=1, sweep="forward")
-        residual = b - a @ x
+        residual = a @ x
+        np.subtract(b, residual, out=residual)
         x += self.prolongators[level] @ self._cycle(level + 1, self.restrictors[level] @ residual)
         gauss_seidel(a, x, b, iterations=1, sweep="backward")
         return x
@@ -221,11 +222,12 @@ def pcg(
     rz = float(np.vdot(r, z))
     target = rtol * bnorm
     rnorm = bnorm
+    scratch = np.empty_like(b)
     for it in range(1, maxiter + 1):
         q = a @ p
         alpha = rz / float(np.vdot(p, q))
-        x += alpha * p
-        r -= alpha * q
+        x += np.multiply(p, alpha, out=scratch)
+        r -= np.multiply(q, alpha, out=scratch)
         rnorm = math.sqrt(float(np.vdot(r, r)))
         if rnorm <= target:
             return x, it
