@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from .errors import CorridorsError
+from ._cli_common import handle_errors
 
 
+@handle_errors
 def circuit(
     job: Annotated[Path, typer.Argument(help="Circuitscape INI job file.")],
     base_dir: Annotated[
@@ -28,13 +29,7 @@ def circuit(
     """Run a Circuitscape INI job file (circuit-theory connectivity)."""
     from .circuit import run
 
-    try:
-        result = run(
-            job, base_dir=base_dir, output_dir=output_dir, geotiff=geotiff, progress=progress
-        )
-    except CorridorsError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(code=1) from exc
+    result = run(job, base_dir=base_dir, output_dir=output_dir, geotiff=geotiff, progress=progress)
     for note in result.notes:
         typer.echo(f"warning: {note}", err=True)
     typer.echo(

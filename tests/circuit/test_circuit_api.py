@@ -174,7 +174,7 @@ def test_cli_runs_a_job(tmp_path: Path) -> None:
     assert ok.exit_code == 0, ok.output
     assert "R(1, 2)" in ok.output and (out / "job_resistances.out").exists()
     bad = runner.invoke(app, ["circuit", str(tmp_path / "missing.ini")])
-    assert bad.exit_code == 1 and "does not exist" in bad.output
+    assert bad.exit_code == 2 and "does not exist" in bad.output
 
 
 def test_current_layer_on_folium_map() -> None:
