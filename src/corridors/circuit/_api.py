@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import InputError, RasterError
+from ._advanced import POLICIES, ground_conductances, source_currents
 from ._errors import FocalPointError
 from ._inputs import PairSelection, Points, check_points_on_habitat, conductance_from_habitat
 from ._modes import Settings, raster_advanced, raster_one_or_all, raster_pairwise
@@ -378,8 +379,8 @@ def advanced(
     CircuitResult
         ``current`` and ``voltage`` maps.
     """
-    if policy not in {"keepall", "rmvsrc", "rmvgnd", "rmvall"}:
-        raise InputError(f"policy {policy!r} is not valid; use keepall, rmvsrc, rmvgnd or rmvall")
+    if policy not in POLICIES:
+        raise InputError(f"policy {policy!r} is not valid; use {', '.join(POLICIES)}")
     g, meta, poly = _prepare(
         habitat,
         resistances=resistances,
@@ -392,17 +393,10 @@ def advanced(
     gr, _ = _as_grid(grounds, role="grounds")
     _same_shape(s, g, "sources")
     _same_shape(gr, g, "grounds")
-    s = np.nan_to_num(s, nan=0.0)
-    if unit_currents:
-        s = np.where(s != 0, 1.0, 0.0)
-    valid = np.isfinite(gr)
-    if grounds_are_resistances:
-        with np.errstate(divide="ignore"):
-            gc = np.where(valid, 1.0 / np.where(valid, gr, 1.0), 0.0)
-    else:
-        gc = np.where(valid, gr, 0.0)
-    if direct_grounds:
-        gc = np.where(gc != 0, np.inf, 0.0)
+    s = source_currents(s, unit_currents=unit_currents)
+    gc = ground_conductances(
+        gr, is_resistance=grounds_are_resistances, direct_grounds=direct_grounds
+    )
     if not np.any(s != 0) or not np.any(gc != 0):
         raise InputError("advanced mode needs at least one source and one ground cell")
     settings = Settings(

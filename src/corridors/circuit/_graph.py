@@ -80,6 +80,17 @@ def graph_from_edges(n: int, i: IntArray, j: IntArray, w: FloatArray) -> Graph:
     return Graph(n, u, v, ww, lap, labels.astype(np.int64), int(ncomp))
 
 
+def component_matrix(
+    graph: Graph, members: IntArray, extra_diag: FloatArray | None = None
+) -> sp.csr_matrix:
+    """Laplacian restricted to ``members`` (plus an optional diagonal, e.g. finite grounds)."""
+    lap = graph.laplacian
+    m = lap if members.size == graph.n else lap[members][:, members]
+    if extra_diag is not None and np.any(extra_diag):
+        m = m + sp.diags(extra_diag, format="csr")
+    return sp.csr_matrix(m)
+
+
 def build_nodemap(valid: npt.NDArray[np.bool_], groups: Sequence[IntArray]) -> tuple[IntArray, int]:
     """Number the nodes of a grid, merging cells that share a group label.
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UnsupportedOptionError
+from ._advanced import POLICIES
 from ._errors import JobFileError
 from ._outputs import MapOptions
 
@@ -87,7 +88,6 @@ _SCENARIOS = {
     "all_to_one": "all-to-one",
     "advanced": "advanced",
 }
-_POLICIES = {"keepall", "rmvsrc", "rmvgnd", "rmvall"}
 
 
 @dataclass
@@ -300,10 +300,10 @@ def parse_job(
     policy = raw.get("remove_src_or_gnd", "keepall").strip().lower()
     if policy == "not entered":
         policy = "keepall"
-    if policy not in _POLICIES:
+    if policy not in POLICIES:
         raise JobFileError(
             f"{where}: remove_src_or_gnd = {raw.get('remove_src_or_gnd')!r} is not valid; "
-            "use keepall, rmvsrc, rmvgnd or rmvall"
+            f"use {', '.join(POLICIES)}"
         )
     job.policy = policy
 

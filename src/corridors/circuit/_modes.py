@@ -12,7 +12,8 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from ._graph import Graph, build_nodemap, grid_graph, node_currents
+from ._advanced import resolve_conflicts, solve_components
+from ._graph import Graph, build_nodemap, component_matrix, grid_graph, node_currents
 from ._inputs import PairSelection, Points
 from ._outputs import (
     MapOptions,
@@ -88,11 +89,7 @@ class Scene:
         self, nodes: IntArray, extra_diag: FloatArray | None = None
     ) -> sp.csr_matrix:
         """Laplacian restricted to ``nodes`` (plus an optional diagonal)."""
-        lap = self.graph.laplacian
-        m = lap if nodes.size == self.n else lap[nodes][:, nodes]
-        if extra_diag is not None and np.any(extra_diag):
-            m = m + sp.diags(extra_diag, format="csr")
-        return sp.csr_matrix(m)
+        return component_matrix(self.graph, nodes, extra_diag)
 
 
 @contextmanager
@@ -532,28 +529,15 @@ def raster_advanced(
     np.add.at(src_node, flat[sel] - 1, s_flat[sel])
     sel = (flat > 0) & (gr_flat != 0)
     np.add.at(gnd_node, flat[sel] - 1, gr_flat[sel])
-    conflict = (src_node != 0) & (gnd_node != 0)
-    if settings.policy in {"rmvsrc", "rmvall"}:
-        src_node[conflict] = 0.0
-    if settings.policy in {"rmvgnd", "rmvall"}:
-        gnd_node[conflict] = 0.0
-    gnd_node[np.isinf(gnd_node) & (src_node > 0)] = 0.0
-    finite = np.where(np.isfinite(gnd_node), gnd_node, 0.0)
-    voltages = np.zeros(n)
-    solved_any = False
-    comps = scene.graph.components
-    solves = 0
-    for comp in range(scene.graph.ncomponents):
-        members = scene.component_nodes(comp)
-        if not np.any(src_node[members]) or not np.any(gnd_node[members]):
-            continue
-        direct = np.flatnonzero(np.isinf(gnd_node[members]))
-        m = scene.component_matrix(members, finite[members])
-        solver = GroundedSolver(m, direct, method=settings.solver)
-        voltages[members] = solver.solve(src_node[members])
-        solved_any = True
-        solves += 1
-    del comps
+    src_node, gnd_node, finite = resolve_conflicts(src_node, gnd_node, settings.policy)
+    voltages, solves = solve_components(
+        [scene.component_nodes(c) for c in range(scene.graph.ncomponents)],
+        scene.component_matrix,
+        src_node,
+        gnd_node,
+        finite,
+        method=settings.solver,
+    )
     sink = MapSink(g, opts, None, settings)
     _, cmap = sink.emit(scene, "", voltages, finite_grounds=finite, accumulate=False)
     vmap = scene.to_grid(voltages)
@@ -566,7 +550,7 @@ def raster_advanced(
             writer.grid("curmap", process_current_map(cmap, g, opts))
     notes = (
         []
-        if solved_any
+        if solves
         else ["no connected component holds both a source and a ground; nothing was solved"]
     )
     return CircuitResult(

@@ -8,7 +8,8 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import InputError
-from ._graph import Graph, branch_currents, graph_from_edges, node_currents
+from ._advanced import ground_conductances, resolve_conflicts, solve_components, source_currents
+from ._graph import Graph, branch_currents, component_matrix, graph_from_edges, node_currents
 from ._inputs import PairSelection
 from ._outputs import Writer, resistance_matrix_table, table_text, three_columns
 from ._result import CircuitResult
@@ -46,15 +47,6 @@ def network_from_edges(
     inv = inv.reshape(-1, 2).astype(np.int64)
     graph = graph_from_edges(node_ids.size, inv[:, 0], inv[:, 1], w.astype(np.float64))
     return graph, node_ids
-
-
-def _component_matrix(graph: Graph, members: IntArray, diag: FloatArray | None = None) -> object:
-    import scipy.sparse as sp
-
-    m = graph.laplacian[members][:, members]
-    if diag is not None and np.any(diag):
-        m = m + sp.diags(diag, format="csr")
-    return sp.csr_matrix(m)
 
 
 def _fmt_id(x: float) -> str:
@@ -100,7 +92,7 @@ def network_pairwise(
                 local = np.full(graph.n, -1, dtype=np.int64)
                 local[members] = np.arange(members.size)
                 solvers[c] = (
-                    GroundedSolver(_component_matrix(graph, members), [int(local[na])]),
+                    GroundedSolver(component_matrix(graph, members), [int(local[na])]),
                     members,
                     local,
                 )
@@ -173,44 +165,37 @@ def network_advanced(
 ) -> CircuitResult:
     """Advanced mode on a network: ``sources`` and ``grounds`` are ``id value`` rows."""
     index = {float(x): i for i, x in enumerate(node_ids.tolist())}
-    src = np.zeros(graph.n)
-    gnd = np.zeros(graph.n)
-    for rows, target, role in ((sources, src, "source"), (grounds, gnd, "ground")):
-        for node, val in rows[:, :2]:
+    per_node = []
+    for rows, values, role in (
+        (sources, source_currents(sources[:, 1], unit_currents=unit_currents), "source"),
+        (
+            grounds,
+            ground_conductances(
+                grounds[:, 1], is_resistance=ground_is_resistance, direct_grounds=direct_grounds
+            ),
+            "ground",
+        ),
+    ):
+        nodes = []
+        for node in rows[:, 0]:
             i = index.get(float(node))
             if i is None:
                 raise InputError(
                     f"{source}: {role} node {node:g} is not in the graph; remove it or add "
                     "the node's edges to the graph file"
                 )
-            if role == "ground":
-                if ground_is_resistance:
-                    val = np.inf if val == 0 else 1.0 / val
-                if direct_grounds and val != 0:
-                    val = np.inf
-            elif unit_currents and val != 0:
-                val = 1.0
-            target[i] += val
-    conflict = (src != 0) & (gnd != 0)
-    if policy in {"rmvsrc", "rmvall"}:
-        src[conflict] = 0.0
-    if policy in {"rmvgnd", "rmvall"}:
-        gnd[conflict] = 0.0
-    gnd[np.isinf(gnd) & (src > 0)] = 0.0
-    finite = np.where(np.isfinite(gnd), gnd, 0.0)
-    v = np.zeros(graph.n)
-    solves = 0
-    for c in range(graph.ncomponents):
-        members = np.flatnonzero(graph.components == c)
-        if not np.any(src[members]) or not np.any(gnd[members]):
-            continue
-        direct = np.flatnonzero(np.isinf(gnd[members]))
-        solver = GroundedSolver(
-            _component_matrix(graph, members, finite[members]),
-            direct,
-        )
-        v[members] = solver.solve(src[members])
-        solves += 1
+            nodes.append(i)
+        total = np.zeros(graph.n)
+        np.add.at(total, np.asarray(nodes, dtype=np.int64), values)
+        per_node.append(total)
+    src, gnd, finite = resolve_conflicts(per_node[0], per_node[1], policy)
+    v, solves = solve_components(
+        [np.flatnonzero(graph.components == c) for c in range(graph.ncomponents)],
+        lambda members, diag: component_matrix(graph, members, diag),
+        src,
+        gnd,
+        finite,
+    )
     nc = node_currents(graph, v, finite)
     bc = branch_currents(graph, v)
     if writer is not None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._advanced import ground_conductances, source_currents
 from ._errors import JobFileError
 from ._ini import Job, load_job
 from ._inputs import (
@@ -131,19 +132,15 @@ def run_job(
 
     if job.scenario == "advanced":
         assert job.source_file is not None and job.ground_file is not None
-        sources = load_source_or_ground(job.source_file, meta, role="source")
-        grounds_raw = load_source_or_ground(job.ground_file, meta, role="ground")
-        sources = np.nan_to_num(sources, nan=0.0)
-        if job.unit_currents:
-            sources = np.where(sources != 0, 1.0, 0.0)
-        valid = np.isfinite(grounds_raw)
-        if job.ground_is_resistances:
-            with np.errstate(divide="ignore"):
-                grounds = np.where(valid, 1.0 / np.where(valid, grounds_raw, 1.0), 0.0)
-        else:
-            grounds = np.where(valid, grounds_raw, 0.0)
-        if job.direct_grounds:
-            grounds = np.where(grounds != 0, np.inf, 0.0)
+        sources = source_currents(
+            load_source_or_ground(job.source_file, meta, role="source"),
+            unit_currents=job.unit_currents,
+        )
+        grounds = ground_conductances(
+            load_source_or_ground(job.ground_file, meta, role="ground"),
+            is_resistance=job.ground_is_resistances,
+            direct_grounds=job.direct_grounds,
+        )
         if not np.any(sources != 0):
             raise JobFileError(
                 f"{job.source_file}: no current sources (every cell is 0 or nodata); "
