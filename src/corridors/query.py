@@ -188,10 +188,18 @@ def _rows(frame: gpd.GeoDataFrame, pos: np.ndarray, columns: dict[str, Any]) -> 
     return out
 
 
-def _dask(func: Callable[..., gpd.GeoDataFrame], cases: Any, *args: Any) -> Any:
-    """Run ``func`` on every partition of a dask GeoDataFrame; lazy result."""
+def _apply(func: Callable[..., gpd.GeoDataFrame], cases: Any, *args: Any) -> Any:
+    """Run ``func(frame, *args)`` on the cases, or lazily on every partition of a
+    dask GeoDataFrame."""
+    if not _is_dask(cases):
+        return func(_frame(cases), *args)
     meta = func(cases._meta, *args)
     return cases.map_partitions(_in_partition, func, *args, meta=meta)
+
+
+def _present(geoms: np.ndarray) -> np.ndarray:
+    """Positions of the rows that have a geometry."""
+    return np.flatnonzero(~shapely.is_missing(geoms))
 
 
 def _in_partition(
@@ -274,9 +282,7 @@ def crossing(
     """
     tol = _check_km(tolerance_km, "tolerance_km")
     bnd = resolve_boundary(boundary, crs=crs)
-    if _is_dask(cases):
-        return _dask(_crossing, cases, bnd, tol)
-    return _crossing(_frame(cases), bnd, tol)
+    return _apply(_crossing, cases, bnd, tol)
 
 
 def _crossing(frame: gpd.GeoDataFrame, bnd: Boundary, tol: float) -> gpd.GeoDataFrame:
@@ -284,9 +290,8 @@ def _crossing(frame: gpd.GeoDataFrame, bnd: Boundary, tol: float) -> gpd.GeoData
     if bnd.kind == "linear":
         return _linear_rows(frame, geoms, bnd, tol, crossed_only=True)
     # A single point can never lie both inside and outside: skip them outright.
-    usable = np.array([g is not None for g in geoms], dtype=bool)
-    usable[usable] = shapely.get_type_id(geoms[usable]) != 0
-    pos = np.flatnonzero(usable)
+    pos = _present(geoms)
+    pos = pos[shapely.get_type_id(geoms[pos]) != 0]
     pairs, m, trav, has_line = eng.crossing_areal(geoms[pos], bnd, tol)
     sel = pairs.deep_in & pairs.deep_out
     n_cross = pd.array(np.where(has_line, trav, 0), dtype="Int64")
@@ -310,7 +315,7 @@ def _linear_rows(
     *,
     crossed_only: bool,
 ) -> gpd.GeoDataFrame:
-    usable = np.flatnonzero(np.array([g is not None for g in geoms], dtype=bool))
+    usable = _present(geoms)
     res = eng.linear(geoms[usable], bnd, tol, touching=not crossed_only)
     keep = res.crossed if crossed_only else res.touches
     n_cross = pd.array(res.n_crossings[keep], dtype="Int64")
@@ -356,14 +361,12 @@ def within(
             f"within() needs an area, but {bnd.name} is a line; use "
             "near(cases, line, distance_km=...) for cases close to a line"
         )
-    if _is_dask(cases):
-        return _dask(_within, cases, bnd, tol)
-    return _within(_frame(cases), bnd, tol)
+    return _apply(_within, cases, bnd, tol)
 
 
 def _within(frame: gpd.GeoDataFrame, bnd: Boundary, tol: float) -> gpd.GeoDataFrame:
     geoms = _lonlat(frame)
-    pos = np.flatnonzero(np.array([g is not None for g in geoms], dtype=bool))
+    pos = _present(geoms)
     ci, ti = eng.exact_areal(geoms[pos], bnd, eng.P_II)
     pairs = eng.refine_areal(geoms, bnd, pos[ci], ti, tol, need=("out",))
     sel = pairs.covered | ~pairs.deep_out
@@ -386,16 +389,14 @@ def intersecting(cases: gpd.GeoDataFrame, boundary: Any, *, crs: Any = None) -> 
     default tolerance).
     """
     bnd = resolve_boundary(boundary, crs=crs)
-    if _is_dask(cases):
-        return _dask(_intersecting, cases, bnd)
-    return _intersecting(_frame(cases), bnd)
+    return _apply(_intersecting, cases, bnd)
 
 
 def _intersecting(frame: gpd.GeoDataFrame, bnd: Boundary) -> gpd.GeoDataFrame:
     geoms = _lonlat(frame)
     if bnd.kind == "linear":
         return _linear_rows(frame, geoms, bnd, DEFAULT_TOLERANCE_KM, crossed_only=False)
-    pos = np.flatnonzero(np.array([g is not None for g in geoms], dtype=bool))
+    pos = _present(geoms)
     ci, ti = eng.candidate_pairs(geoms[pos], bnd.geoms, bnd.tree)
     shapely.prepare(bnd.geoms)
     ok = shapely.intersects(bnd.geoms[ti], geoms[pos[ci]]) if len(ci) else np.zeros(0, bool)
@@ -435,14 +436,12 @@ def near(
     """
     dist = _check_km(distance_km, "distance_km")
     target = single_geometry(geometry, crs=crs, what="near() geometry")
-    if _is_dask(cases):
-        return _dask(_near, cases, target, dist)
-    return _near(_frame(cases), target, dist)
+    return _apply(_near, cases, target, dist)
 
 
 def _near(frame: gpd.GeoDataFrame, target: Any, dist: float) -> gpd.GeoDataFrame:
     geoms = _lonlat(frame)
-    pos = np.flatnonzero(np.array([g is not None for g in geoms], dtype=bool))
+    pos = _present(geoms)
     idx, d = eng.distances_km(geoms[pos], target, dist)
     order = np.argsort(d, kind="stable")
     return _rows(frame, pos[idx[order]], {"distance_km": d[order]})
@@ -492,7 +491,7 @@ def _country_table_now(
 ) -> tuple[list[list[str]], list[dict[str, float]], np.ndarray, list[list[str]]]:
     n = len(geoms)
     bnd = _countries_here()
-    pos = np.flatnonzero(np.array([g is not None for g in geoms], dtype=bool))
+    pos = _present(geoms)
     ci, ti = eng.exact_areal(geoms[pos], bnd, eng.P_II)
     pairs = eng.refine_areal(geoms, bnd, pos[ci], ti, tol, need=("in",))
     sel = np.ones(len(pairs.case), dtype=bool)
@@ -555,9 +554,7 @@ def transboundary(
         from .catalogue import load_cases
 
         cases = load_cases()
-    if _is_dask(cases):
-        return _dask(_transboundary, cases, wanted, tol)
-    return _transboundary(_frame(cases), wanted, tol)
+    return _apply(_transboundary, cases, wanted, tol)
 
 
 def _codes(countries: str | Sequence[str] | None) -> list[str]:
@@ -606,9 +603,7 @@ def countries_of(
         from .catalogue import load_cases
 
         cases = load_cases()
-    if _is_dask(cases):
-        return _dask(_countries_of, cases, tol)
-    return _countries_of(_frame(cases), tol)
+    return _apply(_countries_of, cases, tol)
 
 
 def _countries_of(frame: gpd.GeoDataFrame, tol: float) -> gpd.GeoDataFrame:
