@@ -70,6 +70,12 @@ class Segments:
 def segments(geoms: NDArray[np.object_]) -> Segments:
     """Segments of each geometry (lines, or the rings of polygons), in lon/lat degrees."""
     n = len(geoms)
+    types = shapely.get_type_id(geoms)
+    if n and (types == 1).all():
+        return _from_lines(np.asarray(geoms, dtype=object), np.arange(n, dtype=np.intp), n)
+    if n and (types == 3).all():
+        rings, ring_owner = shapely.get_rings(geoms, return_index=True)
+        return _from_lines(rings, ring_owner.astype(np.intp), n)
     dims = shapely.get_dimensions(geoms)
     parts, part_owner = shapely.get_parts(geoms, return_index=True)
     poly = dims[part_owner] == 2
@@ -85,6 +91,12 @@ def segments(geoms: NDArray[np.object_]) -> Segments:
         )
         lines = np.concatenate([parts[~poly], rings])[order]
         line_owner = np.concatenate([part_owner[~poly], owner_of_poly[ring_part]])[order]
+    return _from_lines(lines, line_owner.astype(np.intp), n)
+
+
+def _from_lines(lines: NDArray[np.object_], line_owner: IntArray, n: int) -> Segments:
+    """Segments of linestrings or rings, each owned by geometry ``line_owner[i]``
+    (non-decreasing) of ``n``."""
     xy, idx = shapely.get_coordinates(lines, return_index=True)
     same = idx[1:] == idx[:-1]
     a = np.flatnonzero(same)
@@ -230,7 +242,12 @@ def expand_pairs(
 
 
 def boxes_meet(
-    s: Segments, i: IntArray, t: Segments, j: IntArray, margin_x: FloatArray, margin_y: FloatArray
+    s: Segments,
+    i: IntArray,
+    t: Segments,
+    j: IntArray,
+    margin_x: FloatArray,
+    margin_y: FloatArray | float,
 ) -> BoolArray:
     """Whether the box of segment ``s[i]``, widened by the margins (degrees), meets ``t[j]``'s."""
     sx0, sx1 = np.minimum(s.x0[i], s.x1[i]), np.maximum(s.x0[i], s.x1[i])
