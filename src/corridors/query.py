@@ -292,7 +292,9 @@ def _crossing(frame: gpd.GeoDataFrame, bnd: Boundary, tol: float) -> gpd.GeoData
     # A single point can never lie both inside and outside: skip them outright.
     pos = _present(geoms)
     pos = pos[shapely.get_type_id(geoms[pos]) != 0]
-    pairs, m, trav, has_line = eng.crossing_areal(geoms[pos], bnd, tol)
+    from ._areal_fast import crossing_areal
+
+    pairs, m, trav, has_line = crossing_areal(geoms[pos], bnd, tol)
     sel = pairs.deep_in & pairs.deep_out
     n_cross = pd.array(np.where(has_line, trav, 0), dtype="Int64")
     n_cross[~has_line] = pd.NA
