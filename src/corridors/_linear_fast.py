@@ -148,6 +148,16 @@ def _reach_tree(boundary: Boundary, reach_m: float) -> tuple[shapely.STRtree, Fl
     return cast(tuple[shapely.STRtree, FloatArray], cached)
 
 
+def _line_boxes(boundary: Boundary, reach_m: float) -> FloatArray:
+    """Bounds of each line of the boundary widened by ``reach_m`` (as the reach tree)."""
+    key = f"reach-boxes-{reach_m!r}"
+    cached = boundary.memo.get(key)
+    if cached is None:
+        tree, _ = _reach_tree(boundary, reach_m)
+        cached = boundary.memo[key] = shapely.bounds(tree.geometries)
+    return cast(FloatArray, cached)
+
+
 def _segment_pairs(
     geoms: GeomArray, boundary: Boundary, net: Segments, reach_m: float
 ) -> tuple[Segments, IntArray, _Pairs, IntArray, IntArray]:
@@ -161,9 +171,26 @@ def _segment_pairs(
     ci, ti = ci.astype(np.intp), ti.astype(np.intp)
     has, local = np.unique(ci, return_inverse=True)
     segs = sg.segments(geoms[has])
-    k, sl, sr = sg.expand_pairs(segs.start, net.start, local.astype(np.intp), ti)
+    # First each case segment against the widened box of each candidate line, then the
+    # few survivors against that line's segments.
+    n_case = np.diff(segs.start)[local]
+    k1 = np.repeat(np.arange(len(ci), dtype=np.intp), n_case)
+    sl1 = np.repeat(segs.start[local], n_case) + _ramp(n_case)
+    lb = _line_boxes(boundary, reach_m)
+    t1 = ti[k1]
+    ok = (
+        (np.minimum(segs.x0[sl1], segs.x1[sl1]) <= lb[t1, 2])
+        & (np.maximum(segs.x0[sl1], segs.x1[sl1]) >= lb[t1, 0])
+        & (np.minimum(segs.y0[sl1], segs.y1[sl1]) <= lb[t1, 3])
+        & (np.maximum(segs.y0[sl1], segs.y1[sl1]) >= lb[t1, 1])
+    )
+    k1, sl1, t1 = k1[ok], sl1[ok], t1[ok]
+    n_net = net.start[t1 + 1] - net.start[t1]
+    rep = np.repeat(np.arange(len(k1), dtype=np.intp), n_net)
+    k, sl = k1[rep], sl1[rep]
+    sr = np.repeat(net.start[t1], n_net) + _ramp(n_net)
     dy = reach_m * MARGIN / M_PER_DEG + 1e-9
-    near = sg.boxes_meet(segs, sl, net, sr, dx_line[net.owner[sr]], dy)
+    near = sg.boxes_meet(segs, sl, net, sr, dx_line[t1[rep]], dy)
     k, sl, sr = k[near], sl[near], sr[near]
     ax, ay, bx, by = segs.x0[sl], segs.y0[sl], segs.x1[sl], segs.y1[sl]
     cx, cy, ex, ey = net.x0[sr], net.y0[sr], net.x1[sr], net.y1[sr]
@@ -206,16 +233,14 @@ def _lines(
     near = p.cross.hit | (p.gap <= far_r)
     bad = np.zeros(m, dtype=bool)
     bad[p.case[p.cross.unsure]] = True
-    # Only roads that cross the case may come near it: another road within 2 r could
-    # merge the bands or sway the exact route's judgement of sides.
+    # Which pairs belong to a road that crosses the case somewhere.
     key = p.case.astype(np.int64) * n_roads + p.road
     crossing_keys = np.unique(key[p.cross.proper])
-    pos = np.searchsorted(crossing_keys, key[near])
-    pos = np.minimum(pos, max(len(crossing_keys) - 1, 0))
-    known = crossing_keys[pos] == key[near] if len(crossing_keys) else np.zeros(0, dtype=bool)
-    bad[p.case[near][~known]] = True
-    # The case's own ends must lie outside the band (traversals end on its edge), and
-    # no dangling end of a road may lie near the case (passing round it is no crossing).
+    pos = np.minimum(np.searchsorted(crossing_keys, key), max(len(crossing_keys) - 1, 0))
+    mine = crossing_keys[pos] == key if len(crossing_keys) else np.zeros(len(key), dtype=bool)
+    # Near a crossing road, the case's own ends must lie outside the band (traversals
+    # end on its edge), and no dangling end of the road may lie near the case (passing
+    # round it is no crossing).
     c_first, c_last = _ends(segs)
     n_first, n_last = _ends(net)
     for flag, d in (
@@ -224,18 +249,20 @@ def _lines(
         (n_first[p.sr], p.dc),
         (n_last[p.sr], p.dd),
     ):
-        bad[p.case[flag & (d <= near_r)]] = True
-    # A road that turns back on itself near the case (a joint near it turning by more
-    # than a right angle) may put the band's sides where the exact route sees them
-    # differently.
-    joint = near & ~n_last[p.sr] & (p.dd <= far_r)
-    j = np.flatnonzero(joint)
+        bad[p.case[mine & flag & (d <= near_r)]] = True
+    # A crossing road that turns back on itself near the case (a joint near it turning
+    # by more than a right angle) may put the band's sides where the exact route sees
+    # them differently.
+    j = np.flatnonzero(mine & near & ~n_last[p.sr] & (p.dd <= far_r))
     if len(j):
         t0, t1 = p.sr[j], p.sr[j] + 1
         dot = (net.x1[t0] - net.x0[t0]) * (net.x1[t1] - net.x0[t1]) + (net.y1[t0] - net.y0[t0]) * (
             net.y1[t1] - net.y0[t1]
         )
         bad[p.case[j[dot <= 0]]] = True
+    # Other roads may pass near the case (in and out of their band on one side is no
+    # traversal), but not near another road.
+    _crowded_roads(p, near, net, 3.0 * r_m * MARGIN, bad)
 
     # Two crossings count as two traversals only if the case leaves the band between
     # them: a point of the case between them lies farther than r from every road.
@@ -265,7 +292,6 @@ def _lines(
         bad[cc[pair[dmin <= near_r]]] = True
 
     counts = np.bincount(p.case[p.cross.proper], minlength=m)
-    _crowded_roads(p, near, counts, net, 3.0 * r_m * MARGIN, bad)
     _self_crossings(segs, has, p, counts, net, near_r, bad)
     ok = ~bad
     out.settled[idx[ok]] = True
@@ -289,17 +315,19 @@ def _groups(key: IntArray) -> tuple[IntArray, IntArray]:
 
 
 def _crowded_roads(
-    p: _Pairs, near: BoolArray, counts: IntArray, net: Segments, reach_m: float, bad: BoolArray
+    p: _Pairs, near: BoolArray, net: Segments, reach_m: float, bad: BoolArray
 ) -> None:
-    """Mark cases crossed by two roads that come within ``reach_m`` of each other near
-    the case: their bands may merge, or one may sway the exact route's sides."""
-    sel = np.flatnonzero(near & (counts[p.case] >= 2) & ~bad[p.case])
+    """Mark cases near which two roads come within ``reach_m`` of each other, whether
+    they cross the case or not: their bands may merge, and where two roads meet the
+    exact route's sides of the merged band can differ from the crossings."""
+    busy = np.bincount(p.case[near], minlength=len(bad)) >= 2
+    sel = np.flatnonzero(near & busy[p.case] & ~bad[p.case])
     if len(sel) == 0:
         return
     i, j = _groups(p.case[sel])
     i, j = sel[i], sel[j]
-    other = p.road[i] != p.road[j]
-    i, j = i[other], j[other]
+    keep = p.road[i] != p.road[j]
+    i, j = i[keep], j[keep]
     a, b = p.sr[i], p.sr[j]
     x = sg.crossings(
         net.x0[a], net.y0[a], net.x1[a], net.y1[a], net.x0[b], net.y0[b], net.x1[b], net.y1[b]
@@ -386,10 +414,8 @@ def _polygons(
     m = len(idx)
     geoms = cases[idx]
     segs, has, p, ci, ti = _segment_pairs(geoms, boundary, net, r_m)
-    gap = p.gap
-    clean = p.cross.proper & (gap > r_m * MARGIN)
-    harmless = ~p.cross.hit & (gap > r_m * MARGIN)
-    bad = np.bincount(p.case[~(clean | harmless)], minlength=m) > 0
+    bad = np.zeros(m, dtype=bool)
+    bad[p.case[p.cross.unsure]] = True
 
     # A boundary line wholly inside the polygon meets no ring segment: test one vertex
     # of every candidate line that lies within the polygon's box.
@@ -416,16 +442,28 @@ def _polygons(
     ccw[has] = neg == 0
     convex[has] = (pos == 0) | (neg == 0)
 
-    n_cross = np.bincount(p.case[clean], minlength=m)
-    untouched = ~bad & (n_cross == 0)
-    out.settled[idx[untouched]] = True
+    proper = p.cross.proper
+    n_cross = np.bincount(p.case[proper], minlength=m)
+    # Nothing enters: untouched, whatever passes nearby.
+    out.settled[idx[~bad & (n_cross == 0)]] = True
 
-    # Exactly two clean crossings, both by one boundary segment: a straight chord.
-    c = np.flatnonzero(clean & ~bad[p.case])
+    # Exactly two crossings, both by one boundary segment: a straight chord.
+    c = np.flatnonzero(proper & ~bad[p.case])
     c = c[n_cross[p.case[c]] == 2]
     c = c[np.argsort(p.case[c], kind="stable")]
     first, second = c[0::2], c[1::2]
     same = (p.sr[first] == p.sr[second]) & convex[p.case[first]]
+    chord_seg = np.full(m, -1, dtype=np.intp)
+    chord_seg[p.case[first[same]]] = p.sr[first[same]]
+    # The band then meets the polygon only along the chord: the chord segment's ends
+    # and every other boundary segment stay more than r from the ring.
+    cs = chord_seg[p.case]
+    clash = (cs >= 0) & (
+        ((p.sr != cs) & (p.gap <= r_m * MARGIN))
+        | ((p.sr == cs) & (np.minimum(p.dc, p.dd) <= r_m * MARGIN))
+    )
+    bad[p.case[clash]] = True
+    same &= ~bad[p.case[first]]
     chord, second = first[same], second[same]
     k = p.case[chord]
     sr = p.sr[chord]

@@ -1,0 +1,114 @@
+"""The numpy fast path of crossing against lines gives the exact route's answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+
+from corridors import _linear_fast as lf
+from corridors import _query_engine as eng
+from corridors._query_boundary import Boundary
+
+
+def _roads(rng: np.random.Generator, n: int, box: tuple[float, float, float, float]) -> Boundary:
+    x0, y0, x1, y1 = box
+    nv = rng.integers(2, 5, n)
+    start = np.column_stack([rng.uniform(x0, x1, n), rng.uniform(y0, y1, n)])
+    heading = np.repeat(rng.uniform(0, 2 * np.pi, n), nv) + rng.normal(0, 0.3, nv.sum())
+    step = rng.uniform(0.05, 0.15, nv.sum())
+    d = np.column_stack([np.cos(heading) * step, np.sin(heading) * step])
+    first = np.r_[0, np.cumsum(nv)[:-1]]
+    d[first] = 0
+    cum = np.cumsum(d, axis=0)
+    cum -= np.repeat(cum[first], nv, axis=0)
+    coords = np.repeat(start, nv, axis=0) + cum
+    lines = np.asarray(
+        shapely.linestrings(coords, indices=np.repeat(np.arange(n), nv)), dtype=object
+    )
+    return Boundary("linear", lines, [f"road {i}" for i in range(n)], "roads")
+
+
+def _cases(rng: np.random.Generator, n: int, box: tuple[float, float, float, float]) -> np.ndarray:
+    x0, y0, x1, y1 = box
+    cx, cy = rng.uniform(x0, x1, n), rng.uniform(y0, y1, n)
+    out = np.empty(n, dtype=object)
+    half = n // 2
+    nv = rng.integers(2, 6, half)
+    steps = rng.normal(0, 0.08, (nv.sum(), 2))
+    first = np.r_[0, np.cumsum(nv)[:-1]]
+    steps[first] = 0
+    cum = np.cumsum(steps, axis=0)
+    cum -= np.repeat(cum[first], nv, axis=0)
+    coords = np.repeat(np.column_stack([cx[:half], cy[:half]]), nv, axis=0) + cum
+    out[:half] = shapely.linestrings(coords, indices=np.repeat(np.arange(half), nv))
+    out[half:] = shapely.buffer(
+        shapely.points(cx[half:], cy[half:]), rng.uniform(0.01, 0.08, n - half), quad_segs=2
+    )
+    return out
+
+
+@pytest.mark.parametrize("tol_km", [0.0, 1.0, 3.0])
+@pytest.mark.parametrize("centre", [(10.0, 45.0), (-70.0, -20.0), (120.0, 72.0)])
+def test_fast_path_agrees_with_exact_route(tol_km: float, centre: tuple[float, float]) -> None:
+    rng = np.random.default_rng(int(tol_km * 10 + centre[0] + 1000))
+    box = (centre[0] - 1.0, centre[1] - 0.6, centre[0] + 1.0, centre[1] + 0.6)
+    roads = _roads(rng, 40, box)
+    cases = _cases(rng, 1200, box)
+    fast = lf.crossing_linear(cases, roads, tol_km)
+    got = eng.linear(cases, roads, tol_km)
+    want = eng._linear_exact(cases, roads, tol_km, touching=False)
+    # The fast path must carry real weight, or this test would prove nothing.
+    assert fast.settled.mean() > 0.5
+    if tol_km <= 1:  # wide bands on these dense networks mostly need the exact route
+        assert fast.crossed[fast.settled].sum() > 10
+    np.testing.assert_array_equal(got.crossed, want.crossed)
+    np.testing.assert_array_equal(got.n_crossings, want.n_crossings)
+    np.testing.assert_array_equal(got.severs, want.severs)
+    sel = want.crossed
+    np.testing.assert_allclose(
+        got.length_across_km[sel], want.length_across_km[sel], rtol=1e-9, atol=1e-12
+    )
+    assert [got.labels[i] for i in np.flatnonzero(sel)] == [
+        want.labels[i] for i in np.flatnonzero(sel)
+    ]
+
+
+def test_straight_crossings_settled() -> None:
+    road = Boundary(
+        "linear", np.array([shapely.LineString([(0, -1), (0, 1)])], dtype=object), ["r"], "r"
+    )
+    cases = np.array(
+        [
+            shapely.LineString([(-0.5, 0), (0.5, 0)]),  # crosses once
+            shapely.LineString([(-0.5, 0), (0.5, 0.1), (-0.5, 0.2)]),  # and back again
+            shapely.LineString([(0.1, 0), (0.5, 0)]),  # beside it
+            shapely.Point(0, 0),
+            shapely.Polygon([(-0.1, -0.1), (0.1, -0.1), (0.1, 0.1), (-0.1, 0.1)]),  # cut in two
+            shapely.Polygon([(0.2, -0.1), (0.4, -0.1), (0.4, 0.1), (0.2, 0.1)]),
+        ],
+        dtype=object,
+    )
+    fast = lf.crossing_linear(cases, road, 1.0)
+    assert fast.settled.all()
+    assert fast.n_crossings.tolist() == [1, 2, 0, 0, 1, 0]
+    assert fast.severs.tolist() == [False, False, False, False, True, False]
+    across = fast.length_across_km[4]
+    assert across == pytest.approx(2 * 0.1 * 110.574, rel=1e-3)  # 0.2 degrees of latitude
+    assert fast.hit_case.tolist() == [0, 1, 4]
+
+
+def test_touching_and_collinear_left_to_exact_route() -> None:
+    road = Boundary(
+        "linear", np.array([shapely.LineString([(0, -1), (0, 1)])], dtype=object), ["r"], "r"
+    )
+    cases = np.array(
+        [
+            shapely.LineString([(-0.5, 0), (0, 0)]),  # ends on the road
+            shapely.LineString([(0, -0.5), (0, 0.5)]),  # runs along it
+            shapely.LineString([(-0.5, 0.95), (0.5, 1.05)]),  # passes near its dead end
+        ],
+        dtype=object,
+    )
+    fast = lf.crossing_linear(cases, road, 1.0)
+    assert not fast.settled.any()
