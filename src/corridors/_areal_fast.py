@@ -887,6 +887,61 @@ def _edge_distance(
     return out
 
 
+def _second_look(
+    edges: _Edges,
+    near: _Near,
+    group_of: IntArray,
+    slack: FloatArray,
+    cid: IntArray,
+    c_pair: IntArray,
+    c_low: BoolArray,
+    status: NDArray[np.int8],
+    px: FloatArray,
+    py: FloatArray,
+    qx: FloatArray,
+    qy: FloatArray,
+    thr: float,
+) -> None:
+    """Settle more stretches (``status`` 0) from the distances of all their points.
+
+    Each piece p->q of such a stretch (between crossings and vertices) is measured at
+    its ends and middle: any of them far enough makes the stretch deep; otherwise the
+    distance along a piece is at most the mean of the distances at its two ends plus
+    half its length (distances change no faster than position), and when that bound
+    stays below the threshold everywhere the stretch is shallow. Ends at a crossing
+    are at distance 0; an end nothing was found near is treated as far.
+    """
+    reach = thr * sg.MARGIN
+    room = max(0.3 * thr, 100.0)
+    todo = (status == 0) & c_low
+    sub = np.flatnonzero(todo[cid])
+    if len(sub) == 0:
+        return
+    mx, my = (px[sub] + qx[sub]) / 2, (py[sub] + qy[sub]) / 2
+    g = group_of[c_pair[cid[sub]]]
+    d = _edge_distance(
+        edges,
+        near,
+        np.r_[g, g, g],
+        np.r_[px[sub], mx, qx[sub]],
+        np.r_[py[sub], my, qy[sub]],
+        reach + room,
+    )
+    k = len(sub)
+    da, dm, db = d[:k], d[k : 2 * k], d[2 * k :]
+    # Crossings lie on the edge (their measured distance is 0 up to rounding).
+    sl = slack[c_pair[cid[sub]]]
+    far = (np.maximum(np.maximum(da, dm), db) > reach + sl)
+    deep = _first_true(far, cid[sub], len(status))
+    kx, ky = sg.metres_per_degree((py[sub] + qy[sub]) / 2)
+    half = np.hypot((qx[sub] - px[sub]) * kx, (qy[sub] - py[sub]) * ky) / 2
+    ub = np.maximum((da + dm + half) / 2, (dm + db + half) / 2)
+    loose = ~(ub < thr / sg.MARGIN - sl)
+    shallow = ~_first_true(loose, cid[sub], len(status))
+    status[todo & deep] = 1
+    status[todo & ~deep & shallow & (np.bincount(cid[sub], minlength=len(status)) > 0)] = -1
+
+
 def _tolerance(
     cases: GeomArray,
     boundary: Boundary,
@@ -930,7 +985,7 @@ def _tolerance(
     thr = max(tol_km, eng.SIDE_EPS_KM) * 1000.0
     reach = thr * sg.MARGIN
     # Room for the chords' stray (pairs that need more are left to the exact route).
-    room = max(0.3 * thr, 30.0)
+    room = max(0.3 * thr, 100.0)
     need = ok & ((tol_km > 0) | ~is_poly)
     sub = np.flatnonzero(need[csub.pair])
     ev = csub.events
@@ -1007,6 +1062,7 @@ def _tolerance(
         tp = c_pair[test]
         d = _edge_distance(edges, near, group_of[tp], tx, ty, reach + room)
         status[test[d > reach + slack[tp]]] = 1
+    _second_look(edges, near, group_of, slack, cid, c_pair, c_low, status, px, py, qx, qy, thr)
 
     # Tolerance: a deep stretch on each side; (lines) none when all are shallow.
     if tol_km > 0:
