@@ -616,24 +616,13 @@ def _fast(
     )
     deep_in, deep_out, trav, sure_trav = deep_in[okp], deep_out[okp], trav[okp], sure_trav[okp]
     clipped = clipped[okp]
-    rest = np.flatnonzero(line & deep_in & deep_out & ~sure_trav)
-    if len(rest):
-        # Traversals the segments leave unclear: the exact route's bands.
-        r_km = max(tol_km, eng.SIDE_EPS_KM)
-        windows = eng.case_windows(cases[gcase[rest]], eng._margin_km(r_km))
-        sub_pairs = eng.ArealPairs(
-            gcase[rest],
-            tgt[rest],
-            deep_in[rest],
-            deep_out[rest],
-            np.zeros(len(rest), dtype=bool),
-            eng.clip_near(boundary, tgt[rest], windows),
-        )
-        everything = np.ones(len(rest), dtype=bool)
-        trav[rest] = eng.line_traversals_areal(cases, sub_pairs, everything, boundary, tol_km)
+    # Traversals the segments leave unclear: the whole case takes the exact route,
+    # which picks between its quick count and its bands as it always does.
+    back[pk[okp[line & deep_in & deep_out & ~sure_trav]]] = True
+    mine = ~back[pk[okp]]
     out = _FastResult(
-        gcase, tgt, deep_in, deep_out, clipped,
-        res[0][okp], res[1][okp], res[2][okp], trav, line,
+        gcase[mine], tgt[mine], deep_in[mine], deep_out[mine], clipped[mine],
+        res[0][okp][mine], res[1][okp][mine], res[2][okp][mine], trav[mine], line[mine],
     )  # fmt: skip
     return out, glob[back]
 
@@ -887,6 +876,64 @@ def _edge_distance(
     return out
 
 
+def _clear_of_edge(
+    edges: _Edges, cs: _Cases, near: _Near, pairs: IntArray, k: IntArray, gap: FloatArray
+) -> BoolArray:
+    """Whether each line (pair ``pairs[i]``, case ``k[i]``) keeps its crossings in any frame.
+
+    In the exact route's frames, segments move by up to ``gap[i]`` metres (their
+    chords), so a line that comes that close to the edge without crossing it may cross
+    there, and a crossing whose ends lie that close to the other segment may vanish.
+    True when every segment of the line either crosses an edge segment with all four
+    ends farther than ``gap`` from the other segment, or stays farther than ``gap``.
+    """
+    out = np.ones(len(pairs), dtype=bool)
+    if len(pairs) == 0:
+        return out
+    row, j = _ranges(cs.n[k])
+    seg = cs.s0[k][row] + j
+    r2, j2 = _ranges(np.diff(near.start)[pairs[row]])
+    row, seg = row[r2], seg[r2]
+    piece = near.piece[near.start[pairs[row]] + j2]
+    lat = np.minimum(np.maximum(np.abs(cs.y0[seg]), np.abs(cs.y1[seg])), sg.MAX_LAT)
+    my = gap[row] / sg.M_PER_DEG * 1.01
+    mx = gap[row] / (sg.M_PER_DEG * np.cos(np.radians(lat))) * 1.01
+    pb = edges.piece_box[piece]
+    close = (
+        (np.minimum(cs.x0[seg], cs.x1[seg]) - mx <= pb[:, 2])
+        & (np.maximum(cs.x0[seg], cs.x1[seg]) + mx >= pb[:, 0])
+        & (np.minimum(cs.y0[seg], cs.y1[seg]) - my <= pb[:, 3])
+        & (np.maximum(cs.y0[seg], cs.y1[seg]) + my >= pb[:, 1])
+    )
+    row, seg, piece, mx, my = row[close], seg[close], piece[close], mx[close], my[close]
+    r3, j3 = _ranges(edges.piece_n[piece])
+    row, seg, mx, my = row[r3], seg[r3], mx[r3], my[r3]
+    e = edges.piece_s0[piece][r3] + j3
+    ex0, ey0, ex1, ey1 = edges.x0[e], edges.y0[e], edges.x1[e], edges.y1[e]
+    close = (
+        (np.minimum(cs.x0[seg], cs.x1[seg]) - mx <= np.maximum(ex0, ex1))
+        & (np.maximum(cs.x0[seg], cs.x1[seg]) + mx >= np.minimum(ex0, ex1))
+        & (np.minimum(cs.y0[seg], cs.y1[seg]) - my <= np.maximum(ey0, ey1))
+        & (np.maximum(cs.y0[seg], cs.y1[seg]) + my >= np.minimum(ey0, ey1))
+    )
+    row, seg, e = row[close], seg[close], e[close]
+    ax, ay, bx, by = cs.x0[seg], cs.y0[seg], cs.x1[seg], cs.y1[seg]
+    cx, cy, dx, dy = edges.x0[e], edges.y0[e], edges.x1[e], edges.y1[e]
+    ends = np.minimum(
+        np.minimum(
+            sg.point_segment_m(ax, ay, cx, cy, dx, dy), sg.point_segment_m(bx, by, cx, cy, dx, dy)
+        ),
+        np.minimum(
+            sg.point_segment_m(cx, cy, ax, ay, bx, by), sg.point_segment_m(dx, dy, ax, ay, bx, by)
+        ),
+    )
+    # Apart, or crossing with every end clear: the same in any frame (ends measured
+    # from their own points, the distance between segments at an end of one of them).
+    bad = ends <= gap[row] * sg.MARGIN
+    out[np.unique(row[bad])] = False
+    return out
+
+
 def _second_look(
     edges: _Edges,
     near: _Near,
@@ -931,7 +978,7 @@ def _second_look(
     da, dm, db = d[:k], d[k : 2 * k], d[2 * k :]
     # Crossings lie on the edge (their measured distance is 0 up to rounding).
     sl = slack[c_pair[cid[sub]]]
-    far = (np.maximum(np.maximum(da, dm), db) > reach + sl)
+    far = np.maximum(np.maximum(da, dm), db) > reach + sl
     deep = _first_true(far, cid[sub], len(status))
     kx, ky = sg.metres_per_degree((py[sub] + qy[sub]) / 2)
     half = np.hypot((qx[sub] - px[sub]) * kx, (qy[sub] - py[sub]) * ky) / 2
@@ -1089,6 +1136,12 @@ def _tolerance(
 
     # Traversals of lines whose stretches are all settled.
     settled = ok & ~is_poly & low & ~_first_true(status == 0, c_pair, npair)
+    # Where the chords may stray out of the band's reach, crossings must be robust.
+    fine = np.flatnonzero(settled & (slack * sg.MARGIN >= 0.5 * thr))
+    if len(fine):
+        settled[fine] = _clear_of_edge(
+            edges, cs, near, group_of[fine], pk[fine], slack[fine] + reach
+        )
     if m:
         e_pair = ev.pair
         # The stretch ending at each crossing (from the previous one, or the line's start).
