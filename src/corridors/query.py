@@ -107,6 +107,7 @@ import shapely
 
 from . import _query_engine as eng
 from ._antimeridian import split_antimeridian
+from ._areal_fast import crossing_areal
 from ._query_boundary import (
     Boundary,
     BoundaryRepairedWarning,
@@ -292,8 +293,6 @@ def _crossing(frame: gpd.GeoDataFrame, bnd: Boundary, tol: float) -> gpd.GeoData
     # A single point can never lie both inside and outside: skip them outright.
     pos = _present(geoms)
     pos = pos[shapely.get_type_id(geoms[pos]) != 0]
-    from ._areal_fast import crossing_areal
-
     pairs, m, trav, has_line = crossing_areal(geoms[pos], bnd, tol)
     sel = pairs.deep_in & pairs.deep_out
     n_cross = pd.array(np.where(has_line, trav, 0), dtype="Int64")
