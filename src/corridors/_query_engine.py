@@ -17,6 +17,12 @@ Two stages, so that the cost of tolerances and measures is paid only for matches
 only the cases that meet an edge get the DE-9IM test; most pairs are then settled by
 where their vertices lie (clearly inside, clearly outside, or near the edge), and only
 the rest pay for buffers. Measures use small cached tiles of each area.
+
+Both ``crossing`` routes here are the *exact* routes. In front of them,
+:mod:`corridors._areal_fast` and :mod:`corridors._linear_fast` settle the simple cases
+from their segments with numpy (:mod:`corridors._segments`) and send only what they
+cannot settle surely (touching or collinear contacts, crowded networks, self-crossing
+lines, holes, high latitudes) here; their tests check that both give the same answers.
 """
 
 from __future__ import annotations
