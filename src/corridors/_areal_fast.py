@@ -63,15 +63,6 @@ _MEMO_KEY = "areal_fast_edges"
 # ----------------------------------------------------------------------------- helpers
 
 
-def _ranges(counts: IntArray) -> tuple[IntArray, IntArray]:
-    """For ``counts[i]`` items per group: each item's group and its rank in the group."""
-    counts = np.asarray(counts, dtype=np.intp)
-    group = np.repeat(np.arange(len(counts), dtype=np.intp), counts)
-    first = np.cumsum(counts) - counts
-    rank = np.arange(len(group), dtype=np.intp) - np.repeat(first, counts)
-    return group, rank
-
-
 def _first_true(mask: BoolArray, group: IntArray, n: int) -> BoolArray:
     """Whether any item of each of ``n`` groups is ``mask``-ed."""
     return np.bincount(group[mask], minlength=n) > 0
@@ -137,7 +128,7 @@ def _edges(boundary: Boundary) -> _Edges:
     )
     # The same cut into pieces as edge_pieces (same order, so its tree and owners apply).
     n_chunks = np.maximum(-(-(count - 1) // eng.PIECE_SEGMENTS), 1)
-    pring, k = _ranges(n_chunks)
+    pring, k = sg.ranges(n_chunks)
     s0 = start[:-1][pring] + k * eng.PIECE_SEGMENTS
     s1 = np.minimum(s0 + eng.PIECE_SEGMENTS, start[:-1][pring] + count[pring] - 1)
     piece_n = (s1 - s0).astype(np.intp)
@@ -233,7 +224,7 @@ def _inside_case(cs: _Cases, k: IntArray, px: FloatArray, py: FloatArray) -> Boo
     Used only for points known not to touch the ring, so the half-open rule at
     vertices is enough.
     """
-    row, j = _ranges(cs.n[k])
+    row, j = sg.ranges(cs.n[k])
     s = cs.s0[k][row] + j
     qx, qy = px[row], py[row]
     x0, y0, x1, y1 = cs.x0[s], cs.y0[s], cs.x1[s], cs.y1[s]
@@ -254,7 +245,7 @@ def _self_contacts(cs: _Cases, k: IntArray) -> BoolArray:
     n = cs.n[k]
     # Every pair of segments (i, j), i < j, of each case.
     pair_n = n * (n - 1) // 2
-    row, r = _ranges(pair_n)
+    row, r = sg.ranges(pair_n)
     nr = n[row]
     # Unrank r into (i, j) with i < j: rows of the upper triangle, in order.
     i = np.zeros(len(r), dtype=np.intp)
@@ -298,7 +289,7 @@ def _densify(
     parts = np.where(length > DENSIFY_DEG, np.ceil(length / DENSIFY_DEG), 1.0).astype(np.intp)
     if (parts == 1).all():
         return np.arange(len(px), dtype=np.intp), px, py, qx, qy
-    src, j = _ranges(parts)
+    src, j = sg.ranges(parts)
     m = parts[src].astype(float)
     lsrc = length[src]
     step = lsrc / m
@@ -502,7 +493,7 @@ def _fast(
     npair = len(ukey)
 
     # Case segments against the box of each piece, then against its segments.
-    row, j = _ranges(cs.n[qk])
+    row, j = sg.ranges(cs.n[qk])
     cseg = cs.s0[qk][row] + j
     pb = edges.piece_box[qp[row]]
     e = sg.TOUCH_DEG
@@ -513,7 +504,7 @@ def _fast(
         & (np.maximum(cs.y0[cseg], cs.y1[cseg]) >= pb[:, 1] - e)
     )
     row, cseg = row[near], cseg[near]
-    r2, j2 = _ranges(edges.piece_n[qp[row]])
+    r2, j2 = sg.ranges(edges.piece_n[qp[row]])
     tp = row[r2]  # tree pair of each (case segment, edge segment)
     cseg = cseg[r2]
     eseg = edges.piece_s0[qp[tp]] + j2
@@ -581,7 +572,7 @@ def _fast(
     ev = _Events(ev_pair[keep], ev_cseg[keep], ev_t[keep], ev_cin[keep])
     ev_e = _Events(ev_pair[keep], ev_eseg[keep], ev_u[keep], ev_ein[keep])
     cp = np.flatnonzero(crossing)
-    c_row, c_j = _ranges(cs.n[pk[cp]])
+    c_row, c_j = sg.ranges(cs.n[pk[cp]])
     c_pair = cp[c_row]
     c_seg = cs.s0[pk[c_pair]] + c_j
     csub, bad = _sides(ev, c_pair, c_seg, is_poly, None)
@@ -590,7 +581,7 @@ def _fast(
     # Pieces of edge inside polygonal cases: the segments of the pieces near each case.
     pp = np.flatnonzero(crossing & is_poly)
     tsel = np.flatnonzero(np.isin(tpair, pp))
-    e_row, e_j = _ranges(edges.piece_n[qp[tsel]])
+    e_row, e_j = sg.ranges(edges.piece_n[qp[tsel]])
     e_pair = tpair[tsel][e_row]
     e_seg = edges.piece_s0[qp[tsel]][e_row] + e_j
     kb = cs.box[pk[e_pair]]
@@ -708,7 +699,7 @@ def _sides(
         )
         side = np.where(first < hi_r, ev.inside[at], wrapped) & (hi_r > lo_r)
     n_ev = after - first
-    row, i = _ranges(n_ev + 1)
+    row, i = sg.ranges(n_ev + 1)
     base = first[row] + i
     t = np.r_[ev.t, 0.0]  # a spare slot, so that gathers never leave the array
     t0 = np.where(i == 0, 0.0, t[np.where(i == 0, m, base - 1)])
@@ -751,7 +742,7 @@ def _measures(
     _, _, d = geo.GEOD.inv(px, py, qx, qy)
     got = np.bincount(csub.pair[sel], np.asarray(d, dtype=float), minlength=npair) / 1000.0
     lp = np.flatnonzero(ok & ~is_poly)
-    row, j = _ranges(cs.n[pk[lp]])
+    row, j = sg.ranges(cs.n[pk[lp]])
     s = cs.s0[pk[lp]][row] + j
     _, _, d = geo.GEOD.inv(cs.x0[s], cs.y0[s], cs.x1[s], cs.y1[s])
     tot = np.bincount(lp[row], np.asarray(d, dtype=float), minlength=npair) / 1000.0
@@ -770,7 +761,7 @@ def _measures(
         wa = np.where(cs.left_in[pk[csub.pair[a]]], 1.0, -1.0)
         wb = np.where(edges.left_in[edges.ring[esub.seg[b]]], 1.0, -1.0)
         # The whole case too (its area, for the share), as a group of its own.
-        row, j = _ranges(cs.n[pk[pp]])
+        row, j = sg.ranges(cs.n[pk[pp]])
         s = cs.s0[pk[pp]][row] + j
         wt = np.where(cs.left_in[pk[pp]][row], 1.0, -1.0)
         group = np.r_[csub.pair[a], esub.pair[b], npair + pp[row]]
@@ -859,7 +850,7 @@ def _edge_distance(
     out = np.full(len(qx), np.inf)
     if len(qx) == 0:
         return out
-    row, j = _ranges(np.diff(near.start)[q_group])
+    row, j = sg.ranges(np.diff(near.start)[q_group])
     piece = near.piece[near.start[q_group][row] + j]
     px, py = qx[row], qy[row]
     kx, ky = sg.metres_per_degree(py)
@@ -868,7 +859,7 @@ def _edge_distance(
     dy = np.maximum(np.maximum(pb[:, 1] - py, py - pb[:, 3]), 0.0) * ky
     close = np.hypot(dx, dy) <= reach_m
     row, piece = row[close], piece[close]
-    r2, j2 = _ranges(edges.piece_n[piece])
+    r2, j2 = sg.ranges(edges.piece_n[piece])
     row = row[r2]
     s = edges.piece_s0[piece][r2] + j2
     d = sg.point_segment_m(qx[row], qy[row], edges.x0[s], edges.y0[s], edges.x1[s], edges.y1[s])
@@ -890,9 +881,9 @@ def _clear_of_edge(
     out = np.ones(len(pairs), dtype=bool)
     if len(pairs) == 0:
         return out
-    row, j = _ranges(cs.n[k])
+    row, j = sg.ranges(cs.n[k])
     seg = cs.s0[k][row] + j
-    r2, j2 = _ranges(np.diff(near.start)[pairs[row]])
+    r2, j2 = sg.ranges(np.diff(near.start)[pairs[row]])
     row, seg = row[r2], seg[r2]
     piece = near.piece[near.start[pairs[row]] + j2]
     lat = np.minimum(np.maximum(np.abs(cs.y0[seg]), np.abs(cs.y1[seg])), sg.MAX_LAT)
@@ -906,7 +897,7 @@ def _clear_of_edge(
         & (np.maximum(cs.y0[seg], cs.y1[seg]) + my >= pb[:, 1])
     )
     row, seg, piece, mx, my = row[close], seg[close], piece[close], mx[close], my[close]
-    r3, j3 = _ranges(edges.piece_n[piece])
+    r3, j3 = sg.ranges(edges.piece_n[piece])
     row, seg, mx, my = row[r3], seg[r3], mx[r3], my[r3]
     e = edges.piece_s0[piece][r3] + j3
     ex0, ey0, ex1, ey1 = edges.x0[e], edges.y0[e], edges.x1[e], edges.y1[e]
@@ -1055,7 +1046,7 @@ def _tolerance(
     group_of = np.full(npair, -1, dtype=np.intp)
     group_of[pl] = np.arange(len(pl))
     seg_len = np.zeros(npair)
-    row, j = _ranges(cs.n[pk[pl]])
+    row, j = sg.ranges(cs.n[pk[pl]])
     s_ = cs.s0[pk[pl]][row] + j
     kxs, kys = sg.metres_per_degree(np.maximum(np.abs(cs.y0[s_]), np.abs(cs.y1[s_])))
     np.maximum.at(

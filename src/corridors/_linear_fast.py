@@ -175,7 +175,7 @@ def _segment_pairs(
     # few survivors against that line's segments.
     n_case = np.diff(segs.start)[local]
     k1 = np.repeat(np.arange(len(ci), dtype=np.intp), n_case)
-    sl1 = np.repeat(segs.start[local], n_case) + _ramp(n_case)
+    sl1 = np.repeat(segs.start[local], n_case) + sg.ranges(n_case)[1]
     lb = _line_boxes(boundary, reach_m)
     t1 = ti[k1]
     ok = (
@@ -188,7 +188,7 @@ def _segment_pairs(
     n_net = net.start[t1 + 1] - net.start[t1]
     rep = np.repeat(np.arange(len(k1), dtype=np.intp), n_net)
     k, sl = k1[rep], sl1[rep]
-    sr = np.repeat(net.start[t1], n_net) + _ramp(n_net)
+    sr = np.repeat(net.start[t1], n_net) + sg.ranges(n_net)[1]
     dy = reach_m * MARGIN / M_PER_DEG + 1e-9
     near = sg.boxes_meet(segs, sl, net, sr, dx_line[t1[rep]], dy)
     k, sl, sr = k[near], sl[near], sr[near]
@@ -284,7 +284,7 @@ def _lines(
         hi = np.searchsorted(p.sl[by_seg], s_m, side="right")
         cnt = hi - lo
         rep = np.repeat(np.arange(len(pair)), cnt)
-        q = by_seg[np.repeat(lo, cnt) + _ramp(cnt)]
+        q = by_seg[np.repeat(lo, cnt) + sg.ranges(cnt)[1]]
         t = p.sr[q]
         d = sg.point_segment_m(mx[rep], my[rep], net.x0[t], net.y0[t], net.x1[t], net.y1[t])
         dmin = np.full(len(pair), np.inf)
@@ -308,7 +308,7 @@ def _groups(key: IntArray) -> tuple[IntArray, IntArray]:
     lo = np.searchsorted(k, k, side="left")
     cnt = np.searchsorted(k, k, side="right") - lo
     rep = np.repeat(np.arange(len(k)), cnt)
-    other = np.repeat(lo, cnt) + _ramp(cnt)
+    other = np.repeat(lo, cnt) + sg.ranges(cnt)[1]
     i, j = order[rep], order[other]
     keep = i != j
     return i[keep], j[keep]
@@ -365,7 +365,7 @@ def _self_crossings(
     cnt = np.diff(segs.start)[crossed]
     sq = cnt * cnt
     grp = np.repeat(np.arange(len(crossed)), sq)
-    off = _ramp(sq)
+    off = sg.ranges(sq)[1]
     i = segs.start[crossed][grp] + off // cnt[grp]
     j = segs.start[crossed][grp] + off % cnt[grp]
     keep = j >= i + 2
@@ -395,7 +395,7 @@ def _self_crossings(
     lo = np.searchsorted(p.sl[by_seg], s, side="left")
     n_near = np.searchsorted(p.sl[by_seg], s, side="right") - lo
     rep = np.repeat(np.arange(len(s)), n_near)
-    q = p.sr[by_seg[np.repeat(lo, n_near) + _ramp(n_near)]]
+    q = p.sr[by_seg[np.repeat(lo, n_near) + sg.ranges(n_near)[1]]]
     d = sg.point_segment_m(px[rep], py[rep], net.x0[q], net.y0[q], net.x1[q], net.y1[q])
     bad[case_of[rep[d <= near_r]]] = True
 
@@ -483,7 +483,7 @@ def _polygons(
     h = np.searchsorted(has, k)
     cnt = n_seg[h]
     rep = np.repeat(np.arange(len(k)), cnt)
-    at = np.repeat(segs.start[h], cnt) + _ramp(cnt)
+    at = np.repeat(segs.start[h], cnt) + sg.ranges(cnt)[1]
     ex, ey = (segs.x0[at] - mx[rep]) * kx[rep], (segs.y0[at] - my[rep]) * ky[rep]
     fx, fy = (segs.x1[at] - mx[rep]) * kx[rep], (segs.y1[at] - my[rep]) * ky[rep]
     first_of = np.cumsum(cnt) - cnt
@@ -522,11 +522,6 @@ def _polygons(
     hits.append((kk, p.road[chord[decided]]))
 
 
-def _ramp(cnt: IntArray) -> IntArray:
-    """0, 1, ..., cnt[0] - 1, 0, 1, ..., cnt[1] - 1, ..."""
-    return np.arange(cnt.sum(), dtype=np.intp) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-
-
 def _concave_max(
     alpha: FloatArray, beta: FloatArray, cnt: IntArray, half: FloatArray
 ) -> FloatArray:
@@ -539,7 +534,7 @@ def _concave_max(
     # Every pair i < j of lines within a group.
     sq = cnt * cnt
     grp = np.repeat(np.arange(g), sq)
-    off = _ramp(sq)
+    off = sg.ranges(sq)[1]
     i, j = first[grp] + off // cnt[grp], first[grp] + off % cnt[grp]
     keep = i < j
     grp, i, j = grp[keep], i[keep], j[keep]
@@ -550,7 +545,7 @@ def _concave_max(
     cand_g = np.concatenate([np.arange(g), np.arange(g), grp])
     c_cnt = cnt[cand_g]
     rr = np.repeat(np.arange(len(cand_s)), c_cnt)
-    li = np.repeat(first[cand_g], c_cnt) + _ramp(c_cnt)
+    li = np.repeat(first[cand_g], c_cnt) + sg.ranges(c_cnt)[1]
     low = np.minimum.reduceat(alpha[li] + beta[li] * cand_s[rr], np.cumsum(c_cnt) - c_cnt)
     best = np.full(g, -np.inf)
     np.maximum.at(best, cand_g, low)

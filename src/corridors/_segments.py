@@ -196,49 +196,13 @@ def point_segment_m(
     return np.hypot(ux + s * dx, uy + s * dy)
 
 
-def segment_segment_m(
-    ax: FloatArray,
-    ay: FloatArray,
-    bx: FloatArray,
-    by: FloatArray,
-    cx: FloatArray,
-    cy: FloatArray,
-    dx: FloatArray,
-    dy: FloatArray,
-    meet: BoolArray,
-) -> FloatArray:
-    """Distance (metres) between segments a->b and c->d; 0 where ``meet`` says they meet.
-
-    The distance between two segments that do not meet is reached at an endpoint of
-    one of them, so it is the least of four point-to-segment distances.
-    """
-    d = np.minimum(
-        np.minimum(
-            point_segment_m(ax, ay, cx, cy, dx, dy), point_segment_m(bx, by, cx, cy, dx, dy)
-        ),
-        np.minimum(
-            point_segment_m(cx, cy, ax, ay, bx, by), point_segment_m(dx, dy, ax, ay, bx, by)
-        ),
-    )
-    return np.where(meet, 0.0, d)
-
-
-def expand_pairs(
-    left_start: IntArray, right_start: IntArray, li: IntArray, ri: IntArray
-) -> tuple[IntArray, IntArray, IntArray]:
-    """Every (segment of left geometry ``li[k]``, segment of right geometry ``ri[k]``).
-
-    Returns the pair number ``k`` and the two segment positions of each combination.
-    """
-    nl = left_start[li + 1] - left_start[li]
-    nr = right_start[ri + 1] - right_start[ri]
-    per = nl * nr
-    k = np.repeat(np.arange(len(li), dtype=np.intp), per)
-    off = np.arange(per.sum(), dtype=np.intp) - np.repeat(np.cumsum(per) - per, per)
-    nr_k = nr[k]
-    sl = left_start[li][k] + off // nr_k
-    sr = right_start[ri][k] + off % nr_k
-    return k, sl, sr
+def ranges(counts: IntArray) -> tuple[IntArray, IntArray]:
+    """For ``counts[i]`` items per group: each item's group and its rank in the group."""
+    counts = np.asarray(counts, dtype=np.intp)
+    group = np.repeat(np.arange(len(counts), dtype=np.intp), counts)
+    first = np.cumsum(counts) - counts
+    rank = np.arange(len(group), dtype=np.intp) - np.repeat(first, counts)
+    return group, rank
 
 
 def boxes_meet(
