@@ -198,26 +198,6 @@ def _case_segments(geoms: GeomArray, poly: BoolArray) -> _Cases:
     return _Cases(x, y, x1, y1, start[:-1], np.diff(start) - 1, poly, left_in, box)
 
 
-def _seg_box_meets(
-    ax0: FloatArray,
-    ay0: FloatArray,
-    ax1: FloatArray,
-    ay1: FloatArray,
-    bx0: FloatArray,
-    by0: FloatArray,
-    bx1: FloatArray,
-    by1: FloatArray,
-) -> BoolArray:
-    """Whether the boxes of segments a and b meet, within :data:`~corridors._segments.TOUCH_DEG`."""
-    e = sg.TOUCH_DEG
-    return (
-        (np.minimum(ax0, ax1) <= np.maximum(bx0, bx1) + e)
-        & (np.minimum(bx0, bx1) <= np.maximum(ax0, ax1) + e)
-        & (np.minimum(ay0, ay1) <= np.maximum(by0, by1) + e)
-        & (np.minimum(by0, by1) <= np.maximum(ay0, ay1) + e)
-    )
-
-
 def _inside_case(cs: _Cases, k: IntArray, px: FloatArray, py: FloatArray) -> BoolArray:
     """Whether each point lies inside polygonal case ``k`` (ray casting on its ring).
 
@@ -508,7 +488,7 @@ def _fast(
     tp = row[r2]  # tree pair of each (case segment, edge segment)
     cseg = cseg[r2]
     eseg = edges.piece_s0[qp[tp]] + j2
-    near = _seg_box_meets(
+    near = sg.boxes_touch(
         cs.x0[cseg], cs.y0[cseg], cs.x1[cseg], cs.y1[cseg],
         edges.x0[eseg], edges.y0[eseg], edges.x1[eseg], edges.y1[eseg],
     )  # fmt: skip
@@ -585,7 +565,7 @@ def _fast(
     e_pair = tpair[tsel][e_row]
     e_seg = edges.piece_s0[qp[tsel]][e_row] + e_j
     kb = cs.box[pk[e_pair]]
-    inbox = _seg_box_meets(
+    inbox = sg.boxes_touch(
         edges.x0[e_seg], edges.y0[e_seg], edges.x1[e_seg], edges.y1[e_seg],
         kb[:, 0], kb[:, 1], kb[:, 2], kb[:, 3],
     )  # fmt: skip
@@ -910,14 +890,7 @@ def _clear_of_edge(
     row, seg, e = row[close], seg[close], e[close]
     ax, ay, bx, by = cs.x0[seg], cs.y0[seg], cs.x1[seg], cs.y1[seg]
     cx, cy, dx, dy = edges.x0[e], edges.y0[e], edges.x1[e], edges.y1[e]
-    ends = np.minimum(
-        np.minimum(
-            sg.point_segment_m(ax, ay, cx, cy, dx, dy), sg.point_segment_m(bx, by, cx, cy, dx, dy)
-        ),
-        np.minimum(
-            sg.point_segment_m(cx, cy, ax, ay, bx, by), sg.point_segment_m(dx, dy, ax, ay, bx, by)
-        ),
-    )
+    ends = sg.segment_distance_m(ax, ay, bx, by, cx, cy, dx, dy)
     # Apart, or crossing with every end clear: the same in any frame (ends measured
     # from their own points, the distance between segments at an end of one of them).
     bad = ends <= gap[row] * sg.MARGIN

@@ -332,15 +332,8 @@ def _crowded_roads(
     x = sg.crossings(
         net.x0[a], net.y0[a], net.x1[a], net.y1[a], net.x0[b], net.y0[b], net.x1[b], net.y1[b]
     )
-    d = np.minimum(
-        np.minimum(
-            sg.point_segment_m(net.x0[a], net.y0[a], net.x0[b], net.y0[b], net.x1[b], net.y1[b]),
-            sg.point_segment_m(net.x1[a], net.y1[a], net.x0[b], net.y0[b], net.x1[b], net.y1[b]),
-        ),
-        np.minimum(
-            sg.point_segment_m(net.x0[b], net.y0[b], net.x0[a], net.y0[a], net.x1[a], net.y1[a]),
-            sg.point_segment_m(net.x1[b], net.y1[b], net.x0[a], net.y0[a], net.x1[a], net.y1[a]),
-        ),
+    d = sg.segment_distance_m(
+        net.x0[a], net.y0[a], net.x1[a], net.y1[a], net.x0[b], net.y0[b], net.x1[b], net.y1[b]
     )
     bad[p.case[i[x.hit | (d <= reach_m)]]] = True
 

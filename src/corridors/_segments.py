@@ -164,17 +164,31 @@ def crossings(
     proper = s12 & s34 & ~(z1 | z2 | z3 | z4)
     # Touching or collinear contacts: an endpoint on the other segment's line, inside
     # the other's box (a generous test; only the exact route settles these).
-    near_box = (
-        (np.minimum(ax, bx) <= np.maximum(cx, dx) + TOUCH_DEG)
-        & (np.minimum(cx, dx) <= np.maximum(ax, bx) + TOUCH_DEG)
-        & (np.minimum(ay, by) <= np.maximum(cy, dy) + TOUCH_DEG)
-        & (np.minimum(cy, dy) <= np.maximum(ay, by) + TOUCH_DEG)
-    )
+    near_box = boxes_touch(ax, ay, bx, by, cx, cy, dx, dy)
     unsure = near_box & (z1 | z2 | z3 | z4) & ((s12 | z1 | z2) & (s34 | z3 | z4))
     with np.errstate(invalid="ignore", divide="ignore"):
         t = np.where(proper, o3 / (o3 - o4), np.nan)
         u = np.where(proper, o1 / (o1 - o2), np.nan)
     return Crossings(proper | unsure, proper, unsure, t, u, o3 > 0)
+
+
+def boxes_touch(
+    ax: FloatArray,
+    ay: FloatArray,
+    bx: FloatArray,
+    by: FloatArray,
+    cx: FloatArray,
+    cy: FloatArray,
+    dx: FloatArray,
+    dy: FloatArray,
+) -> BoolArray:
+    """Whether the boxes of segments a->b and c->d meet, within :data:`TOUCH_DEG`."""
+    return (
+        (np.minimum(ax, bx) <= np.maximum(cx, dx) + TOUCH_DEG)
+        & (np.minimum(cx, dx) <= np.maximum(ax, bx) + TOUCH_DEG)
+        & (np.minimum(ay, by) <= np.maximum(cy, dy) + TOUCH_DEG)
+        & (np.minimum(cy, dy) <= np.maximum(ay, by) + TOUCH_DEG)
+    )
 
 
 def point_segment_m(
@@ -194,6 +208,31 @@ def point_segment_m(
     with np.errstate(invalid="ignore", divide="ignore"):
         s = np.clip(np.where(dd > 0, -(ux * dx + uy * dy) / dd, 0.0), 0.0, 1.0)
     return np.hypot(ux + s * dx, uy + s * dy)
+
+
+def segment_distance_m(
+    ax: FloatArray,
+    ay: FloatArray,
+    bx: FloatArray,
+    by: FloatArray,
+    cx: FloatArray,
+    cy: FloatArray,
+    dx: FloatArray,
+    dy: FloatArray,
+) -> FloatArray:
+    """Distance (metres) between segments a->b and c->d that do not cross.
+
+    It is reached at an endpoint of one of them, so it is the least of four
+    point-to-segment distances, each in the frame of its own point.
+    """
+    return np.minimum(
+        np.minimum(
+            point_segment_m(ax, ay, cx, cy, dx, dy), point_segment_m(bx, by, cx, cy, dx, dy)
+        ),
+        np.minimum(
+            point_segment_m(cx, cy, ax, ay, bx, by), point_segment_m(dx, dy, ax, ay, bx, by)
+        ),
+    )
 
 
 def ranges(counts: IntArray) -> tuple[IntArray, IntArray]:
