@@ -112,3 +112,65 @@ def test_touching_and_collinear_left_to_exact_route() -> None:
     )
     fast = lf.crossing_linear(cases, road, 1.0)
     assert not fast.settled.any()
+
+
+SQUARE = shapely.Polygon([(-0.1, -0.1), (0.1, -0.1), (0.1, 0.1), (-0.1, 0.1)])
+
+
+def _one_road(line: shapely.Geometry) -> Boundary:
+    return Boundary("linear", np.array([line], dtype=object), ["r"], "r")
+
+
+@pytest.mark.parametrize(
+    ("road", "tol_km", "want"),
+    [
+        # enters from the west and ends in the middle: crossed once, not cut
+        (shapely.LineString([(-1, 0), (0, 0)]), 0.0, (True, 1, False)),
+        (shapely.LineString([(-1, 0), (0, 0)]), 1.0, (True, 1, False)),
+        # starts inside and leaves to the east, after a bend inside
+        (shapely.LineString([(0.02, 0.03), (0.05, 0.0), (1, 0)]), 1.0, (True, 1, False)),
+        # bends inside on its way across: cut in two
+        (shapely.LineString([(-1, 0.05), (0, -0.02), (1, 0.05)]), 1.0, (True, 1, True)),
+        # clips the north-east corner: the corner lies 1.6 km from the road, so a 1 km
+        # band leaves it apart, a 3 km band swallows it (and the road reaches 1 km deep)
+        (shapely.LineString([(-0.02, 0.2), (0.2, -0.02)]), 1.0, (True, 1, True)),
+        (shapely.LineString([(-0.02, 0.2), (0.2, -0.02)]), 3.0, (False, 0, False)),
+        # in and out twice along a zigzag
+        (shapely.LineString([(-1, 0.05), (0, -0.5), (0.05, 0.5), (1, 0.05)]), 1.0, None),
+    ],
+)
+def test_roads_entering_a_polygon_settled(
+    road: shapely.Geometry, tol_km: float, want: tuple[bool, int, bool] | None
+) -> None:
+    boundary = _one_road(road)
+    cases = np.array([SQUARE], dtype=object)
+    fast = lf.crossing_linear(cases, boundary, tol_km)
+    exact = eng._linear_exact(cases, boundary, tol_km, touching=False)
+    assert fast.settled.all()
+    got = (bool(fast.crossed[0]), int(fast.n_crossings[0]), bool(fast.severs[0]))
+    assert got == (bool(exact.crossed[0]), int(exact.n_crossings[0]), bool(exact.severs[0]))
+    if want is not None:
+        assert got == want
+    assert fast.length_across_km[0] == pytest.approx(exact.length_across_km[0], rel=1e-9)
+
+
+def test_road_wholly_inside_left_to_exact_route() -> None:
+    # One line passes far off, the other lies inside without touching the ring (the
+    # parts of a multi-part road are separate lines of a boundary).
+    lines = [shapely.LineString([(-1, 0.5), (1, 0.5)]), shapely.LineString([(-0.05, 0), (0.05, 0)])]
+    boundary = Boundary("linear", np.array(lines, dtype=object), ["r", "r"], "r")
+    cases = np.array([SQUARE], dtype=object)
+    assert not lf.crossing_linear(cases, boundary, 0.0).settled.any()
+    res = eng.linear(cases, boundary, 0.0)
+    assert res.crossed.tolist() == [True]
+    assert res.length_across_km[0] == pytest.approx(0.1 * 111.32, rel=1e-2)
+
+
+def test_two_roads_crossing_inside_left_to_exact_route() -> None:
+    # GEOS splits both roads where they cross: four stretches, not two.
+    a = shapely.LineString([(-1, 0), (1, 0)])
+    b = shapely.LineString([(0, -1), (0, 1)])
+    boundary = Boundary("linear", np.array([a, b], dtype=object), ["a", "b"], "r")
+    cases = np.array([SQUARE], dtype=object)
+    assert not lf.crossing_linear(cases, boundary, 0.0).settled.any()
+    assert eng.linear(cases, boundary, 0.0).n_crossings.tolist() == [4]

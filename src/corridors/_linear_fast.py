@@ -31,7 +31,7 @@ polygons, cases beyond 80° of latitude or across the antimeridian) takes the ex
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import shapely
@@ -46,6 +46,11 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 BoolArray = NDArray[np.bool_]
 GeomArray = NDArray[np.object_]
+
+#: Largest box side (degrees) of a polygon case the fast route clips in one local frame.
+SPAN_DEG = 0.5
+#: Most road pieces inside one polygon the fast route handles (pairs are checked).
+MAX_PIECES = 64
 
 
 @dataclass
@@ -404,25 +409,38 @@ def _polygons(
     out: FastLinear,
     hits: list[tuple[IntArray, IntArray]],
 ) -> None:
+    """Convex polygon cases: clip every road that enters to the ring, chain the pieces
+    into stretches, and decide depth, severing and stretch lengths from them."""
     m = len(idx)
     geoms = cases[idx]
     segs, has, p, ci, ti = _segment_pairs(geoms, boundary, net, r_m)
     bad = np.zeros(m, dtype=bool)
     bad[p.case[p.cross.unsure]] = True
 
-    # A boundary line wholly inside the polygon meets no ring segment: test one vertex
-    # of every candidate line that lies within the polygon's box.
-    lx, ly = net.x0[net.start[ti]], net.y0[net.start[ti]]
-    bb = bounds[idx][ci]
+    # A boundary line wholly inside the polygon meets no ring segment: test the first
+    # vertex of every part of every candidate line that lies within the polygon's box.
+    # A part that also crosses the ring is clipped below; one that does not lies wholly
+    # inside, which is left to the exact route.
+    l_first = np.flatnonzero(np.r_[True, net.line[1:] != net.line[:-1]]) if len(net) else net.line
+    l_start = np.searchsorted(net.owner[l_first], np.arange(len(boundary.geoms) + 1))
+    n_lines = np.diff(l_start)[ti]
+    k, rank = sg.ranges(n_lines)
+    lc, lf = ci[k], l_first[l_start[ti][k] + rank]
+    lx, ly = net.x0[lf], net.y0[lf]
+    bb = bounds[idx][lc]
     inbox = np.flatnonzero(
         (lx >= bb[:, 0]) & (lx <= bb[:, 2]) & (ly >= bb[:, 1]) & (ly <= bb[:, 3])
     )
     if len(inbox):
-        inside = shapely.contains_xy(geoms[ci[inbox]], lx[inbox], ly[inbox])
-        bad[ci[inbox[inside]]] = True
-        # (a line starting inside with no clean crossing is not settled here)
+        inside = inbox[shapely.contains_xy(geoms[lc[inbox]], lx[inbox], ly[inbox])]
+        n_l = int(net.line[-1]) + 1
+        crossing_keys = np.unique(
+            p.case[p.cross.proper].astype(np.int64) * n_l + net.line[p.sr[p.cross.proper]]
+        )
+        k_in = lc[inside].astype(np.int64) * n_l + net.line[lf[inside]]
+        bad[lc[inside][~np.isin(k_in, crossing_keys)]] = True
 
-    # Convex rings only: every turn the same way.
+    # Convex rings only (every turn the same way), small enough for one local frame.
     n_seg = np.diff(segs.start)
     nxt = np.arange(len(segs)) + 1
     last = nxt == np.repeat(segs.start[1:], n_seg)
@@ -434,85 +452,387 @@ def _polygons(
     convex = np.zeros(m, dtype=bool)
     ccw[has] = neg == 0
     convex[has] = (pos == 0) | (neg == 0)
+    box = bounds[idx]
+    convex &= (box[:, 2] - box[:, 0] < SPAN_DEG) & (box[:, 3] - box[:, 1] < SPAN_DEG)
 
     proper = p.cross.proper
     n_cross = np.bincount(p.case[proper], minlength=m)
     # Nothing enters: untouched, whatever passes nearby.
     out.settled[idx[~bad & (n_cross == 0)]] = True
+    bad |= ~convex
+    work = ~bad & (n_cross > 0)
+    if not work.any():
+        return
 
-    # Exactly two crossings, both by one boundary segment: a straight chord.
-    c = np.flatnonzero(proper & ~bad[p.case])
-    c = c[n_cross[p.case[c]] == 2]
-    c = c[np.argsort(p.case[c], kind="stable")]
-    first, second = c[0::2], c[1::2]
-    same = (p.sr[first] == p.sr[second]) & convex[p.case[first]]
-    chord_seg = np.full(m, -1, dtype=np.intp)
-    chord_seg[p.case[first[same]]] = p.sr[first[same]]
-    # The band then meets the polygon only along the chord: the chord segment's ends
-    # and every other boundary segment stay more than r from the ring.
-    cs = chord_seg[p.case]
-    clash = (cs >= 0) & (
-        ((p.sr != cs) & (p.gap <= r_m * MARGIN))
-        | ((p.sr == cs) & (np.minimum(p.dc, p.dd) <= r_m * MARGIN))
+    # A frame per case (metres), centred on its box; ring edges e -> f in it.
+    lon0, lat0 = (box[:, 0] + box[:, 2]) / 2, (box[:, 1] + box[:, 3]) / 2
+    kx, ky = sg.metres_per_degree(lat0)
+    pos_of = np.full(m, -1, dtype=np.intp)
+    pos_of[has] = np.arange(len(has))
+    sgn_case = np.where(ccw, 1.0, -1.0)
+
+    def local(x: FloatArray, y: FloatArray, c: IntArray) -> tuple[FloatArray, FloatArray]:
+        return (x - lon0[c]) * kx[c], (y - lat0[c]) * ky[c]
+
+    # Every road segment that crosses a ring, once per case.
+    sel = np.flatnonzero(proper & work[p.case])
+    key = np.unique(p.case[sel].astype(np.int64) * len(net) + p.sr[sel])
+    kc, ks = (key // len(net)).astype(np.intp), (key % len(net)).astype(np.intp)
+    t_in, t_out, e_in, e_out = _clip(segs, pos_of, sgn_case, local, kc, ks, net)
+    # Each proper crossing is one end of a piece on the ring; else the frames disagree.
+    ring_ends = np.bincount(kc, (e_in >= 0).astype(float) + (e_out >= 0), minlength=m)
+    bad[work & (ring_ends != n_cross)] = True
+    bad[kc[t_out <= t_in]] = True
+
+    # Segments wholly inside: after a piece that ends inside, up to the next crossing
+    # segment of the same line (or the line's end); before the first crossing segment
+    # of a line when its piece starts inside.
+    line = net.line[ks]
+    same_next = np.r_[(kc[1:] == kc[:-1]) & (line[1:] == line[:-1]), False]
+    same_prev = np.r_[False, same_next[:-1]]
+    line_first = np.searchsorted(net.line, line, side="left")
+    line_last = np.searchsorted(net.line, line, side="right") - 1
+    nxt_cross = np.where(same_next, np.r_[ks[1:], 0], line_last + 1)
+    # A piece that ends inside must be followed by one that starts inside.
+    starts_in = np.r_[e_in[1:] < 0, False]
+    bad[kc[same_next & ((e_out < 0) != starts_in)]] = True
+    fwd = np.where(e_out < 0, nxt_cross - ks - 1, 0)
+    back = np.where(~same_prev & (e_in < 0), ks - line_first, 0)
+    gf, rf = sg.ranges(fwd)
+    gb, rb = sg.ranges(back)
+    whole_c = np.concatenate([kc[gf], kc[gb]])
+    whole_s = np.concatenate([ks[gf] + 1 + rf, line_first[gb] + rb])
+
+    pc = np.concatenate([kc, whole_c])
+    ps = np.concatenate([ks, whole_s])
+    pt0 = np.concatenate([t_in, np.zeros(len(whole_c))])
+    pt1 = np.concatenate([t_out, np.ones(len(whole_c))])
+    pe0 = np.concatenate([e_in, np.full(len(whole_c), -1, dtype=np.intp)])
+    pe1 = np.concatenate([e_out, np.full(len(whole_c), -1, dtype=np.intp)])
+    order = np.lexsort((ps, pc))
+    pc, ps, pt0, pt1, pe0, pe1 = (a[order] for a in (pc, ps, pt0, pt1, pe0, pe1))
+    # The pieces, in lon/lat and in the case's frame.
+    dxs, dys = net.x1[ps] - net.x0[ps], net.y1[ps] - net.y0[ps]
+    qx0, qy0 = net.x0[ps] + pt0 * dxs, net.y0[ps] + pt0 * dys
+    qx1, qy1 = net.x0[ps] + pt1 * dxs, net.y0[ps] + pt1 * dys
+    X0, Y0 = local(qx0, qy0, pc)
+    X1, Y1 = local(qx1, qy1, pc)
+    plen = np.hypot(X1 - X0, Y1 - Y0)
+    bad[pc[plen < 0.01]] = True
+    # Stretches: pieces chained through joints inside the polygon.
+    cont = np.r_[False, (pc[1:] == pc[:-1]) & (ps[1:] == ps[:-1] + 1)]
+    cont[1:] &= (net.line[ps[1:]] == net.line[ps[:-1]]) & (pe1[:-1] < 0) & (pe0[1:] < 0)
+    stretch = np.cumsum(~cont) - 1
+    n_str = int(stretch[-1]) + 1 if len(stretch) else 0
+    s_first = np.flatnonzero(~cont)
+    s_last = np.r_[s_first[1:] - 1, len(pc) - 1] if n_str else s_first
+    s_case = pc[s_first]
+    s_a, s_b = pe0[s_first], pe1[s_last]
+    s_len = np.bincount(stretch, plen, minlength=n_str)
+    bad[s_case[(s_a < 0) & (s_b < 0)]] = True  # a line wholly inside (caught above)
+    n_pieces = np.bincount(pc, minlength=m)
+    bad[n_pieces > MAX_PIECES] = True
+
+    # Pieces that are not joined in one stretch must not meet: GEOS would node them
+    # where they cross, or merge them where they share an end. Their least distance
+    # also tells whether their bands may merge.
+    gap_pp = np.full(m, np.inf)
+    i, j = _groups(pc)
+    keep = (i < j) & ~((j == i + 1) & cont[j]) & ~bad[pc[i]]
+    i, j = i[keep], j[keep]
+    if len(i):
+        x = sg.crossings(qx0[i], qy0[i], qx1[i], qy1[i], qx0[j], qy0[j], qx1[j], qy1[j])
+        bad[pc[i[x.hit]]] = True
+        d = sg.segment_distance_m(qx0[i], qy0[i], qx1[i], qy1[i], qx0[j], qy0[j], qx1[j], qy1[j])
+        np.minimum.at(gap_pp, pc[i], d)
+
+    # Severing. A ring vertex is clear when no road comes within r of it; a stretch
+    # from ring edge a to ring edge b != a severs the polygon when clear vertices lie on
+    # both arcs of the ring between its ends (a path between them inside the polygon
+    # would cross the stretch, so the band splits them apart).
+    clear = np.ones(len(segs), dtype=bool)
+    clear[p.sl[p.da <= r_m * MARGIN]] = False
+    csum = np.r_[0, np.cumsum(clear)]
+    h = pos_of[s_case]
+    ring0 = segs.start[h]
+    n_ring = n_seg[h]
+    n_clear = csum[ring0 + n_ring] - csum[ring0]
+
+    def clear_between(lo: IntArray, hi: IntArray) -> IntArray:
+        """Clear vertices with local numbers lo..hi (cyclic, lo <= hi < lo + n)."""
+
+        def upto(k: IntArray) -> IntArray:
+            return csum[ring0 + k % n_ring] - csum[ring0] + (k // n_ring) * n_clear
+
+        return np.asarray(upto(hi + 1) - upto(lo))
+
+    through = (s_a >= 0) & (s_b >= 0) & (s_a != s_b)
+    a1 = np.where(through, s_a, 0) + 1
+    b1 = np.where(through, s_b, 0)
+    b1 = np.where(b1 < a1, b1 + n_ring, b1)
+    side1 = clear_between(a1, b1)
+    side2 = clear_between(b1 + 1, a1 - 1 + n_ring)
+    s_cut = through & (side1 > 0) & (side2 > 0)
+    cut_yes = np.zeros(m, dtype=bool)
+    cut_yes[s_case[s_cut]] = True
+
+    # Whether the band splits the polygon is settled for one stretch of road: when the
+    # road segments near the ring or inside the polygon are just the stretch's, and no
+    # two of them that do not follow each other come within 2 r, the band's part in the
+    # polygon is connected and simply connected, and the polygon minus it falls into as
+    # many pieces as the stretches of ring the band covers. Those are counted with
+    # the band r / MARGIN and r * MARGIN wide; equal counts (and no contact that only
+    # the wider band makes) settle it.
+    cut_no = np.zeros(m, dtype=bool)
+    near = p.cross.hit | (p.gap <= r_m * MARGIN)
+    near &= work[p.case] & ~bad[p.case]
+    rel = np.unique(
+        np.concatenate([p.case[near], pc]).astype(np.int64) * len(net)
+        + np.concatenate([p.sr[near], ps])
     )
-    bad[p.case[clash]] = True
-    same &= ~bad[p.case[first]]
-    chord, second = first[same], second[same]
-    k = p.case[chord]
-    sr = p.sr[chord]
-    u0 = np.minimum(p.cross.u[chord], p.cross.u[second])
-    u1 = np.maximum(p.cross.u[chord], p.cross.u[second])
-    x0 = net.x0[sr] + u0 * (net.x1[sr] - net.x0[sr])
-    y0 = net.y0[sr] + u0 * (net.y1[sr] - net.y0[sr])
-    x1 = net.x0[sr] + u1 * (net.x1[sr] - net.x0[sr])
-    y1 = net.y0[sr] + u1 * (net.y1[sr] - net.y0[sr])
-    # A frame centred on the chord's middle (metres), the chord along the unit vector u.
-    mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-    kx, ky = sg.metres_per_degree(my)
-    vx, vy = (x1 - x0) * kx, (y1 - y0) * ky
-    length = np.hypot(vx, vy)
-    ux, uy = vx / length, vy / length
-    # The ring's edges e -> f in that frame.
-    h = np.searchsorted(has, k)
-    cnt = n_seg[h]
-    rep = np.repeat(np.arange(len(k)), cnt)
-    at = np.repeat(segs.start[h], cnt) + sg.ranges(cnt)[1]
-    ex, ey = (segs.x0[at] - mx[rep]) * kx[rep], (segs.y0[at] - my[rep]) * ky[rep]
-    fx, fy = (segs.x1[at] - mx[rep]) * kx[rep], (segs.y1[at] - my[rep]) * ky[rep]
-    first_of = np.cumsum(cnt) - cnt
-    # Severs: a vertex more than r from the line on each side (the farthest point of a
-    # convex polygon from a line is a vertex), so the band leaves a piece on each side.
-    side = ey * ux[rep] - ex * uy[rep]
-    left = np.maximum.reduceat(side, first_of) if len(k) else side
-    right = np.maximum.reduceat(-side, first_of) if len(k) else side
-    cut_yes = (left > r_m * MARGIN) & (right > r_m * MARGIN)
-    cut_no = (left < r_m / MARGIN) | (right < r_m / MARGIN)
-    # Depth: the distance to the ring of the point s * u of the chord is the least of
-    # its signed distances to the edges' lines (convex ring): alpha + beta * s each.
-    sgn = np.where(ccw[k], 1.0, -1.0)[rep]
+    rc, rs = (rel // len(net)).astype(np.intp), (rel % len(net)).astype(np.intp)
+    n_rel = np.bincount(rc, minlength=m)
+    lo_s = np.full(m, len(net), dtype=np.intp)
+    hi_s = np.full(m, -1, dtype=np.intp)
+    np.minimum.at(lo_s, rc, rs)
+    np.maximum.at(hi_s, rc, rs)
+    # One stretch, and no segment near the ring outside it: then the band's parts in
+    # the polygon (convex, one per segment, chained at the joints inside) are connected.
+    n_stretch = np.bincount(s_case, minlength=m)
+    chain = (n_stretch == 1) & (n_rel == n_pieces) & (hi_s - lo_s + 1 == n_rel)
+    chain[chain] &= net.line[lo_s[chain]] == net.line[hi_s[chain]]
+    i, j = _groups(rc)
+    keep = (rs[j] > rs[i] + 1) & chain[rc[i]]
+    pair_case = rc[i[keep]]
+    i, j = rs[i[keep]], rs[j[keep]]
+    if len(i):
+        x = sg.crossings(
+            net.x0[i], net.y0[i], net.x1[i], net.y1[i], net.x0[j], net.y0[j], net.x1[j], net.y1[j]
+        )
+        d = sg.segment_distance_m(
+            net.x0[i], net.y0[i], net.x1[i], net.y1[i], net.x0[j], net.y0[j], net.x1[j], net.y1[j]
+        )
+        chain[pair_case[x.hit | (d <= 2.0 * r_m * MARGIN)]] = False
+    q = np.flatnonzero(near & chain[p.case])
+    if len(q):
+        c = p.case[q]
+        ring_n = n_seg[pos_of[c]]
+        rank = p.sl[q] - segs.start[pos_of[c]]
+        ex, ey = local(segs.x0[p.sl[q]], segs.y0[p.sl[q]], c)
+        fx, fy = local(segs.x1[p.sl[q]], segs.y1[p.sl[q]], c)
+        ax, ay = local(net.x0[p.sr[q]], net.y0[p.sr[q]], c)
+        bx, by = local(net.x1[p.sr[q]], net.y1[p.sr[q]], c)
+        counts = []
+        for rho in (r_m / MARGIN, r_m * MARGIN):
+            lo, hi = _edge_cover(ex, ey, fx, fy, ax, ay, bx, by, rho)
+            counts.append((lo, hi, *_cyclic_cover(c, rank + lo, rank + hi, ring_n, m)))
+        (lo_a, _, n_a, full_a), (lo_b, _, n_b, full_b) = counts
+        maybe = np.zeros(m, dtype=bool)
+        maybe[c[np.isnan(lo_a) & ~np.isnan(lo_b)]] = True
+        settled = chain & ~maybe & (n_a == n_b) & (full_a == full_b)
+        splits = (n_a >= 2) & ~full_a
+        cut_yes |= settled & splits
+        cut_no |= settled & ~splits
+
+    # Depth the roads reach from the ring: on each piece the distance to a convex ring
+    # is the least of the signed distances to its edges' lines, concave along it.
+    if tol_m > 0:
+        best = _piece_depth(segs, pos_of, sgn_case, local, pc, X0, Y0, X1, Y1, plen)
+        deep = np.full(m, -np.inf)
+        np.maximum.at(deep, pc, best)
+        deep_yes = deep > tol_m * MARGIN
+        deep_no = deep < tol_m / MARGIN
+    else:
+        deep_yes = np.ones(m, dtype=bool)
+        deep_no = np.zeros(m, dtype=bool)
+    # Stretches shorter than the tolerance do not count as crossings.
+    long_yes = s_len > tol_m * MARGIN
+    unclear = ~long_yes & ~(s_len < tol_m / MARGIN)
+    len_unclear = np.bincount(s_case[unclear], minlength=m) > 0
+    n_long = np.bincount(s_case[long_yes], minlength=m)
+
+    decided = work & ~bad & (cut_yes | (cut_no & (deep_yes | deep_no))) & ~len_unclear
+    crossed = deep_yes | cut_yes
+    _, _, piece_m = GEOD.inv(qx0, qy0, qx1, qy1)
+    across_km = np.bincount(pc, np.asarray(piece_m, dtype=float), minlength=m) / 1000.0
+    dec = np.flatnonzero(decided)
+    kk = idx[dec]
+    out.settled[kk] = True
+    out.crossed[kk] = crossed[dec]
+    out.severs[kk] = cut_yes[dec]
+    out.n_crossings[kk] = np.where(crossed[dec], n_long[dec], 0)
+    out.length_across_km[kk] = across_km[dec]
+    got = decided[pc]
+    hits.append((idx[pc[got]], net.owner[ps[got]]))
+
+
+def _edge_cover(
+    ex: FloatArray,
+    ey: FloatArray,
+    fx: FloatArray,
+    fy: FloatArray,
+    ax: FloatArray,
+    ay: FloatArray,
+    bx: FloatArray,
+    by: FloatArray,
+    rho: float,
+) -> tuple[FloatArray, FloatArray]:
+    """The part [lo, hi] (0-1 along e -> f) of each edge within ``rho`` of segment a -> b.
+
+    Points within ``rho`` of a segment form a convex set, the union of the discs at its
+    ends and the strip along it; on a line it is one interval, the hull of the three
+    intervals. Coordinates in metres; NaN where the edge stays farther away.
+    """
+    gx, gy = fx - ex, fy - ey
+    gg = gx * gx + gy * gy
+    lo = np.full(len(ex), np.inf)
+    hi = np.full(len(ex), -np.inf)
+    for px, py in ((ax, ay), (bx, by)):
+        wx, wy = ex - px, ey - py
+        half_b = gx * wx + gy * wy
+        c = wx * wx + wy * wy - rho * rho
+        disc = half_b * half_b - gg * c
+        ok = disc >= 0
+        root = np.sqrt(np.where(ok, disc, 0.0))
+        lo = np.where(ok, np.minimum(lo, (-half_b - root) / gg), lo)
+        hi = np.where(ok, np.maximum(hi, (-half_b + root) / gg), hi)
+    # The strip: |cross(h, q - a)| <= rho |h| and 0 <= (q - a).h <= |h|^2, q = e + s g.
+    hx, hy = bx - ax, by - ay
+    hl = np.hypot(hx, hy)
+    s_lo = np.full(len(ex), -np.inf)
+    s_hi = np.full(len(ex), np.inf)
+    wx, wy = ex - ax, ey - ay
+    for c0, c1, bound_lo, bound_hi in (
+        (hx * wy - hy * wx, hx * gy - hy * gx, -rho * hl, rho * hl),
+        (hx * wx + hy * wy, hx * gx + hy * gy, 0.0 * hl, hl * hl),
+    ):
+        # bound_lo <= c0 + c1 s <= bound_hi
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t1, t2 = (bound_lo - c0) / c1, (bound_hi - c0) / c1
+        flat = c1 == 0
+        inside = (c0 >= bound_lo) & (c0 <= bound_hi)
+        s_lo = np.where(flat, np.where(inside, s_lo, np.inf), np.maximum(s_lo, np.minimum(t1, t2)))
+        s_hi = np.where(flat, np.where(inside, s_hi, -np.inf), np.minimum(s_hi, np.maximum(t1, t2)))
+    strip = (s_lo <= s_hi) & (hl > 0)
+    lo = np.where(strip, np.minimum(lo, s_lo), lo)
+    hi = np.where(strip, np.maximum(hi, s_hi), hi)
+    lo, hi = np.maximum(lo, 0.0), np.minimum(hi, 1.0)
+    empty = ~(lo <= hi)
+    return np.where(empty, np.nan, lo), np.where(empty, np.nan, hi)
+
+
+def _cyclic_cover(
+    case: IntArray, lo: FloatArray, hi: FloatArray, ring_n: IntArray, m: int
+) -> tuple[IntArray, BoolArray]:
+    """Per case, how many separate stretches of its ring the intervals [lo, hi] cover
+    (positions along the ring, 0 to n edges, the ring closing at n), and whether they
+    cover all of it. NaN intervals are skipped."""
+    ok = ~np.isnan(lo)
+    case, lo, hi, ring_n = case[ok], lo[ok], hi[ok], ring_n[ok]
+    count = np.zeros(m, dtype=np.intp)
+    full = np.zeros(m, dtype=bool)
+    if len(case) == 0:
+        return count, full
+    order = np.lexsort((lo, case))
+    case, lo, hi, ring_n = case[order], lo[order], hi[order], ring_n[order]
+    # One running maximum for all cases: offsets keep each case's positions apart.
+    off = case * (float(ring_n.max()) + 2.0)
+    reach = np.maximum.accumulate(hi + off)
+    first = np.r_[True, case[1:] != case[:-1]]
+    new = first | (lo + off > np.r_[-np.inf, reach[:-1]] + 1e-9)
+    count = np.bincount(case[new], minlength=m).astype(np.intp)
+    end = np.full(m, -np.inf)
+    np.maximum.at(end, case, hi)
+    n_of = np.zeros(m)
+    n_of[case] = ring_n
+    start = np.full(m, np.inf)
+    start[case[first]] = lo[first]
+    wraps = (start <= 1e-9) & (end >= n_of - 1e-9)
+    full = wraps & (count == 1)
+    count = np.where(wraps & (count >= 2), count - 1, count)
+    return count, full
+
+
+def _clip(
+    segs: Segments,
+    pos_of: IntArray,
+    sgn_case: FloatArray,
+    local: Any,
+    kc: IntArray,
+    ks: IntArray,
+    net: Segments,
+) -> tuple[FloatArray, FloatArray, IntArray, IntArray]:
+    """Clip road segments ``ks`` to the convex rings of cases ``kc`` (Cyrus-Beck).
+
+    Returns the positions (0-1) where each enters and leaves the polygon, and the ring
+    edges (numbered within the ring) it enters and leaves through, -1 where it starts
+    or ends inside.
+    """
+    h = pos_of[kc]
+    cnt = np.diff(segs.start)[h]
+    rep, rank = sg.ranges(cnt)
+    e = segs.start[h][rep] + rank
+    c = kc[rep]
+    ex, ey = local(segs.x0[e], segs.y0[e], c)
+    fx, fy = local(segs.x1[e], segs.y1[e], c)
+    ax, ay = local(net.x0[ks][rep], net.y0[ks][rep], c)
+    bx, by = local(net.x1[ks][rep], net.y1[ks][rep], c)
+    # Inward normals: left of each edge on a counter-clockwise ring.
+    sgn = sgn_case[c]
+    nx, ny = -(fy - ey) * sgn, (fx - ex) * sgn
+    num = nx * (ax - ex) + ny * (ay - ey)
+    den = nx * (bx - ax) + ny * (by - ay)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ts = -num / den
+    enter, leave = den > 0, den < 0
+    lo = np.where(enter, ts, -np.inf)
+    hi = np.where(leave, ts, np.inf)
+    hi = np.where((den == 0) & (num < 0), -np.inf, hi)
+    first = np.cumsum(cnt) - cnt
+    t_lo = np.maximum.reduceat(lo, first)
+    t_hi = np.minimum.reduceat(hi, first)
+    big = np.iinfo(np.intp).max
+    e_lo = np.minimum.reduceat(np.where(enter & (lo == t_lo[rep]), rank, big), first)
+    e_hi = np.minimum.reduceat(np.where(leave & (hi == t_hi[rep]), rank, big), first)
+    t_in, t_out = np.maximum(t_lo, 0.0), np.minimum(t_hi, 1.0)
+    return (
+        t_in,
+        t_out,
+        np.where(t_lo > 0, e_lo, -1).astype(np.intp),
+        np.where(t_hi < 1, e_hi, -1).astype(np.intp),
+    )
+
+
+def _piece_depth(
+    segs: Segments,
+    pos_of: IntArray,
+    sgn_case: FloatArray,
+    local: Any,
+    pc: IntArray,
+    X0: FloatArray,
+    Y0: FloatArray,
+    X1: FloatArray,
+    Y1: FloatArray,
+    plen: FloatArray,
+) -> FloatArray:
+    """Greatest distance (m) from the ring reached along each piece (convex rings)."""
+    mx, my = (X0 + X1) / 2, (Y0 + Y1) / 2
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ux, uy = (X1 - X0) / plen, (Y1 - Y0) / plen
+    h = pos_of[pc]
+    cnt = np.diff(segs.start)[h]
+    rep, rank = sg.ranges(cnt)
+    at = segs.start[h][rep] + rank
+    c = pc[rep]
+    ex, ey = local(segs.x0[at], segs.y0[at], c)
+    fx, fy = local(segs.x1[at], segs.y1[at], c)
+    ex, ey, fx, fy = ex - mx[rep], ey - my[rep], fx - mx[rep], fy - my[rep]
     gx, gy = fx - ex, fy - ey
     glen = np.hypot(gx, gy)
+    sgn = sgn_case[c]
     alpha = sgn * (gy * ex - gx * ey) / glen
     beta = sgn * (gx * uy[rep] - gy * ux[rep]) / glen
-    if tol_m <= 0:
-        deep_yes = np.ones(len(k), dtype=bool)
-        deep_no = np.zeros(len(k), dtype=bool)
-    else:
-        best = _concave_max(alpha, beta, cnt, length / 2)
-        deep_yes = best > tol_m * MARGIN
-        deep_no = best < tol_m / MARGIN
-    long_yes = length > tol_m * MARGIN
-    long_no = length < tol_m / MARGIN
-    decided = (deep_yes | deep_no) & (cut_yes | cut_no) & (long_yes | long_no)
-    _, _, across_m = GEOD.inv(x0[decided], y0[decided], x1[decided], y1[decided])
-    kk = idx[k[decided]]
-    crossed = deep_yes[decided] | cut_yes[decided]
-    out.settled[kk] = True
-    out.crossed[kk] = crossed
-    out.severs[kk] = cut_yes[decided]
-    out.n_crossings[kk] = np.where(crossed & long_yes[decided], 1, 0)
-    out.length_across_km[kk] = np.asarray(across_m, dtype=float) / 1000.0
-    hits.append((kk, p.road[chord[decided]]))
+    return _concave_max(alpha, beta, cnt, plen / 2)
 
 
 def _concave_max(
