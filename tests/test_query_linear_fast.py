@@ -174,3 +174,30 @@ def test_two_roads_crossing_inside_left_to_exact_route() -> None:
     cases = np.array([SQUARE], dtype=object)
     assert not lf.crossing_linear(cases, boundary, 0.0).settled.any()
     assert eng.linear(cases, boundary, 0.0).n_crossings.tolist() == [4]
+
+
+@pytest.mark.parametrize(
+    ("case", "want"),
+    [
+        # crosses 0.55 km before the road's dead end: the band's cap is farther than
+        # 1 km from where the case leaves the band, so it is a crossing
+        (shapely.LineString([(-0.5, 0), (0.5, 0)]), 1),
+        # ends 0.5 km past the road, inside the band: no crossing
+        (shapely.LineString([(-0.5, 0), (0.0045, 0)]), 0),
+        # crosses and comes back within the band: no crossing
+        (shapely.LineString([(-0.5, 0), (0.003, 0.001), (-0.5, 0.002)]), 0),
+        # crosses, comes back after leaving the band, crosses again: two
+        (shapely.LineString([(-0.5, -0.3), (0.03, -0.29), (0.03, -0.2), (-0.5, -0.19)]), 2),
+        # passes round the dead end 0.3 km beyond it: no crossing
+        (shapely.LineString([(-0.5, 0.008), (0.5, 0.008)]), 0),
+    ],
+)
+def test_lines_near_a_dead_end_settled_by_the_band(case: shapely.Geometry, want: int) -> None:
+    boundary = _one_road(shapely.LineString([(0, -1), (0, 0.005)]))
+    cases = np.array([case], dtype=object)
+    fast = lf.crossing_linear(cases, boundary, 1.0)
+    exact = eng._linear_exact(cases, boundary, 1.0, touching=False)
+    assert fast.settled.all()
+    assert int(exact.n_crossings[0]) == want
+    assert int(fast.n_crossings[0]) == want
+    assert bool(fast.crossed[0]) == (want > 0)

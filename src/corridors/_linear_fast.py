@@ -38,7 +38,7 @@ import shapely
 from numpy.typing import NDArray
 
 from . import _segments as sg
-from ._geodesy import GEOD
+from ._geodesy import EARTH_RADIUS_M, GEOD
 from ._query_boundary import Boundary
 from ._segments import M_PER_DEG, MARGIN, MAX_LAT, Segments
 
@@ -236,7 +236,8 @@ def _lines(
     n_roads = len(boundary.geoms)
     near_r, far_r = r_m * MARGIN, 2.0 * r_m * MARGIN
     near = p.cross.hit | (p.gap <= far_r)
-    bad = np.zeros(m, dtype=bool)
+    bad = np.zeros(m, dtype=bool)  # left to the exact route
+    soft = np.zeros(m, dtype=bool)  # settled by following the band (_band_traversals)
     bad[p.case[p.cross.unsure]] = True
     # Which pairs belong to a road that crosses the case somewhere.
     key = p.case.astype(np.int64) * n_roads + p.road
@@ -254,7 +255,7 @@ def _lines(
         (n_first[p.sr], p.dc),
         (n_last[p.sr], p.dd),
     ):
-        bad[p.case[mine & flag & (d <= near_r)]] = True
+        soft[p.case[mine & flag & (d <= near_r)]] = True
     # A crossing road that turns back on itself near the case (a joint near it turning
     # by more than a right angle) may put the band's sides where the exact route sees
     # them differently.
@@ -264,14 +265,14 @@ def _lines(
         dot = (net.x1[t0] - net.x0[t0]) * (net.x1[t1] - net.x0[t1]) + (net.y1[t0] - net.y0[t0]) * (
             net.y1[t1] - net.y0[t1]
         )
-        bad[p.case[j[dot <= 0]]] = True
+        soft[p.case[j[dot <= 0]]] = True
     # Other roads may pass near the case (in and out of their band on one side is no
     # traversal), but not near another road.
     _crowded_roads(p, near, net, 3.0 * r_m * MARGIN, bad)
 
     # Two crossings count as two traversals only if the case leaves the band between
     # them: a point of the case between them lies farther than r from every road.
-    c = np.flatnonzero(p.cross.proper & ~bad[p.case])
+    c = np.flatnonzero(p.cross.proper & ~bad[p.case] & ~soft[p.case])
     where = p.sl[c] + p.cross.t[c]  # position along the case (segment number + fraction)
     order = c[np.lexsort((where, p.case[c]))]
     where = p.sl[order] + p.cross.t[order]
@@ -294,16 +295,172 @@ def _lines(
         d = sg.point_segment_m(mx[rep], my[rep], net.x0[t], net.y0[t], net.x1[t], net.y1[t])
         dmin = np.full(len(pair), np.inf)
         np.minimum.at(dmin, rep, d)
-        bad[cc[pair[dmin <= near_r]]] = True
+        soft[cc[pair[dmin <= near_r]]] = True
 
     counts = np.bincount(p.case[p.cross.proper], minlength=m)
     _self_crossings(segs, has, p, counts, net, near_r, bad)
+    soft &= ~bad
+    if soft.any():
+        n_band, unclear = _band_traversals(segs, has, p, net, r_m, soft, len(boundary.geoms))
+        counts = np.where(soft, n_band, counts)
+        bad |= soft & unclear
     ok = ~bad
     out.settled[idx[ok]] = True
     out.n_crossings[idx[ok]] = counts[ok]
     out.crossed[idx[ok]] = counts[ok] > 0
     good = ~bad[p.case] & p.cross.proper
     hits.append((idx[p.case[good]], p.road[good]))
+
+
+def _band_traversals(
+    segs: Segments,
+    has: IntArray,
+    p: _Pairs,
+    net: Segments,
+    r_m: float,
+    which: BoolArray,
+    n_roads: int,
+) -> tuple[NDArray[np.int64], BoolArray]:
+    """Traversals of the band around each road, followed along the case line.
+
+    For the cases ``which`` (no two roads near each other near them, so the bands of
+    different roads stay apart): the parts of the case line within the band of one
+    road are the union of the stretches of each case segment within r of each road
+    segment (:func:`_edge_cover`). A part is a traversal when its two ends lie on the
+    band's edge on opposite sides of the road, neither being the case line's own end
+    nor near a dangling end of the road (the band's rounded cap), as the exact route's
+    :func:`corridors._query_engine.traversals` counts them. The count is made with the
+    band r / MARGIN and r * MARGIN wide; a case is unclear when the two differ or a
+    side cannot be told. Returns the counts and the unclear cases.
+    """
+    m = len(which)
+    q = np.flatnonzero(which[p.case] & (p.cross.hit | (p.gap <= r_m * MARGIN)))
+    counts = []
+    unclear = np.zeros(m, dtype=bool)
+    if len(q) == 0:
+        return np.zeros(m, dtype=np.int64), unclear
+    case = p.case[q]
+    grp_key, grp = np.unique(case.astype(np.int64) * n_roads + p.road[q], return_inverse=True)
+    grp_case = (grp_key // n_roads).astype(np.intp)
+    sl, sr = p.sl[q], p.sr[q]
+    owner = segs.owner[sl]
+    rank = sl - segs.start[owner]
+    n_case = np.diff(segs.start)[owner]
+    # A frame at each case segment's start (metres).
+    kx, ky = sg.metres_per_degree(segs.y0[sl])
+    fx, fy = (segs.x1[sl] - segs.x0[sl]) * kx, (segs.y1[sl] - segs.y0[sl]) * ky
+    ax, ay = (net.x0[sr] - segs.x0[sl]) * kx, (net.y0[sr] - segs.y0[sl]) * ky
+    bx, by = (net.x1[sr] - segs.x0[sl]) * kx, (net.y1[sr] - segs.y0[sl]) * ky
+    zero = np.zeros(len(q))
+    # The road segments of each group, for the sides and caps at the parts' ends.
+    by_grp = np.argsort(grp, kind="stable")
+    g_lo = np.searchsorted(grp[by_grp], np.arange(len(grp_key)), side="left")
+    g_n = np.searchsorted(grp[by_grp], np.arange(len(grp_key)), side="right") - g_lo
+    case_start = np.zeros(m, dtype=np.intp)
+    case_n = np.ones(m, dtype=np.intp)
+    case_start[has] = segs.start[:-1]
+    case_n[has] = np.diff(segs.start)
+    # Straight in lon/lat is not straight in the exact route's projection: a segment of
+    # length L at latitude phi strays from it by about L^2 tan(phi) / 8R. The band's
+    # two widths allow for that too, and where it is not small beside r, the exact
+    # route decides.
+    lat = np.minimum(np.maximum(np.abs(segs.y0[sl]), np.abs(net.y0[sr])), MAX_LAT)
+    ll = np.hypot(fx, fy) ** 2 + np.hypot(bx - ax, by - ay) ** 2
+    stray = np.zeros(m)
+    np.maximum.at(stray, case, ll * np.tan(np.radians(lat + 1.0)) / (8 * EARTH_RADIUS_M) + 0.5)
+    unclear[stray >= r_m / MARGIN / 2] = True
+    for rho_case in (r_m / MARGIN - stray, r_m * MARGIN + stray):
+        rho = rho_case[case]
+        lo, hi = _edge_cover(zero, zero, fx, fy, ax, ay, bx, by, rho)
+        ok = ~np.isnan(lo)
+        g, a, b = grp[ok], (rank + lo)[ok], (rank + hi)[ok]
+        order = np.lexsort((a, g))
+        g, a, b = g[order], a[order], b[order]
+        off = g * (float(n_case.max()) + 2.0)
+        reach = np.maximum.accumulate(b + off) - off
+        first = np.r_[True, g[1:] != g[:-1]] if len(g) else np.zeros(0, dtype=bool)
+        new = first | (a > np.r_[-np.inf, reach[:-1]] + 1e-9)
+        starts = np.flatnonzero(new)
+        comp_g = g[starts]
+        comp_a = a[starts]
+        comp_b = np.maximum.reduceat(b, starts) if len(starts) else b
+        sides = []
+        for pos in (comp_a, comp_b):
+            side, doubt = _side_at(
+                pos,
+                comp_g,
+                grp_case[comp_g],
+                segs,
+                case_start,
+                case_n,
+                net,
+                sr,
+                by_grp,
+                g_lo,
+                g_n,
+                rho_case,
+            )
+            sides.append(side)
+            unclear[grp_case[comp_g[doubt]]] = True
+        trav = (sides[0] != 0) & (sides[1] != 0) & (sides[0] != sides[1])
+        counts.append(np.bincount(grp_case[comp_g[trav]], minlength=m).astype(np.int64))
+    unclear |= counts[0] != counts[1]
+    return counts[1], unclear
+
+
+def _side_at(
+    pos: FloatArray,
+    comp_g: IntArray,
+    c: IntArray,
+    segs: Segments,
+    case_start: IntArray,
+    case_n: IntArray,
+    net: Segments,
+    sr: IntArray,
+    by_grp: IntArray,
+    g_lo: IntArray,
+    g_n: IntArray,
+    rho_case: FloatArray,
+) -> tuple[NDArray[np.int64], BoolArray]:
+    """Side of the road (1 left, -1 right, 0 none) at positions ``pos`` along cases ``c``
+    (segment number + fraction), and where it cannot be told.
+
+    None: the case line's own end, or within 1.02 rho of a dangling end of the road,
+    as in the exact route (``rho_case`` is the band's half-width per case). The side
+    is that of the nearest road segment of the group; where several are nearest
+    (outside a bend) they must agree.
+    """
+    n = case_n[c]
+    at_end = (pos <= 1e-9) | (pos >= n - 1e-9)
+    k = np.clip(np.floor(pos).astype(np.intp), 0, n - 1)
+    f = pos - k
+    s = case_start[c] + k
+    px = segs.x0[s] + f * (segs.x1[s] - segs.x0[s])
+    py = segs.y0[s] + f * (segs.y1[s] - segs.y0[s])
+    cnt = g_n[comp_g]
+    rep, rank = sg.ranges(cnt)
+    t = sr[by_grp[np.repeat(g_lo[comp_g], cnt) + rank]]
+    x0, y0, x1, y1 = net.x0[t], net.y0[t], net.x1[t], net.y1[t]
+    d = sg.point_segment_m(px[rep], py[rep], x0, y0, x1, y1)
+    left = sg.orient(x0, y0, x1, y1, px[rep], py[rep]) > 0
+    dmin = np.full(len(pos), np.inf)
+    np.minimum.at(dmin, rep, d)
+    tie = d <= dmin[rep] * (1 + 1e-6) + 1e-6
+    n_tie = np.bincount(rep[tie], minlength=len(pos))
+    n_left = np.bincount(rep[tie & left], minlength=len(pos))
+    # Dangling ends of the road: the first point of a line's first segment, the last
+    # of its last.
+    n_first, n_last = _ends(net)
+    d_cap = np.where(n_first[t], sg.point_segment_m(px[rep], py[rep], x0, y0, x0, y0), np.inf)
+    d_cap = np.minimum(
+        d_cap, np.where(n_last[t], sg.point_segment_m(px[rep], py[rep], x1, y1, x1, y1), np.inf)
+    )
+    cap_d = np.full(len(pos), np.inf)
+    np.minimum.at(cap_d, rep, d_cap)
+    none = at_end | (cap_d < 1.02 * rho_case[c])
+    side = np.where(none, 0, np.where(n_left > 0, 1, -1)).astype(np.int64)
+    doubt = ~none & (n_left > 0) & (n_left < n_tie)
+    return side, doubt
 
 
 def _groups(key: IntArray) -> tuple[IntArray, IntArray]:
@@ -622,8 +779,14 @@ def _polygons(
         fx, fy = local(segs.x1[p.sl[q]], segs.y1[p.sl[q]], c)
         ax, ay = local(net.x0[p.sr[q]], net.y0[p.sr[q]], c)
         bx, by = local(net.x1[p.sr[q]], net.y1[p.sr[q]], c)
+        # The widths also allow for lon/lat-straight edges straying from straight in
+        # the exact route's projection (see _band_traversals).
+        ll = np.hypot(fx - ex, fy - ey) ** 2 + np.hypot(bx - ax, by - ay) ** 2
+        lat = np.minimum(np.abs(lat0[c]) + 1.0, MAX_LAT)
+        stray = np.zeros(m)
+        np.maximum.at(stray, c, ll * np.tan(np.radians(lat)) / (8 * EARTH_RADIUS_M) + 0.5)
         counts = []
-        for rho in (r_m / MARGIN, r_m * MARGIN):
+        for rho in (np.maximum(r_m / MARGIN - stray[c], 0.0), r_m * MARGIN + stray[c]):
             lo, hi = _edge_cover(ex, ey, fx, fy, ax, ay, bx, by, rho)
             counts.append((lo, hi, *_cyclic_cover(c, rank + lo, rank + hi, ring_n, m)))
         (lo_a, _, n_a, full_a), (lo_b, _, n_b, full_b) = counts
@@ -675,7 +838,7 @@ def _edge_cover(
     ay: FloatArray,
     bx: FloatArray,
     by: FloatArray,
-    rho: float,
+    rho: FloatArray | float,
 ) -> tuple[FloatArray, FloatArray]:
     """The part [lo, hi] (0-1 along e -> f) of each edge within ``rho`` of segment a -> b.
 
