@@ -14,14 +14,23 @@ A case is settled here when, with ``r = max(tolerance, 1 m)``:
   the other, and the stretches of the case within ``r`` of each crossing segment lie
   more than ``1.5 r`` from every other crossing segment. Then the case line enters the
   band around the network on one side and leaves it on the other once per crossing:
-  the number of crossings is the number of traversals.
-* **polygon case** (one convex ring): no boundary segment comes within ``r`` of its
-  ring and none lies inside (nothing touches it), or exactly one boundary segment cuts
-  straight across it with both ends more than ``r`` outside. Then the depth the line
-  reaches, whether it severs the polygon (a vertex more than ``r`` from the line on
-  each side) and the length across are computed exactly in a frame centred on the
-  chord, and each decision must clear the threshold by :data:`MARGIN` or the case goes
-  to the exact route.
+  the number of crossings is the number of traversals. Where a road's dead end, the
+  case's own end or a sharp bend lies near a crossing, the band is followed along the
+  case line instead (:func:`_band_traversals`), as long as no two roads come near each
+  other there.
+* **polygon case** (one convex ring, under :data:`SPAN_DEG` across): no boundary
+  segment comes within ``r`` of its ring and none lies inside (nothing touches it), or
+  the roads that enter it are clipped to the ring and their pieces chained into
+  stretches that cross neither each other nor themselves. Depth (how far in from the
+  ring a stretch reaches), length and severing follow from the pieces: a stretch from
+  one ring edge to another severs the polygon when vertices farther than ``r`` from
+  every road lie on both sides of it; a single stretch with nothing else near the ring
+  is settled by counting the stretches of ring its band covers (one piece per covered
+  stretch, so two or more means severed).
+
+Every distance must clear its threshold by :data:`MARGIN`, and the band widths also
+allow for a lon/lat-straight segment straying from the straight line of the exact
+route's projection; cases that do not clear go to the exact route.
 
 Points and multipoints never cross a line (their borders' sides are handled by the
 caller). Everything else (touching, collinear runs, dense junctions, concave or holed
@@ -230,7 +239,8 @@ def _lines(
     out: FastLinear,
     hits: list[tuple[IntArray, IntArray]],
 ) -> None:
-    """Line cases: traversals are the proper crossings when nothing else is near."""
+    """Line cases: traversals are the proper crossings when nothing else is near, else
+    those found by following the band (:func:`_band_traversals`)."""
     m = len(idx)
     segs, has, p, _, _ = _segment_pairs(cases[idx], boundary, net, 2.0 * r_m)
     n_roads = len(boundary.geoms)
@@ -800,9 +810,22 @@ def _polygons(
     # Depth the roads reach from the ring: on each piece the distance to a convex ring
     # is the least of the signed distances to its edges' lines, concave along it.
     if tol_m > 0:
-        best = _piece_depth(segs, pos_of, sgn_case, local, pc, X0, Y0, X1, Y1, plen)
+        # Only where it decides: a severed polygon is crossed however deep the road.
+        need = np.flatnonzero((work & ~bad & cut_no & ~cut_yes)[pc])
+        best = _piece_depth(
+            segs,
+            pos_of,
+            sgn_case,
+            local,
+            pc[need],
+            X0[need],
+            Y0[need],
+            X1[need],
+            Y1[need],
+            plen[need],
+        )
         deep = np.full(m, -np.inf)
-        np.maximum.at(deep, pc, best)
+        np.maximum.at(deep, pc[need], best)
         deep_yes = deep > tol_m * MARGIN
         deep_no = deep < tol_m / MARGIN
     else:
