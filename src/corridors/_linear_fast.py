@@ -58,6 +58,8 @@ GeomArray = NDArray[np.object_]
 
 #: Largest box side (degrees) of a polygon case the fast route clips in one local frame.
 SPAN_DEG = 0.5
+#: Cases handled at once (bounds the memory the segment pairs take).
+CHUNK = 50_000
 #: Most road pieces inside one polygon the fast route handles (pairs are checked).
 MAX_PIECES = 64
 
@@ -114,10 +116,12 @@ def crossing_linear(cases: GeomArray, boundary: Boundary, tol_km: float) -> Fast
     r_m = max(tol_km, 0.001) * 1000.0
     net = boundary_segments(boundary)
     hits: list[tuple[IntArray, IntArray]] = []
-    if len(lines):
-        _lines(cases, lines, boundary, net, r_m, out, hits)
-    if len(polys):
-        _polygons(cases, polys, b, boundary, net, r_m, tol_km * 1000.0, out, hits)
+    # In chunks: the segment pairs and clipped pieces of a chunk are freed before the
+    # next, which keeps the peak memory well under the input's size.
+    for at in range(0, len(lines), CHUNK):
+        _lines(cases, lines[at : at + CHUNK], boundary, net, r_m, out, hits)
+    for at in range(0, len(polys), CHUNK):
+        _polygons(cases, polys[at : at + CHUNK], b, boundary, net, r_m, tol_km * 1000.0, out, hits)
     if hits:
         hc = np.concatenate([h[0] for h in hits])
         ht = np.concatenate([h[1] for h in hits])
