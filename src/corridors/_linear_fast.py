@@ -246,13 +246,18 @@ def _lines(
     """Line cases: traversals are the proper crossings when nothing else is near, else
     those found by following the band (:func:`_band_traversals`)."""
     m = len(idx)
-    segs, has, p, _, _ = _segment_pairs(cases[idx], boundary, net, 2.0 * r_m)
+    budget = _stray_budget(boundary, net)
+    segs, has, p, _, _ = _segment_pairs(cases[idx], boundary, net, 2.0 * r_m + budget)
     n_roads = len(boundary.geoms)
-    near_r, far_r = r_m * MARGIN, 2.0 * r_m * MARGIN
+    # Per pair, the thresholds also allow for the segments straying from straight in
+    # the exact route's projection.
+    stray = _stray_m(segs, p.sl, net, p.sr)
+    near_r, far_r = r_m * MARGIN + stray, 2.0 * r_m * MARGIN + stray
     near = p.cross.hit | (p.gap <= far_r)
     bad = np.zeros(m, dtype=bool)  # left to the exact route
     soft = np.zeros(m, dtype=bool)  # settled by following the band (_band_traversals)
     bad[p.case[p.cross.unsure]] = True
+    bad[has[_own_stray(segs, len(has)) > budget / 2]] = True
     # Which pairs belong to a road that crosses the case somewhere.
     key = p.case.astype(np.int64) * n_roads + p.road
     crossing_keys = np.unique(key[p.cross.proper])
@@ -307,12 +312,12 @@ def _lines(
         q = by_seg[np.repeat(lo, cnt) + sg.ranges(cnt)[1]]
         t = p.sr[q]
         d = sg.point_segment_m(mx[rep], my[rep], net.x0[t], net.y0[t], net.x1[t], net.y1[t])
-        dmin = np.full(len(pair), np.inf)
-        np.minimum.at(dmin, rep, d)
-        soft[cc[pair[dmin <= near_r]]] = True
+        close = np.zeros(len(pair), dtype=bool)
+        close[rep[d <= near_r[q]]] = True
+        soft[cc[pair[close]]] = True
 
     counts = np.bincount(p.case[p.cross.proper], minlength=m)
-    _self_crossings(segs, has, p, counts, net, near_r, bad)
+    _self_crossings(segs, has, p, counts, net, r_m * MARGIN + float(stray.max(initial=0.0)), bad)
     soft &= ~bad
     if soft.any():
         n_band, unclear = _band_traversals(segs, has, p, net, r_m, soft, len(boundary.geoms))
@@ -584,9 +589,11 @@ def _polygons(
     into stretches, and decide depth, severing and stretch lengths from them."""
     m = len(idx)
     geoms = cases[idx]
-    segs, has, p, ci, ti = _segment_pairs(geoms, boundary, net, r_m)
+    budget = _stray_budget(boundary, net)
+    segs, has, p, ci, ti = _segment_pairs(geoms, boundary, net, r_m + budget)
     bad = np.zeros(m, dtype=bool)
     bad[p.case[p.cross.unsure]] = True
+    bad[has[_own_stray(segs, len(has)) > budget / 2]] = True
 
     # A boundary line wholly inside the polygon meets no ring segment: test the first
     # vertex of every part of every candidate line that lies within the polygon's box.
@@ -722,7 +729,7 @@ def _polygons(
     # both arcs of the ring between its ends (a path between them inside the polygon
     # would cross the stretch, so the band splits them apart).
     clear = np.ones(len(segs), dtype=bool)
-    clear[p.sl[p.da <= r_m * MARGIN]] = False
+    clear[p.sl[p.da <= r_m * MARGIN + _stray_m(segs, p.sl, net, p.sr)]] = False
     csum = np.r_[0, np.cumsum(clear)]
     h = pos_of[s_case]
     ring0 = segs.start[h]
@@ -755,7 +762,7 @@ def _polygons(
     # the band r / MARGIN and r * MARGIN wide; equal counts (and no contact that only
     # the wider band makes) settle it.
     cut_no = np.zeros(m, dtype=bool)
-    near = p.cross.hit | (p.gap <= r_m * MARGIN)
+    near = p.cross.hit | (p.gap <= r_m * MARGIN + _stray_m(segs, p.sl, net, p.sr))
     near &= work[p.case] & ~bad[p.case]
     rel = np.unique(
         np.concatenate([p.case[near], pc]).astype(np.int64) * len(net)
@@ -854,6 +861,52 @@ def _polygons(
     out.length_across_km[kk] = across_km[dec]
     got = decided[pc]
     hits.append((idx[pc[got]], net.owner[ps[got]]))
+
+
+def _own_stray(segs: Segments, n: int) -> FloatArray:
+    """Per geometry of ``segs`` (``n`` of them), the most any of its segments strays
+    from straight in the exact route's projection (m), as :func:`_stray_m`."""
+    lat = np.minimum(np.maximum(np.abs(segs.y0), np.abs(segs.y1)) + 1.0, MAX_LAT)
+    kx, ky = sg.metres_per_degree(lat)
+    ll = np.hypot((segs.x1 - segs.x0) * kx, (segs.y1 - segs.y0) * ky) ** 2
+    out = np.zeros(n)
+    np.maximum.at(out, segs.owner, ll * np.tan(np.radians(lat)) / (8 * EARTH_RADIUS_M))
+    return out
+
+
+def _stray_budget(boundary: Boundary, net: Segments) -> float:
+    """Extra reach (m) for segment pairs: twice the most a boundary segment strays
+    (at least 5 m), cached; cases that stray more than half of it go to the exact route,
+    so no pair strays more than the budget and none within r plus it is missed."""
+    cached = boundary.memo.get("stray-budget")
+    if cached is None:
+        one = np.zeros(1)
+        if len(net):
+            one = _own_stray(
+                Segments(
+                    net.x0,
+                    net.y0,
+                    net.x1,
+                    net.y1,
+                    np.zeros(len(net), dtype=np.intp),
+                    net.line,
+                    np.array([0, len(net)]),
+                ),
+                1,
+            )
+        cached = boundary.memo["stray-budget"] = 2.0 * max(float(one[0]) + 0.5, 5.0)
+    return float(cached)
+
+
+def _stray_m(segs: Segments, i: IntArray, net: Segments, j: IntArray) -> FloatArray:
+    """How far (m) segments ``segs[i]`` and ``net[j]``, straight in lon/lat, may stray
+    from the straight lines between their ends in the exact route's projection:
+    about L^2 tan(latitude) / 8R each, plus half a metre for rounding."""
+    lat = np.minimum(np.maximum(np.abs(segs.y0[i]), np.abs(net.y0[j])) + 1.0, MAX_LAT)
+    kx, ky = sg.metres_per_degree(lat)
+    ll = np.hypot((segs.x1[i] - segs.x0[i]) * kx, (segs.y1[i] - segs.y0[i]) * ky) ** 2
+    ll += np.hypot((net.x1[j] - net.x0[j]) * kx, (net.y1[j] - net.y0[j]) * ky) ** 2
+    return np.asarray(ll * np.tan(np.radians(lat)) / (8 * EARTH_RADIUS_M) + 0.5)
 
 
 def _edge_cover(
