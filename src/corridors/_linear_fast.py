@@ -246,18 +246,19 @@ def _lines(
     """Line cases: traversals are the proper crossings when nothing else is near, else
     those found by following the band (:func:`_band_traversals`)."""
     m = len(idx)
-    budget = _stray_budget(boundary, net)
-    segs, has, p, _, _ = _segment_pairs(cases[idx], boundary, net, 2.0 * r_m + budget)
+    segs, has, p, _, _ = _segment_pairs(
+        cases[idx], boundary, net, 2.0 * r_m + _net_stray(boundary, net)[1]
+    )
     n_roads = len(boundary.geoms)
     # Per pair, the thresholds also allow for the segments straying from straight in
     # the exact route's projection.
-    stray = _stray_m(segs, p.sl, net, p.sr)
+    strays_far, stray = _strays(segs, len(has), boundary, net, p)
     near_r, far_r = r_m * MARGIN + stray, 2.0 * r_m * MARGIN + stray
     near = p.cross.hit | (p.gap <= far_r)
     bad = np.zeros(m, dtype=bool)  # left to the exact route
     soft = np.zeros(m, dtype=bool)  # settled by following the band (_band_traversals)
     bad[p.case[p.cross.unsure]] = True
-    bad[has[_own_stray(segs, len(has)) > budget / 2]] = True
+    bad[has[strays_far]] = True
     # Which pairs belong to a road that crosses the case somewhere.
     key = p.case.astype(np.int64) * n_roads + p.road
     crossing_keys = np.unique(key[p.cross.proper])
@@ -320,7 +321,9 @@ def _lines(
     _self_crossings(segs, has, p, counts, net, r_m * MARGIN + float(stray.max(initial=0.0)), bad)
     soft &= ~bad
     if soft.any():
-        n_band, unclear = _band_traversals(segs, has, p, net, r_m, soft, len(boundary.geoms))
+        n_band, unclear = _band_traversals(
+            segs, has, p, net, (n_first, n_last), r_m, stray, soft, n_roads
+        )
         counts = np.where(soft, n_band, counts)
         bad |= soft & unclear
     ok = ~bad
@@ -336,7 +339,9 @@ def _band_traversals(
     has: IntArray,
     p: _Pairs,
     net: Segments,
+    net_ends: tuple[BoolArray, BoolArray],
     r_m: float,
+    stray: FloatArray,
     which: BoolArray,
     n_roads: int,
 ) -> tuple[NDArray[np.int64], BoolArray]:
@@ -350,10 +355,13 @@ def _band_traversals(
     nor near a dangling end of the road (the band's rounded cap), as the exact route's
     :func:`corridors._query_engine.traversals` counts them. The count is made with the
     band r / MARGIN and r * MARGIN wide; a case is unclear when the two differ or a
-    side cannot be told. Returns the counts and the unclear cases.
+    side cannot be told. ``stray`` is how far each pair may stray from straight in the
+    exact route's projection (:func:`_strays`): the widths allow for it too, and where
+    it is not small beside r, the exact route decides. ``net_ends`` flags the first
+    and last segments of the boundary's lines. Returns the counts and the unclear cases.
     """
     m = len(which)
-    q = np.flatnonzero(which[p.case] & (p.cross.hit | (p.gap <= r_m * MARGIN)))
+    q = np.flatnonzero(which[p.case] & (p.cross.hit | (p.gap <= r_m * MARGIN + stray)))
     counts = []
     unclear = np.zeros(m, dtype=bool)
     if len(q) == 0:
@@ -362,9 +370,7 @@ def _band_traversals(
     grp_key, grp = np.unique(case.astype(np.int64) * n_roads + p.road[q], return_inverse=True)
     grp_case = (grp_key // n_roads).astype(np.intp)
     sl, sr = p.sl[q], p.sr[q]
-    owner = segs.owner[sl]
-    rank = sl - segs.start[owner]
-    n_case = np.diff(segs.start)[owner]
+    rank = sl - segs.start[segs.owner[sl]]
     # A frame at each case segment's start (metres).
     kx, ky = sg.metres_per_degree(segs.y0[sl])
     fx, fy = (segs.x1[sl] - segs.x0[sl]) * kx, (segs.y1[sl] - segs.y0[sl]) * ky
@@ -379,30 +385,12 @@ def _band_traversals(
     case_n = np.ones(m, dtype=np.intp)
     case_start[has] = segs.start[:-1]
     case_n[has] = np.diff(segs.start)
-    # Straight in lon/lat is not straight in the exact route's projection: a segment of
-    # length L at latitude phi strays from it by about L^2 tan(phi) / 8R. The band's
-    # two widths allow for that too, and where it is not small beside r, the exact
-    # route decides.
-    lat = np.minimum(np.maximum(np.abs(segs.y0[sl]), np.abs(net.y0[sr])), MAX_LAT)
-    ll = np.hypot(fx, fy) ** 2 + np.hypot(bx - ax, by - ay) ** 2
-    stray = np.zeros(m)
-    np.maximum.at(stray, case, ll * np.tan(np.radians(lat + 1.0)) / (8 * EARTH_RADIUS_M) + 0.5)
-    unclear[stray >= r_m / MARGIN / 2] = True
-    for rho_case in (r_m / MARGIN - stray, r_m * MARGIN + stray):
-        rho = rho_case[case]
-        lo, hi = _edge_cover(zero, zero, fx, fy, ax, ay, bx, by, rho)
-        ok = ~np.isnan(lo)
-        g, a, b = grp[ok], (rank + lo)[ok], (rank + hi)[ok]
-        order = np.lexsort((a, g))
-        g, a, b = g[order], a[order], b[order]
-        off = g * (float(n_case.max()) + 2.0)
-        reach = np.maximum.accumulate(b + off) - off
-        first = np.r_[True, g[1:] != g[:-1]] if len(g) else np.zeros(0, dtype=bool)
-        new = first | (a > np.r_[-np.inf, reach[:-1]] + 1e-9)
-        starts = np.flatnonzero(new)
-        comp_g = g[starts]
-        comp_a = a[starts]
-        comp_b = np.maximum.reduceat(b, starts) if len(starts) else b
+    worst = np.zeros(m)
+    np.maximum.at(worst, case, stray[q])
+    unclear[worst >= r_m / MARGIN / 2] = True
+    for rho_case in (r_m / MARGIN - worst, r_m * MARGIN + worst):
+        lo, hi = _edge_cover(zero, zero, fx, fy, ax, ay, bx, by, rho_case[case])
+        comp_g, comp_a, comp_b = _merge_intervals(grp, rank + lo, rank + hi)
         sides = []
         for pos in (comp_a, comp_b):
             side, doubt = _side_at(
@@ -417,6 +405,7 @@ def _band_traversals(
                 by_grp,
                 g_lo,
                 g_n,
+                net_ends,
                 rho_case,
             )
             sides.append(side)
@@ -439,6 +428,7 @@ def _side_at(
     by_grp: IntArray,
     g_lo: IntArray,
     g_n: IntArray,
+    net_ends: tuple[BoolArray, BoolArray],
     rho_case: FloatArray,
 ) -> tuple[NDArray[np.int64], BoolArray]:
     """Side of the road (1 left, -1 right, 0 none) at positions ``pos`` along cases ``c``
@@ -469,7 +459,7 @@ def _side_at(
     n_left = np.bincount(rep[tie & left], minlength=len(pos))
     # Dangling ends of the road: the first point of a line's first segment, the last
     # of its last.
-    n_first, n_last = _ends(net)
+    n_first, n_last = net_ends
     d_cap = np.where(n_first[t], sg.point_segment_m(px[rep], py[rep], x0, y0, x0, y0), np.inf)
     d_cap = np.minimum(
         d_cap, np.where(n_last[t], sg.point_segment_m(px[rep], py[rep], x1, y1, x1, y1), np.inf)
@@ -589,11 +579,11 @@ def _polygons(
     into stretches, and decide depth, severing and stretch lengths from them."""
     m = len(idx)
     geoms = cases[idx]
-    budget = _stray_budget(boundary, net)
-    segs, has, p, ci, ti = _segment_pairs(geoms, boundary, net, r_m + budget)
+    segs, has, p, ci, ti = _segment_pairs(geoms, boundary, net, r_m + _net_stray(boundary, net)[1])
+    strays_far, stray = _strays(segs, len(has), boundary, net, p)
     bad = np.zeros(m, dtype=bool)
     bad[p.case[p.cross.unsure]] = True
-    bad[has[_own_stray(segs, len(has)) > budget / 2]] = True
+    bad[has[strays_far]] = True
 
     # A boundary line wholly inside the polygon meets no ring segment: test the first
     # vertex of every part of every candidate line that lies within the polygon's box.
@@ -729,7 +719,7 @@ def _polygons(
     # both arcs of the ring between its ends (a path between them inside the polygon
     # would cross the stretch, so the band splits them apart).
     clear = np.ones(len(segs), dtype=bool)
-    clear[p.sl[p.da <= r_m * MARGIN + _stray_m(segs, p.sl, net, p.sr)]] = False
+    clear[p.sl[p.da <= r_m * MARGIN + stray]] = False
     csum = np.r_[0, np.cumsum(clear)]
     h = pos_of[s_case]
     ring0 = segs.start[h]
@@ -762,7 +752,7 @@ def _polygons(
     # the band r / MARGIN and r * MARGIN wide; equal counts (and no contact that only
     # the wider band makes) settle it.
     cut_no = np.zeros(m, dtype=bool)
-    near = p.cross.hit | (p.gap <= r_m * MARGIN + _stray_m(segs, p.sl, net, p.sr))
+    near = p.cross.hit | (p.gap <= r_m * MARGIN + stray)
     near &= work[p.case] & ~bad[p.case]
     rel = np.unique(
         np.concatenate([p.case[near], pc]).astype(np.int64) * len(net)
@@ -800,17 +790,15 @@ def _polygons(
         fx, fy = local(segs.x1[p.sl[q]], segs.y1[p.sl[q]], c)
         ax, ay = local(net.x0[p.sr[q]], net.y0[p.sr[q]], c)
         bx, by = local(net.x1[p.sr[q]], net.y1[p.sr[q]], c)
-        # The widths also allow for lon/lat-straight edges straying from straight in
-        # the exact route's projection (see _band_traversals).
-        ll = np.hypot(fx - ex, fy - ey) ** 2 + np.hypot(bx - ax, by - ay) ** 2
-        lat = np.minimum(np.abs(lat0[c]) + 1.0, MAX_LAT)
-        stray = np.zeros(m)
-        np.maximum.at(stray, c, ll * np.tan(np.radians(lat)) / (8 * EARTH_RADIUS_M) + 0.5)
+        # The widths also allow for the segments straying from straight in the exact
+        # route's projection.
+        worst = np.zeros(m)
+        np.maximum.at(worst, c, stray[q])
         counts = []
-        for rho in (np.maximum(r_m / MARGIN - stray[c], 0.0), r_m * MARGIN + stray[c]):
+        for rho in (np.maximum(r_m / MARGIN - worst[c], 0.0), r_m * MARGIN + worst[c]):
             lo, hi = _edge_cover(ex, ey, fx, fy, ax, ay, bx, by, rho)
-            counts.append((lo, hi, *_cyclic_cover(c, rank + lo, rank + hi, ring_n, m)))
-        (lo_a, _, n_a, full_a), (lo_b, _, n_b, full_b) = counts
+            counts.append((lo, *_cyclic_cover(c, rank + lo, rank + hi, ring_n, m)))
+        (lo_a, n_a, full_a), (lo_b, n_b, full_b) = counts
         maybe = np.zeros(m, dtype=bool)
         maybe[c[np.isnan(lo_a) & ~np.isnan(lo_b)]] = True
         settled = chain & ~maybe & (n_a == n_b) & (full_a == full_b)
@@ -863,50 +851,39 @@ def _polygons(
     hits.append((idx[pc[got]], net.owner[ps[got]]))
 
 
-def _own_stray(segs: Segments, n: int) -> FloatArray:
-    """Per geometry of ``segs`` (``n`` of them), the most any of its segments strays
-    from straight in the exact route's projection (m), as :func:`_stray_m`."""
+def _seg_stray(segs: Segments) -> FloatArray:
+    """How far (m) each segment, straight in lon/lat, may stray from the straight line
+    between its ends in the exact route's projection: about L^2 tan(latitude) / 8R."""
     lat = np.minimum(np.maximum(np.abs(segs.y0), np.abs(segs.y1)) + 1.0, MAX_LAT)
     kx, ky = sg.metres_per_degree(lat)
     ll = np.hypot((segs.x1 - segs.x0) * kx, (segs.y1 - segs.y0) * ky) ** 2
-    out = np.zeros(n)
-    np.maximum.at(out, segs.owner, ll * np.tan(np.radians(lat)) / (8 * EARTH_RADIUS_M))
-    return out
+    return np.asarray(ll * np.tan(np.radians(lat)) / (8 * EARTH_RADIUS_M))
 
 
-def _stray_budget(boundary: Boundary, net: Segments) -> float:
-    """Extra reach (m) for segment pairs: twice the most a boundary segment strays
-    (at least 5 m), cached; cases that stray more than half of it go to the exact route,
-    so no pair strays more than the budget and none within r plus it is missed."""
-    cached = boundary.memo.get("stray-budget")
+def _net_stray(boundary: Boundary, net: Segments) -> tuple[FloatArray, float]:
+    """The stray of each boundary segment (cached), and the budget: the extra reach (m)
+    of the segment pairs, twice the largest stray plus rounding, at least 10 m. Cases
+    whose own segments stray more than half of it go to the exact route, so no pair
+    strays more than the budget and none within r plus it is missed."""
+    cached = boundary.memo.get("stray")
     if cached is None:
-        one = np.zeros(1)
-        if len(net):
-            one = _own_stray(
-                Segments(
-                    net.x0,
-                    net.y0,
-                    net.x1,
-                    net.y1,
-                    np.zeros(len(net), dtype=np.intp),
-                    net.line,
-                    np.array([0, len(net)]),
-                ),
-                1,
-            )
-        cached = boundary.memo["stray-budget"] = 2.0 * max(float(one[0]) + 0.5, 5.0)
-    return float(cached)
+        each = _seg_stray(net)
+        budget = 2.0 * max(float(each.max(initial=0.0)) + 0.5, 5.0)
+        cached = boundary.memo["stray"] = (each, budget)
+    return cast(tuple[FloatArray, float], cached)
 
 
-def _stray_m(segs: Segments, i: IntArray, net: Segments, j: IntArray) -> FloatArray:
-    """How far (m) segments ``segs[i]`` and ``net[j]``, straight in lon/lat, may stray
-    from the straight lines between their ends in the exact route's projection:
-    about L^2 tan(latitude) / 8R each, plus half a metre for rounding."""
-    lat = np.minimum(np.maximum(np.abs(segs.y0[i]), np.abs(net.y0[j])) + 1.0, MAX_LAT)
-    kx, ky = sg.metres_per_degree(lat)
-    ll = np.hypot((segs.x1[i] - segs.x0[i]) * kx, (segs.y1[i] - segs.y0[i]) * ky) ** 2
-    ll += np.hypot((net.x1[j] - net.x0[j]) * kx, (net.y1[j] - net.y0[j]) * ky) ** 2
-    return np.asarray(ll * np.tan(np.radians(lat)) / (8 * EARTH_RADIUS_M) + 0.5)
+def _strays(
+    segs: Segments, n: int, boundary: Boundary, net: Segments, p: _Pairs
+) -> tuple[BoolArray, FloatArray]:
+    """For the case segments ``segs`` of ``n`` geometries: which geometries stray beyond
+    half the budget, and how far (m) each pair's two segments may stray together (plus
+    half a metre for rounding)."""
+    net_stray, budget = _net_stray(boundary, net)
+    own = _seg_stray(segs)
+    worst = np.zeros(n)
+    np.maximum.at(worst, segs.owner, own)
+    return worst > budget / 2, own[p.sl] + net_stray[p.sr] + 0.5
 
 
 def _edge_cover(
@@ -964,36 +941,45 @@ def _edge_cover(
     return np.where(empty, np.nan, lo), np.where(empty, np.nan, hi)
 
 
+def _merge_intervals(
+    group: IntArray, lo: FloatArray, hi: FloatArray
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Merge the intervals [lo, hi] (positions >= 0; NaN skipped) within each group into
+    separate stretches. Returns each stretch's group, start and end, ordered by group
+    and start."""
+    ok = ~np.isnan(lo)
+    group, lo, hi = group[ok], lo[ok], hi[ok]
+    if len(group) == 0:
+        return group, lo, hi
+    order = np.lexsort((lo, group))
+    group, lo, hi = group[order], lo[order], hi[order]
+    # One running maximum for all groups: offsets keep each group's positions apart.
+    off = group * (float(hi.max()) + 2.0)
+    reach = np.maximum.accumulate(hi + off) - off
+    first = np.r_[True, group[1:] != group[:-1]]
+    starts = np.flatnonzero(first | (lo > np.r_[-np.inf, reach[:-1]] + 1e-9))
+    return group[starts], lo[starts], np.maximum.reduceat(hi, starts)
+
+
 def _cyclic_cover(
     case: IntArray, lo: FloatArray, hi: FloatArray, ring_n: IntArray, m: int
 ) -> tuple[IntArray, BoolArray]:
     """Per case, how many separate stretches of its ring the intervals [lo, hi] cover
     (positions along the ring, 0 to n edges, the ring closing at n), and whether they
     cover all of it. NaN intervals are skipped."""
-    ok = ~np.isnan(lo)
-    case, lo, hi, ring_n = case[ok], lo[ok], hi[ok], ring_n[ok]
-    count = np.zeros(m, dtype=np.intp)
-    full = np.zeros(m, dtype=bool)
-    if len(case) == 0:
-        return count, full
-    order = np.lexsort((lo, case))
-    case, lo, hi, ring_n = case[order], lo[order], hi[order], ring_n[order]
-    # One running maximum for all cases: offsets keep each case's positions apart.
-    off = case * (float(ring_n.max()) + 2.0)
-    reach = np.maximum.accumulate(hi + off)
-    first = np.r_[True, case[1:] != case[:-1]]
-    new = first | (lo + off > np.r_[-np.inf, reach[:-1]] + 1e-9)
-    count = np.bincount(case[new], minlength=m).astype(np.intp)
-    end = np.full(m, -np.inf)
-    np.maximum.at(end, case, hi)
+    g, start, end = _merge_intervals(case, lo, hi)
+    count = np.bincount(g, minlength=m).astype(np.intp)
+    first = np.r_[True, g[1:] != g[:-1]] if len(g) else np.zeros(0, dtype=bool)
+    begins = np.full(m, np.inf)
+    begins[g[first]] = start[first]
+    ends = np.full(m, -np.inf)
+    np.maximum.at(ends, g, end)
     n_of = np.zeros(m)
     n_of[case] = ring_n
-    start = np.full(m, np.inf)
-    start[case[first]] = lo[first]
-    wraps = (start <= 1e-9) & (end >= n_of - 1e-9)
+    # A stretch through the ring's closing point was counted twice.
+    wraps = (begins <= 1e-9) & (ends >= n_of - 1e-9)
     full = wraps & (count == 1)
-    count = np.where(wraps & (count >= 2), count - 1, count)
-    return count, full
+    return np.where(wraps & (count >= 2), count - 1, count), full
 
 
 def _clip(
