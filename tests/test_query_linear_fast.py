@@ -201,3 +201,58 @@ def test_lines_near_a_dead_end_settled_by_the_band(case: shapely.Geometry, want:
     assert int(exact.n_crossings[0]) == want
     assert int(fast.n_crossings[0]) == want
     assert bool(fast.crossed[0]) == (want > 0)
+
+
+def test_junction_away_from_the_case_does_not_crowd_it() -> None:
+    # Road a crosses the case; road b crosses road a 20 km to the north, far from the
+    # case line: the bands meet only there, so the crossing is settled from segments.
+    a = shapely.LineString([(0, -0.5), (0, 0.5)])
+    b = shapely.LineString([(-0.3, 0.2), (0.3, 0.2)])
+    boundary = Boundary("linear", np.array([a, b], dtype=object), ["a", "b"], "r")
+    cases = np.array(
+        [
+            shapely.LineString([(-0.2, 0), (0.2, 0)]),  # crosses a once, far from b
+            shapely.LineString([(-0.2, 0.19), (0.2, 0.19)]),  # runs along b, 1.1 km off
+        ],
+        dtype=object,
+    )
+    fast = lf.crossing_linear(cases, boundary, 1.0)
+    exact = eng._linear_exact(cases, boundary, 1.0, touching=False)
+    assert fast.settled.tolist() == [True, False]
+    assert fast.n_crossings[0] == exact.n_crossings[0] == 1
+
+
+def test_long_segments_at_high_latitude_searched_again() -> None:
+    # A 55 km segment at 66 N strays about 130 m from the exact route's straight line,
+    # more than the short road segments' budget: a second, wider search settles it.
+    road = _one_road(shapely.LineString([(20.0, 65.8), (20.0, 66.2)]))
+    case = shapely.LineString([(19.4, 66.0), (20.6, 66.0)])
+    cases = np.array([case], dtype=object)
+    net = lf.boundary_segments(road)
+    own = lf._seg_stray(lf.sg.segments(cases))
+    assert own.max() > lf._net_stray(road, net)[1] / 2
+    fast = lf.crossing_linear(cases, road, 1.0)
+    exact = eng._linear_exact(cases, road, 1.0, touching=False)
+    assert fast.settled.all()
+    assert fast.n_crossings[0] == exact.n_crossings[0] == 1
+
+
+def test_winding_round_a_dead_end_of_a_road_it_never_crosses() -> None:
+    # The case starts 0.5 km from road b, inside its band, and crosses it (no
+    # traversal: it starts inside the band). It never meets road a but winds round its
+    # dead end inside a's 1 km band, entering it 1.4 km from the end on one side and
+    # leaving it 1.2 km from it on the other. Passing round an end is no crossing
+    # however wide the turn: nothing crosses, in both routes.
+    deg = 1 / 111.32  # one km in degrees at the equator
+    a = shapely.LineString([(0, 0), (0, -10 * deg)])
+    b = shapely.LineString([(6 * deg, 0), (6 * deg, -6 * deg)])
+    boundary = Boundary("linear", np.array([a, b], dtype=object), ["a", "b"], "r")
+    case = shapely.LineString(
+        [(6.5 * deg, -3 * deg), (3 * deg, -3 * deg), (-0.2 * deg, 0.3 * deg), (-3 * deg, -3 * deg)]
+    )
+    cases = np.array([case], dtype=object)
+    fast = lf.crossing_linear(cases, boundary, 1.0)
+    exact = eng._linear_exact(cases, boundary, 1.0, touching=False)
+    assert fast.settled.all()
+    assert fast.n_crossings[0] == exact.n_crossings[0] == 0
+    assert not fast.crossed[0]

@@ -62,6 +62,9 @@ SPAN_DEG = 0.5
 CHUNK = 50_000
 #: Most road pieces inside one polygon the fast route handles (pairs are checked).
 MAX_PIECES = 64
+#: Largest stray (m) of a case's own segment the fast route allows for (a 40 km
+#: segment at 60°); cases with longer segments take the exact route.
+MAX_OWN_STRAY_M = 400.0
 
 
 @dataclass
@@ -117,11 +120,26 @@ def crossing_linear(cases: GeomArray, boundary: Boundary, tol_km: float) -> Fast
     net = boundary_segments(boundary)
     hits: list[tuple[IntArray, IntArray]] = []
     # In chunks: the segment pairs and clipped pieces of a chunk are freed before the
-    # next, which keeps the peak memory well under the input's size.
-    for at in range(0, len(lines), CHUNK):
-        _lines(cases, lines[at : at + CHUNK], boundary, net, r_m, out, hits)
-    for at in range(0, len(polys), CHUNK):
-        _polygons(cases, polys[at : at + CHUNK], b, boundary, net, r_m, tol_km * 1000.0, out, hits)
+    # next, which keeps the peak memory well under the input's size. Cases whose own
+    # segments stray more than the boundary's budget allows for come back from the
+    # first pass and are searched again with a reach widened for them.
+    half = _net_stray(boundary, net)[1] / 2.0
+    tol_m = tol_km * 1000.0
+    long_lines = [
+        _lines(cases, lines[at : at + CHUNK], boundary, net, r_m, half, out, hits)
+        for at in range(0, len(lines), CHUNK)
+    ]
+    long_polys = [
+        _polygons(cases, polys[at : at + CHUNK], b, boundary, net, r_m, tol_m, half, out, hits)
+        for at in range(0, len(polys), CHUNK)
+    ]
+    again = np.concatenate([np.zeros(0, dtype=np.intp), *long_lines])
+    for at in range(0, len(again), CHUNK):
+        _lines(cases, again[at : at + CHUNK], boundary, net, r_m, MAX_OWN_STRAY_M, out, hits)
+    again = np.concatenate([np.zeros(0, dtype=np.intp), *long_polys])
+    for at in range(0, len(again), CHUNK):
+        part = again[at : at + CHUNK]
+        _polygons(cases, part, b, boundary, net, r_m, tol_m, MAX_OWN_STRAY_M, out, hits)
     if hits:
         hc = np.concatenate([h[0] for h in hits])
         ht = np.concatenate([h[1] for h in hits])
@@ -240,19 +258,24 @@ def _lines(
     boundary: Boundary,
     net: Segments,
     r_m: float,
+    allow_m: float,
     out: FastLinear,
     hits: list[tuple[IntArray, IntArray]],
-) -> None:
+) -> IntArray:
     """Line cases: traversals are the proper crossings when nothing else is near, else
-    those found by following the band (:func:`_band_traversals`)."""
+    those found by following the band (:func:`_band_traversals`).
+
+    Segment pairs are searched far enough for case segments straying up to ``allow_m``
+    (:func:`_reach_extra_m`); the cases whose segments stray more are returned unsettled.
+    """
     m = len(idx)
     segs, has, p, _, _ = _segment_pairs(
-        cases[idx], boundary, net, 2.0 * r_m + _net_stray(boundary, net)[1]
+        cases[idx], boundary, net, 2.0 * r_m + _reach_extra_m(boundary, net, allow_m)
     )
     n_roads = len(boundary.geoms)
     # Per pair, the thresholds also allow for the segments straying from straight in
     # the exact route's projection.
-    strays_far, stray = _strays(segs, len(has), boundary, net, p)
+    strays_far, stray = _strays(segs, len(has), boundary, net, p, allow_m)
     near_r, far_r = r_m * MARGIN + stray, 2.0 * r_m * MARGIN + stray
     near = p.cross.hit | (p.gap <= far_r)
     bad = np.zeros(m, dtype=bool)  # left to the exact route
@@ -288,7 +311,7 @@ def _lines(
         soft[p.case[j[dot <= 0]]] = True
     # Other roads may pass near the case (in and out of their band on one side is no
     # traversal), but not near another road.
-    _crowded_roads(p, near, net, 3.0 * r_m * MARGIN, bad)
+    _crowded_roads(p, near, segs, net, 3.0 * r_m * MARGIN, far_r, _net_stray(boundary, net)[0], bad)
 
     # Two crossings count as two traversals only if the case leaves the band between
     # them: a point of the case between them lies farther than r from every road.
@@ -332,6 +355,7 @@ def _lines(
     out.crossed[idx[ok]] = counts[ok] > 0
     good = ~bad[p.case] & p.cross.proper
     hits.append((idx[p.case[good]], p.road[good]))
+    return idx[has[strays_far]]
 
 
 def _band_traversals(
@@ -353,7 +377,8 @@ def _band_traversals(
     segment (:func:`_edge_cover`). A part is a traversal when its two ends lie on the
     band's edge on opposite sides of the road, neither being the case line's own end
     nor near a dangling end of the road (the band's rounded cap), as the exact route's
-    :func:`corridors._query_engine.traversals` counts them. The count is made with the
+    :func:`corridors._query_engine.traversals` counts them, and it meets the road. The
+    count is made with the
     band r / MARGIN and r * MARGIN wide; a case is unclear when the two differ or a
     side cannot be told. ``stray`` is how far each pair may stray from straight in the
     exact route's projection (:func:`_strays`): the widths allow for it too, and where
@@ -388,6 +413,9 @@ def _band_traversals(
     worst = np.zeros(m)
     np.maximum.at(worst, case, stray[q])
     unclear[worst >= r_m / MARGIN / 2] = True
+    # Where the case crosses each road (position along the case).
+    hit = p.cross.proper[q]
+    where = np.asarray(rank + np.where(hit, p.cross.t[q], 0.0), dtype=float)
     for rho_case in (r_m / MARGIN - worst, r_m * MARGIN + worst):
         lo, hi = _edge_cover(zero, zero, fx, fy, ax, ay, bx, by, rho_case[case])
         comp_g, comp_a, comp_b = _merge_intervals(grp, rank + lo, rank + hi)
@@ -411,9 +439,30 @@ def _band_traversals(
             sides.append(side)
             unclear[grp_case[comp_g[doubt]]] = True
         trav = (sides[0] != 0) & (sides[1] != 0) & (sides[0] != sides[1])
+        # Only a part that meets the road crosses it (winding round its end does not).
+        trav &= _holds_any(comp_g, comp_a, comp_b, grp[hit], where[hit])
         counts.append(np.bincount(grp_case[comp_g[trav]], minlength=m).astype(np.int64))
     unclear |= counts[0] != counts[1]
     return counts[1], unclear
+
+
+def _holds_any(
+    comp_g: IntArray, comp_a: FloatArray, comp_b: FloatArray, g: IntArray, pos: FloatArray
+) -> BoolArray:
+    """Whether each stretch [comp_a, comp_b] of group comp_g (ordered by group and start,
+    as :func:`_merge_intervals` returns them) holds a position ``pos`` of its group."""
+    out = np.zeros(len(comp_g), dtype=bool)
+    if len(comp_g) == 0 or len(g) == 0:
+        return out
+    span = float(max(comp_b.max(), pos.max())) + 2.0
+    start = comp_g * span + comp_a
+    key = g * span + pos
+    k = np.searchsorted(start, key + 1e-9, side="right") - 1
+    ok = k >= 0
+    k, key = k[ok], key[ok]
+    inside = (comp_g[k] == g[ok]) & (key <= comp_g[k] * span + comp_b[k] + 1e-9)
+    out[k[inside]] = True
+    return out
 
 
 def _side_at(
@@ -486,27 +535,76 @@ def _groups(key: IntArray) -> tuple[IntArray, IntArray]:
 
 
 def _crowded_roads(
-    p: _Pairs, near: BoolArray, net: Segments, reach_m: float, bad: BoolArray
+    p: _Pairs,
+    near: BoolArray,
+    segs: Segments,
+    net: Segments,
+    reach_m: float,
+    around_m: FloatArray,
+    net_stray: FloatArray,
+    bad: BoolArray,
 ) -> None:
     """Mark cases near which two roads come within ``reach_m`` of each other, whether
     they cross the case or not: their bands may merge, and where two roads meet the
-    exact route's sides of the merged band can differ from the crossings."""
+    exact route's sides of the merged band can differ from the crossings.
+
+    Only the parts of the two roads near one case segment count (both clipped to its
+    box widened by ``around_m`` of pair ``i`` plus ``reach_m``; the distance between
+    them allows for both straying as :func:`_seg_stray` says): a point of the case
+    line whose band or side two roads could share lies within the band of both, so both
+    roads are paired with its segment and come that close to each other beside it.
+    Junctions of roads away from the case line change nothing there.
+    """
     busy = np.bincount(p.case[near], minlength=len(bad)) >= 2
     sel = np.flatnonzero(near & busy[p.case] & ~bad[p.case])
     if len(sel) == 0:
         return
-    i, j = _groups(p.case[sel])
+    i, j = _groups(p.sl[sel])
     i, j = sel[i], sel[j]
-    keep = p.road[i] != p.road[j]
+    keep = (p.road[i] != p.road[j]) & (i < j)
     i, j = i[keep], j[keep]
+    s = p.sl[i]
     a, b = p.sr[i], p.sr[j]
-    x = sg.crossings(
-        net.x0[a], net.y0[a], net.x1[a], net.y1[a], net.x0[b], net.y0[b], net.x1[b], net.y1[b]
+    widen = around_m[i] + reach_m + net_stray[a] + net_stray[b] + 0.5
+    top = np.minimum(np.maximum(np.abs(segs.y0[s]), np.abs(segs.y1[s])) + widen / M_PER_DEG, 89.0)
+    dy = widen * MARGIN / M_PER_DEG
+    dx = dy / np.cos(np.radians(top))
+    box = (
+        np.minimum(segs.x0[s], segs.x1[s]) - dx,
+        np.minimum(segs.y0[s], segs.y1[s]) - dy,
+        np.maximum(segs.x0[s], segs.x1[s]) + dx,
+        np.maximum(segs.y0[s], segs.y1[s]) + dy,
     )
-    d = sg.segment_distance_m(
-        net.x0[a], net.y0[a], net.x1[a], net.y1[a], net.x0[b], net.y0[b], net.x1[b], net.y1[b]
-    )
-    bad[p.case[i[x.hit | (d <= reach_m)]]] = True
+    ax0, ay0, ax1, ay1, in_a = _clip_to_box(net.x0[a], net.y0[a], net.x1[a], net.y1[a], box)
+    bx0, by0, bx1, by1, in_b = _clip_to_box(net.x0[b], net.y0[b], net.x1[b], net.y1[b], box)
+    x = sg.crossings(ax0, ay0, ax1, ay1, bx0, by0, bx1, by1)
+    d = sg.segment_distance_m(ax0, ay0, ax1, ay1, bx0, by0, bx1, by1)
+    close = in_a & in_b & (x.hit | (d <= reach_m + net_stray[a] + net_stray[b] + 0.5))
+    bad[p.case[i[close]]] = True
+
+
+def _clip_to_box(
+    x0: FloatArray,
+    y0: FloatArray,
+    x1: FloatArray,
+    y1: FloatArray,
+    box: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, BoolArray]:
+    """Each segment clipped to its box (Liang-Barsky), and whether any of it is inside."""
+    dx, dy = x1 - x0, y1 - y0
+    lo = np.zeros(len(x0))
+    hi = np.ones(len(x0))
+    inside = np.ones(len(x0), dtype=bool)
+    bx0, by0, bx1, by1 = box
+    for d, q in ((-dx, x0 - bx0), (dx, bx1 - x0), (-dy, y0 - by0), (dy, by1 - y0)):
+        flat = d == 0
+        inside &= ~(flat & (q < 0))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            t = np.where(flat, 0.0, q / np.where(flat, 1.0, d))
+        lo = np.where(~flat & (d < 0), np.maximum(lo, t), lo)
+        hi = np.where(~flat & (d > 0), np.minimum(hi, t), hi)
+    inside &= lo <= hi
+    return x0 + lo * dx, y0 + lo * dy, x0 + hi * dx, y0 + hi * dy, inside
 
 
 def _self_crossings(
@@ -572,18 +670,25 @@ def _polygons(
     net: Segments,
     r_m: float,
     tol_m: float,
+    allow_m: float,
     out: FastLinear,
     hits: list[tuple[IntArray, IntArray]],
-) -> None:
+) -> IntArray:
     """Convex polygon cases: clip every road that enters to the ring, chain the pieces
-    into stretches, and decide depth, severing and stretch lengths from them."""
+    into stretches, and decide depth, severing and stretch lengths from them.
+
+    Returns, unsettled, the cases whose segments stray more than ``allow_m`` (as
+    :func:`_lines`)."""
     m = len(idx)
     geoms = cases[idx]
-    segs, has, p, ci, ti = _segment_pairs(geoms, boundary, net, r_m + _net_stray(boundary, net)[1])
-    strays_far, stray = _strays(segs, len(has), boundary, net, p)
+    segs, has, p, ci, ti = _segment_pairs(
+        geoms, boundary, net, r_m + _reach_extra_m(boundary, net, allow_m)
+    )
+    strays_far, stray = _strays(segs, len(has), boundary, net, p, allow_m)
     bad = np.zeros(m, dtype=bool)
     bad[p.case[p.cross.unsure]] = True
     bad[has[strays_far]] = True
+    far = idx[has[strays_far]]
 
     # A boundary line wholly inside the polygon meets no ring segment: test the first
     # vertex of every part of every candidate line that lies within the polygon's box.
@@ -630,7 +735,7 @@ def _polygons(
     bad |= ~convex
     work = ~bad & (n_cross > 0)
     if not work.any():
-        return
+        return far
 
     # A frame per case (metres), centred on its box; ring edges e -> f in it.
     lon0, lat0 = (box[:, 0] + box[:, 2]) / 2, (box[:, 1] + box[:, 3]) / 2
@@ -849,6 +954,7 @@ def _polygons(
     out.length_across_km[kk] = across_km[dec]
     got = decided[pc]
     hits.append((idx[pc[got]], net.owner[ps[got]]))
+    return far
 
 
 def _seg_stray(segs: Segments) -> FloatArray:
@@ -861,10 +967,10 @@ def _seg_stray(segs: Segments) -> FloatArray:
 
 
 def _net_stray(boundary: Boundary, net: Segments) -> tuple[FloatArray, float]:
-    """The stray of each boundary segment (cached), and the budget: the extra reach (m)
-    of the segment pairs, twice the largest stray plus rounding, at least 10 m. Cases
-    whose own segments stray more than half of it go to the exact route, so no pair
-    strays more than the budget and none within r plus it is missed."""
+    """The stray of each boundary segment (cached), and the budget: twice the largest
+    stray plus rounding, at least 10 m. Its half is the boundary's share of the extra
+    reach of the segment pairs (:func:`_reach_extra_m`), and the stray allowed for a
+    case's own segments in the first pass."""
     cached = boundary.memo.get("stray")
     if cached is None:
         each = _seg_stray(net)
@@ -873,17 +979,24 @@ def _net_stray(boundary: Boundary, net: Segments) -> tuple[FloatArray, float]:
     return cast(tuple[FloatArray, float], cached)
 
 
+def _reach_extra_m(boundary: Boundary, net: Segments, allow_m: float) -> float:
+    """Extra reach (m) of the segment pairs for case segments straying up to ``allow_m``:
+    the boundary's largest stray plus that plus rounding, so that no pair within a
+    threshold plus the strays of its two segments is missed."""
+    return _net_stray(boundary, net)[1] / 2.0 + allow_m
+
+
 def _strays(
-    segs: Segments, n: int, boundary: Boundary, net: Segments, p: _Pairs
+    segs: Segments, n: int, boundary: Boundary, net: Segments, p: _Pairs, allow_m: float
 ) -> tuple[BoolArray, FloatArray]:
     """For the case segments ``segs`` of ``n`` geometries: which geometries stray beyond
-    half the budget, and how far (m) each pair's two segments may stray together (plus
+    ``allow_m``, and how far (m) each pair's two segments may stray together (plus
     half a metre for rounding)."""
-    net_stray, budget = _net_stray(boundary, net)
+    net_stray, _ = _net_stray(boundary, net)
     own = _seg_stray(segs)
     worst = np.zeros(n)
     np.maximum.at(worst, segs.owner, own)
-    return worst > budget / 2, own[p.sl] + net_stray[p.sr] + 0.5
+    return worst > allow_m, own[p.sl] + net_stray[p.sr] + 0.5
 
 
 def _edge_cover(

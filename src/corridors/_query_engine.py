@@ -660,12 +660,12 @@ def traversals(
     """How many times each local line passes from one side of ``net_l`` to the other.
 
     ``lines_l[k]`` is cut by the band of half-width ``r_m`` around ``net_l[k]``; a piece
-    inside the band whose two ends lie on the band's edge on opposite sides is one
-    traversal, however long it runs along the line in between. The side of an end is
-    whether it touches ``side_poly[k]`` (the left single-sided buffer of a line, or the
-    area itself for an areal boundary). With ``capped``, ends near a dangling end of the
-    network (the rounded caps of the band) are on no side: passing round the end of a
-    dead-end road is not crossing it.
+    inside the band whose two ends lie on the band's edge on opposite sides, and which
+    meets the line, is one traversal, however long it runs along the line in between.
+    The side of an end is whether it touches ``side_poly[k]`` (the left single-sided
+    buffer of a line, or the area itself for an areal boundary). With ``capped``, ends
+    near a dangling end of the network (the rounded caps of the band) are on no side:
+    passing round the end of a dead-end road is not crossing it.
     """
     n = len(lines_l)
     out = np.zeros(n, dtype=np.int64)
@@ -693,6 +693,9 @@ def traversals(
         left = shapely.distance(p, side_poly[owner]) < 0.5 * r_m
         sides.append(np.where(on_edge, np.where(left, 1, -1), 0))
     crossing = (sides[0] != 0) & (sides[1] != 0) & (sides[0] != sides[1])
+    # A piece that never meets the network wound round one of its ends inside the band
+    # (farther out than the caps' allowance): that is passing round, not crossing.
+    crossing[crossing] = shapely.intersects(pieces[crossing], net_l[owner[crossing]])
     return np.bincount(owner[crossing], minlength=n).astype(np.int64)
 
 
