@@ -223,8 +223,8 @@ def test_junction_away_from_the_case_does_not_crowd_it() -> None:
 
 
 def test_long_segments_at_high_latitude_searched_again() -> None:
-    # A 55 km segment at 66 N strays about 130 m from the exact route's straight line,
-    # more than the short road segments' budget: a second, wider search settles it.
+    # A 52 km segment at 66 N strays about 125 m from the exact route's straight line,
+    # more than the road's budget allows for: a second, wider search settles it.
     road = _one_road(shapely.LineString([(20.0, 65.8), (20.0, 66.2)]))
     case = shapely.LineString([(19.4, 66.0), (20.6, 66.0)])
     cases = np.array([case], dtype=object)

@@ -62,8 +62,8 @@ SPAN_DEG = 0.5
 CHUNK = 50_000
 #: Most road pieces inside one polygon the fast route handles (pairs are checked).
 MAX_PIECES = 64
-#: Largest stray (m) of a case's own segment the fast route allows for (a 40 km
-#: segment at 60°); cases with longer segments take the exact route.
+#: Largest stray (m) of a case's own segment the fast route allows for (a segment of
+#: about 100 km at 60°); cases with longer segments take the exact route.
 MAX_OWN_STRAY_M = 400.0
 
 
@@ -176,12 +176,20 @@ def _reach_tree(boundary: Boundary, reach_m: float) -> tuple[shapely.STRtree, Fl
     cached = boundary.memo.get(key)
     if cached is None:
         b = shapely.bounds(boundary.geoms)
-        dy = reach_m * MARGIN / M_PER_DEG + 1e-9
-        top = np.minimum(np.maximum(np.abs(b[:, 1]), np.abs(b[:, 3])) + dy, 89.0)
-        dx = dy / np.cos(np.radians(top))
+        dx, dy = _widening_deg(b[:, 1], b[:, 3], reach_m)
         boxes = shapely.box(b[:, 0] - dx, b[:, 1] - dy, b[:, 2] + dx, b[:, 3] + dy)
         cached = boundary.memo[key] = (shapely.STRtree(boxes), dx)
     return cast(tuple[shapely.STRtree, FloatArray], cached)
+
+
+def _widening_deg(
+    y0: FloatArray, y1: FloatArray, reach_m: FloatArray | float
+) -> tuple[FloatArray, FloatArray]:
+    """Degrees of longitude and of latitude that surely hold ``reach_m`` (times
+    :data:`MARGIN`) around boxes spanning latitudes ``y0``-``y1`` (cos falls with |lat|)."""
+    dy = np.asarray(reach_m) * MARGIN / M_PER_DEG + 1e-9
+    top = np.minimum(np.maximum(np.abs(y0), np.abs(y1)) + dy, 89.0)
+    return dy / np.cos(np.radians(top)), dy
 
 
 def _line_boxes(boundary: Boundary, reach_m: float) -> FloatArray:
@@ -377,9 +385,9 @@ def _band_traversals(
     segment (:func:`_edge_cover`). A part is a traversal when its two ends lie on the
     band's edge on opposite sides of the road, neither being the case line's own end
     nor near a dangling end of the road (the band's rounded cap), as the exact route's
-    :func:`corridors._query_engine.traversals` counts them, and it meets the road. The
-    count is made with the
-    band r / MARGIN and r * MARGIN wide; a case is unclear when the two differ or a
+    :func:`corridors._query_engine.traversals` counts them, and when the part meets the
+    road (winding round its end is no crossing). The count is made with the band
+    r / MARGIN and r * MARGIN wide; a case is unclear when the two differ or a
     side cannot be told. ``stray`` is how far each pair may stray from straight in the
     exact route's projection (:func:`_strays`): the widths allow for it too, and where
     it is not small beside r, the exact route decides. ``net_ends`` flags the first
@@ -566,9 +574,7 @@ def _crowded_roads(
     s = p.sl[i]
     a, b = p.sr[i], p.sr[j]
     widen = around_m[i] + reach_m + net_stray[a] + net_stray[b] + 0.5
-    top = np.minimum(np.maximum(np.abs(segs.y0[s]), np.abs(segs.y1[s])) + widen / M_PER_DEG, 89.0)
-    dy = widen * MARGIN / M_PER_DEG
-    dx = dy / np.cos(np.radians(top))
+    dx, dy = _widening_deg(segs.y0[s], segs.y1[s], widen)
     box = (
         np.minimum(segs.x0[s], segs.x1[s]) - dx,
         np.minimum(segs.y0[s], segs.y1[s]) - dy,
