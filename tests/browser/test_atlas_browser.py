@@ -27,12 +27,35 @@ STATE = """() => {
   });
 }"""
 
+# Centre the view on a feature and give the pixel to click, with whether that pixel
+# really shows the feature: a zoom animation still running from page load can move the
+# view again after setView, and a click then lands on a neighbour.
 CLICK_POINT = """([gi, ii]) => {
   const A = window.corridorsAtlas, g = A.groups[gi], item = g._ca.items[ii], l = item.layers[0];
-  A.map.setView(l.getLatLng ? l.getLatLng() : l.getBounds().getCenter(), 6, {animate: false});
+  if (!A.map._animatingZoom) {
+    A.map.setView(l.getLatLng ? l.getLatLng() : l.getBounds().getCenter(), 6, {animate: false});
+  }
   const r = l._path.getBoundingClientRect();
-  return [r.left + r.width / 2, r.top + r.height / 2];
+  const x = r.left + r.width / 2, y = r.top + r.height / 2;
+  return [x, y, !A.map._animatingZoom && document.elementFromPoint(x, y) === l._path];
 }"""
+
+
+def _click_feature(opened: Any, gi: int, ii: int, popup: Any) -> tuple[float, float]:
+    """Click feature ``ii`` of group ``gi`` once the view holds still, until its popup opens."""
+    page = opened.page
+    for _ in range(20):
+        x, y, hit = opened.js(CLICK_POINT, [gi, ii])
+        if not hit:
+            page.wait_for_timeout(250)
+            continue
+        page.mouse.click(x, y)
+        try:
+            popup.wait_for(timeout=2000)
+            return x, y
+        except Exception:  # a click during Leaflet's fade-in of the view can be lost
+            page.wait_for_timeout(300)
+    raise AssertionError(f"feature {ii} of group {gi} never showed a popup when clicked")
 
 
 def _html(frame: Any, **kw: Any) -> str:
@@ -93,15 +116,7 @@ def test_popup_opens_with_the_right_escaped_content(
     groups = opened.js(STATE)
     gi = next(i for i, g in enumerate(groups) if g["kind"] == "case")
     popup = page.locator(".leaflet-popup-content .ca-popup")
-    for _ in range(3):  # a click during Leaflet's fade-in of the view can be lost
-        x, y = opened.js(CLICK_POINT, [gi, 0])
-        page.mouse.click(x, y)
-        try:
-            popup.wait_for(timeout=2000)
-            break
-        except Exception:
-            page.wait_for_timeout(300)
-    popup.wait_for(timeout=2000)
+    x, y = _click_feature(opened, gi, 0, popup)
     text = popup.inner_text()
     record = opened.js(
         "([gi]) => { const g = window.corridorsAtlas.groups[gi];"
