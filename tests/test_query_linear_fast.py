@@ -256,3 +256,42 @@ def test_winding_round_a_dead_end_of_a_road_it_never_crosses() -> None:
     assert fast.settled.all()
     assert fast.n_crossings[0] == exact.n_crossings[0] == 0
     assert not fast.crossed[0]
+
+
+def test_near_components_drops_whole_far_lines_only() -> None:
+    near = shapely.LineString([(0, -50), (0, 50)])
+    # Kept whole: it starts by the case and runs 5 km away from it.
+    going_far = shapely.LineString([(0, 50), (0, 5000)])
+    # Joined to ``going_far`` 5 km from the case, never within 2 km of it: dropped.
+    far = shapely.LineString([(0, 5000), (4000, 5000)])
+    case = shapely.LineString([(-500, 0), (500, 0)])
+    nets = np.array(
+        [
+            shapely.MultiLineString([near, going_far, far]),
+            shapely.MultiLineString([far]),
+            shapely.GeometryCollection([far, shapely.Point(0, 0)]),
+        ],
+        dtype=object,
+    )
+    out = eng.near_components(nets, np.array([case] * 3, dtype=object), 2000.0)
+    assert shapely.equals(out[0], shapely.MultiLineString([near, going_far]))
+    assert shapely.is_empty(out[1])
+    assert out[2] is nets[2]  # not only lines: kept as it is
+
+
+@pytest.mark.parametrize("tol_km", [0.0, 1.0, 3.0])
+def test_exact_route_unchanged_by_dropping_far_lines(
+    tol_km: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = np.random.default_rng(7 + int(tol_km))
+    box = (20.0, 40.0, 21.5, 41.0)
+    roads = _roads(rng, 60, box)
+    cases = _cases(rng, 600, box)
+    pruned = eng._linear_exact(cases, roads, tol_km, touching=False)
+    monkeypatch.setattr(eng, "near_components", lambda net_l, cases_l, reach_m: net_l)
+    whole = eng._linear_exact(cases, roads, tol_km, touching=False)
+    assert whole.crossed.sum() > 50
+    np.testing.assert_array_equal(pruned.crossed, whole.crossed)
+    np.testing.assert_array_equal(pruned.n_crossings, whole.n_crossings)
+    np.testing.assert_array_equal(pruned.severs, whole.severs)
+    np.testing.assert_allclose(pruned.length_across_km, whole.length_across_km, rtol=1e-12)

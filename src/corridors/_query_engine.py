@@ -28,6 +28,7 @@ lines, holes, high latitudes) here; their tests check that both give the same an
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
@@ -652,7 +653,7 @@ def measure(geoms: GeomArray) -> tuple[FloatArray, FloatArray, FloatArray]:
 def traversals(
     lines_l: GeomArray,
     net_l: GeomArray,
-    side_poly: GeomArray,
+    side_poly: GeomArray | Callable[[IntArray], GeomArray],
     r_m: float,
     *,
     capped: bool,
@@ -663,9 +664,11 @@ def traversals(
     inside the band whose two ends lie on the band's edge on opposite sides, and which
     meets the line, is one traversal, however long it runs along the line in between.
     The side of an end is whether it touches ``side_poly[k]`` (the left single-sided
-    buffer of a line, or the area itself for an areal boundary). With ``capped``, ends
-    near a dangling end of the network (the rounded caps of the band) are on no side:
-    passing round the end of a dead-end road is not crossing it.
+    buffer of a line, or the area itself for an areal boundary); ``side_poly`` may also
+    be a function giving them for some positions, called only for the lines that have
+    a piece with both ends on the band's edge (single-sided buffers are costly). With
+    ``capped``, ends near a dangling end of the network (the rounded caps of the band)
+    are on no side: passing round the end of a dead-end road is not crossing it.
     """
     n = len(lines_l)
     out = np.zeros(n, dtype=np.int64)
@@ -681,18 +684,29 @@ def traversals(
     pieces, owner = pieces[keep], owner[keep]
     if len(pieces) == 0:
         return out
-    sides = []
     ends = shapely.boundary(net_l) if capped else None
+    points, on_edge = [], []
     for k in (0, -1):
         p = shapely.get_point(pieces, k)
-        on_edge = shapely.distance(p, net_l[owner]) > 0.98 * r_m
+        edge = shapely.distance(p, net_l[owner]) > 0.98 * r_m
         if ends is not None:
             e = ends[owner]
             near_end = ~shapely.is_empty(e) & (shapely.distance(p, e) < 1.02 * r_m)
-            on_edge &= ~near_end
-        left = shapely.distance(p, side_poly[owner]) < 0.5 * r_m
-        sides.append(np.where(on_edge, np.where(left, 1, -1), 0))
-    crossing = (sides[0] != 0) & (sides[1] != 0) & (sides[0] != sides[1])
+            edge &= ~near_end
+        points.append(p)
+        on_edge.append(edge)
+    both = np.flatnonzero(on_edge[0] & on_edge[1])
+    crossing = np.zeros(len(pieces), dtype=bool)
+    if len(both) == 0:
+        return out
+    if callable(side_poly):
+        need = np.unique(owner[both])
+        polys = np.empty(n, dtype=object)
+        polys[need] = side_poly(need)
+    else:
+        polys = side_poly
+    left = [shapely.distance(p[both], polys[owner[both]]) < 0.5 * r_m for p in points]
+    crossing[both] = left[0] != left[1]
     # A piece that never meets the network wound round one of its ends inside the band
     # (farther out than the caps' allowance): that is passing round, not crossing.
     crossing[crossing] = shapely.intersects(pieces[crossing], net_l[owner[crossing]])
@@ -934,9 +948,11 @@ def _refine_linear(
     net[empty] = shapely.MultiLineString()
     net = shapely.line_merge(shapely.intersection(net, windows))
     lon0, lat0 = geo.centres(cases[idx])
-    net_l = geo.to_local(net, lon0, lat0)
     r_m = max(tol_km, SIDE_EPS_KM) * 1000.0
     tol_m = tol_km * 1000.0
+    net_l = near_components(
+        geo.to_local(net, lon0, lat0), geo.to_local(cases[idx], lon0, lat0), 2.0 * r_m
+    )
 
     # Polygons: the line passes through the interior (reaching deeper than the
     # tolerance from the case's edge), or cuts the case into separate pieces.
@@ -971,10 +987,39 @@ def _refine_linear(
     lk = np.flatnonzero(shapely.get_type_id(lines[idx]) >= 0)
     if len(lk):
         line_l = geo.to_local(lines[idx[lk]], lon0[lk], lat0[lk])
-        left = left_side(net_l[lk], r_m)
-        t = traversals(line_l, net_l[lk], left, r_m, capped=True)
+        nets = net_l[lk]
+        t = traversals(line_l, nets, lambda k: left_side(nets[k], r_m), r_m, capped=True)
         n_cross[idx[lk]] += t
         crossed[idx[lk]] |= t > 0
+
+
+def near_components(net_l: GeomArray, cases_l: GeomArray, reach_m: float) -> GeomArray:
+    """Each local network without its lines that stay farther than ``reach_m`` from
+    the case (the window around a winding case holds many such roads).
+
+    With ``reach_m`` at least twice the band's half-width, a dropped line changes
+    nothing the band route looks at: it meets neither the band's pieces of the case
+    nor the half band around their ends, and its ends (or the junctions it shares) lie
+    farther than the band from the case. Lines are dropped whole, after merging, so
+    the lines that stay keep their extent, ends and direction. Networks holding
+    anything but lines are kept as they are.
+    """
+    parts, owner = geo.flat_parts(net_l)
+    if len(parts) == 0:
+        return net_l
+    far = ~shapely.dwithin(parts, cases_l[owner], reach_m)
+    not_line = shapely.get_type_id(parts) != 1
+    pruned = np.bincount(owner[far], minlength=len(net_l)) > 0
+    pruned &= np.bincount(owner[not_line], minlength=len(net_l)) == 0
+    if not pruned.any():
+        return net_l
+    out = net_l.copy()
+    keep = pruned[owner] & ~far
+    sub = np.full(len(net_l), None, dtype=object)
+    shapely.multilinestrings(parts[keep], indices=owner[keep], out=sub)
+    out[pruned] = sub[pruned]
+    out[pruned & (shapely.get_type_id(sub) < 0)] = shapely.MultiLineString()
+    return out
 
 
 def left_side(net_l: GeomArray, r_m: float) -> GeomArray:
