@@ -94,18 +94,22 @@ def target_tree(boundary: Boundary) -> shapely.STRtree:
 def case_windows(cases: GeomArray, margin_km: float) -> GeomArray:
     """A lon/lat box around each case, ``margin_km`` wider on every side."""
     b = shapely.bounds(cases)
-    maxlat = np.nanmax(np.abs(b[:, [1, 3]]), axis=1) if len(b) else np.zeros(0)
-    out = np.empty(len(cases), dtype=object)
-    for i in range(len(cases)):
-        dlon, dlat = geo.degree_margin(margin_km, float(maxlat[i]))
-        minx, miny, maxx, maxy = b[i]
-        if dlon >= 360.0 or maxx - minx > 180.0:
-            # Near a pole, or a case cut at the antimeridian: take whole parallels.
-            minx, maxx = -180.0, 180.0
-        else:
-            minx, maxx = max(minx - dlon, -180.0), min(maxx + dlon, 180.0)
-        out[i] = shapely.box(minx, max(miny - dlat, -90.0), maxx, min(maxy + dlat, 90.0))
-    return out
+    if len(b) == 0:
+        return np.empty(0, dtype=object)
+    maxlat = np.nanmax(np.abs(b[:, [1, 3]]), axis=1)
+    # As geo.degree_margin, for every case at once.
+    dlat = margin_km / geo.KM_PER_DEG_LAT_MIN * 1.01 + 1e-9
+    top = maxlat + dlat
+    with np.errstate(invalid="ignore"):
+        dlon = margin_km / (geo.KM_PER_DEG_LON_EQ * np.cos(np.radians(np.minimum(top, 89.999))))
+    dlon = np.where(top >= 89.999, 360.0, np.minimum(dlon * 1.01 + 1e-9, 360.0))
+    # Near a pole, or a case cut at the antimeridian: take whole parallels.
+    whole = (dlon >= 360.0) | (b[:, 2] - b[:, 0] > 180.0)
+    minx = np.where(whole, -180.0, np.maximum(b[:, 0] - dlon, -180.0))
+    maxx = np.where(whole, 180.0, np.minimum(b[:, 2] + dlon, 180.0))
+    miny = np.maximum(b[:, 1] - dlat, -90.0)
+    maxy = np.minimum(b[:, 3] + dlat, 90.0)
+    return np.asarray(shapely.box(minx, miny, maxx, maxy), dtype=object)
 
 
 #: Grid cell (degrees) for the clipped pieces of boundary features kept between cases.
@@ -725,8 +729,16 @@ class LinearResult:
     n_crossings: NDArray[np.int64]
     severs: BoolArray
     length_across_km: FloatArray
-    labels: list[str]
+    labels: NDArray[np.object_]  # of str: the boundary labels met, comma-separated
     touches: BoolArray  # any exact contact (for ``intersecting``)
+
+
+def _joined_labels(label_sets: dict[int, list[str]], n: int) -> NDArray[np.object_]:
+    """Per case, its labels joined with commas ("" for the many cases that meet none)."""
+    out = np.full(n, "", dtype=object)
+    for c, lst in label_sets.items():
+        out[c] = ", ".join(lst)
+    return out
 
 
 def split_dims(cases: GeomArray) -> tuple[GeomArray, GeomArray]:
@@ -779,7 +791,7 @@ def linear(
             lst = label_sets.setdefault(c, [])
             if boundary.labels[t] not in lst:
                 lst.append(boundary.labels[t])
-        labels = [", ".join(label_sets.get(i, [])) for i in range(n)]
+        labels = _joined_labels(label_sets, n)
         res = LinearResult(
             np.arange(n),
             fast.crossed,
@@ -797,8 +809,7 @@ def linear(
             res.severs[slow] = sub.severs
             res.length_across_km[slow] = sub.length_across_km
             res.touches[slow] = sub.touches
-            for k, lab in zip(slow.tolist(), sub.labels, strict=True):
-                res.labels[k] = lab
+            res.labels[slow] = sub.labels
     if boundary.sides is not None:
         res.crossed |= _on_both_sides(cases, boundary, tol_km)
     return res
@@ -861,7 +872,7 @@ def _linear_exact(
         lab = boundary.labels[t]
         if lab not in lst:
             lst.append(lab)
-    labels = [", ".join(label_sets.get(i, [])) for i in range(n)]
+    labels = _joined_labels(label_sets, n)
     return LinearResult(np.arange(n), crossed, n_cross, severs, across, labels, any_touch)
 
 
