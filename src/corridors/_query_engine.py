@@ -1094,7 +1094,16 @@ def line_traversals_areal(
     line_l = geo.to_local(lines[k], lon0, lat0)
     area_l = geo.to_local(clipped, lon0, lat0)
     r_m = max(tol_km, SIDE_EPS_KM) * 1000.0
-    out[k] = traversals(line_l, shapely.boundary(area_l), area_l, r_m, capped=False)
+    # Only the edge within 2 bands of the line's box matters (cut ends there are no
+    # dead ends: ``capped`` is off); the window's own edges and the rest of the
+    # border's bends would only make the band dearer.
+    edge = shapely.boundary(area_l)
+    lb = shapely.bounds(line_l)
+    lb[:, :2] -= 2.0 * r_m
+    lb[:, 2:] += 2.0 * r_m
+    for i in range(len(edge)):
+        edge[i] = shapely.clip_by_rect(edge[i], *lb[i].tolist())
+    out[k] = traversals(line_l, edge, area_l, r_m, capped=False)
     return out
 
 
