@@ -18,7 +18,6 @@ shapely geometries:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import numpy as np
@@ -211,13 +210,13 @@ def point_counts(geoms: GeomArray) -> NDArray[np.int64]:
     return np.bincount(owner[pts], minlength=n).astype(np.int64)
 
 
-def degree_margin(km: float, max_abs_lat: float) -> tuple[float, float]:
+def degree_margin(km: float, max_abs_lat: float | FloatArray) -> tuple[FloatArray, float]:
     """Return (dlon, dlat) in degrees that surely cover ``km`` around latitudes up to
-    ``max_abs_lat``; dlon is 360 when the circle reaches a pole.
+    ``max_abs_lat`` (one value, or an array giving an array of dlon); dlon is 360 where
+    the circle reaches a pole.
     """
     dlat = km / KM_PER_DEG_LAT_MIN * 1.01 + 1e-9
-    top = abs(max_abs_lat) + dlat
-    if top >= 89.999:
-        return 360.0, dlat
-    dlon = km / (KM_PER_DEG_LON_EQ * math.cos(math.radians(top))) * 1.01 + 1e-9
-    return min(dlon, 360.0), dlat
+    top = np.abs(np.asarray(max_abs_lat, dtype=float)) + dlat
+    with np.errstate(invalid="ignore"):
+        dlon = km / (KM_PER_DEG_LON_EQ * np.cos(np.radians(np.minimum(top, 89.999))))
+    return np.where(top >= 89.999, 360.0, np.minimum(dlon * 1.01 + 1e-9, 360.0)), dlat

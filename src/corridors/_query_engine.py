@@ -96,13 +96,7 @@ def case_windows(cases: GeomArray, margin_km: float) -> GeomArray:
     b = shapely.bounds(cases)
     if len(b) == 0:
         return np.empty(0, dtype=object)
-    maxlat = np.nanmax(np.abs(b[:, [1, 3]]), axis=1)
-    # As geo.degree_margin, for every case at once.
-    dlat = margin_km / geo.KM_PER_DEG_LAT_MIN * 1.01 + 1e-9
-    top = maxlat + dlat
-    with np.errstate(invalid="ignore"):
-        dlon = margin_km / (geo.KM_PER_DEG_LON_EQ * np.cos(np.radians(np.minimum(top, 89.999))))
-    dlon = np.where(top >= 89.999, 360.0, np.minimum(dlon * 1.01 + 1e-9, 360.0))
+    dlon, dlat = geo.degree_margin(margin_km, np.nanmax(np.abs(b[:, [1, 3]]), axis=1))
     # Near a pole, or a case cut at the antimeridian: take whole parallels.
     whole = (dlon >= 360.0) | (b[:, 2] - b[:, 0] > 180.0)
     minx = np.where(whole, -180.0, np.maximum(b[:, 0] - dlon, -180.0))
@@ -1127,7 +1121,8 @@ def distances_km(
     if n == 0:
         return empty
     tb = shapely.bounds(target)
-    dlon, dlat = geo.degree_margin(max_km, max(abs(tb[1]), abs(tb[3])))
+    dlon_a, dlat = geo.degree_margin(max_km, max(abs(tb[1]), abs(tb[3])))
+    dlon = float(dlon_a)
     boxes = _wrapped_boxes(tb, dlon, dlat)
     cb = shapely.bounds(cases)
     cand = np.zeros(n, dtype=bool)
