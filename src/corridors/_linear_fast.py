@@ -1,9 +1,10 @@
 """Fast path of ``crossing`` against a linear boundary (roads, rails, rivers, borders).
 
 The exact route (:func:`corridors._query_engine.linear`) builds, for every case a line
-touches, a local network, a band around it and single-sided buffers, at some tens of
-microseconds per case. Most cases are simple: a road passes straight through a line case
-once, or straight across a small convex polygon, or comes nowhere near. This module
+touches, a local network in the case's own projection and a band around it (GEOS
+buffers for polygon cases), at some tens of microseconds per case. Most cases are
+simple: a road passes straight through a line case once, or straight across a small
+convex polygon, or comes nowhere near. This module
 settles those from their segments with numpy (:mod:`corridors._segments`) and hands
 every other case to the exact route, so the answers are the same, only sooner.
 
@@ -47,6 +48,7 @@ import shapely
 from numpy.typing import NDArray
 
 from . import _segments as sg
+from ._band import edge_cover, holds_any, merge_intervals
 from ._geodesy import EARTH_RADIUS_M, GEOD
 from ._query_boundary import Boundary
 from ._segments import M_PER_DEG, MARGIN, MAX_LAT, Segments
@@ -349,7 +351,6 @@ def _lines(
         soft[cc[pair[close]]] = True
 
     counts = np.bincount(p.case[p.cross.proper], minlength=m)
-    _self_crossings(segs, has, p, counts, net, r_m * MARGIN + float(stray.max(initial=0.0)), bad)
     soft &= ~bad
     if soft.any():
         n_band, unclear = _band_traversals(
@@ -382,7 +383,7 @@ def _band_traversals(
     For the cases ``which`` (no two roads near each other near them, so the bands of
     different roads stay apart): the parts of the case line within the band of one
     road are the union of the stretches of each case segment within r of each road
-    segment (:func:`_edge_cover`). A part is a traversal when its two ends lie on the
+    segment (:func:`corridors._band.edge_cover`). A part is a traversal when its two ends lie on the
     band's edge on opposite sides of the road, neither being the case line's own end
     nor near a dangling end of the road (the band's rounded cap), as the exact route's
     :func:`corridors._query_engine.traversals` counts them, and when the part meets the
@@ -425,8 +426,8 @@ def _band_traversals(
     hit = p.cross.proper[q]
     where = np.asarray(rank + np.where(hit, p.cross.t[q], 0.0), dtype=float)
     for rho_case in (r_m / MARGIN - worst, r_m * MARGIN + worst):
-        lo, hi = _edge_cover(zero, zero, fx, fy, ax, ay, bx, by, rho_case[case])
-        comp_g, comp_a, comp_b = _merge_intervals(grp, rank + lo, rank + hi)
+        lo, hi = edge_cover(zero, zero, fx, fy, ax, ay, bx, by, rho_case[case])
+        comp_g, comp_a, comp_b = merge_intervals(grp, rank + lo, rank + hi)
         sides = []
         for pos in (comp_a, comp_b):
             side, doubt = _side_at(
@@ -448,29 +449,10 @@ def _band_traversals(
             unclear[grp_case[comp_g[doubt]]] = True
         trav = (sides[0] != 0) & (sides[1] != 0) & (sides[0] != sides[1])
         # Only a part that meets the road crosses it (winding round its end does not).
-        trav &= _holds_any(comp_g, comp_a, comp_b, grp[hit], where[hit])
+        trav &= holds_any(comp_g, comp_a, comp_b, grp[hit], where[hit])
         counts.append(np.bincount(grp_case[comp_g[trav]], minlength=m).astype(np.int64))
     unclear |= counts[0] != counts[1]
     return counts[1], unclear
-
-
-def _holds_any(
-    comp_g: IntArray, comp_a: FloatArray, comp_b: FloatArray, g: IntArray, pos: FloatArray
-) -> BoolArray:
-    """Whether each stretch [comp_a, comp_b] of group comp_g (ordered by group and start,
-    as :func:`_merge_intervals` returns them) holds a position ``pos`` of its group."""
-    out = np.zeros(len(comp_g), dtype=bool)
-    if len(comp_g) == 0 or len(g) == 0:
-        return out
-    span = float(max(comp_b.max(), pos.max())) + 2.0
-    start = comp_g * span + comp_a
-    key = g * span + pos
-    k = np.searchsorted(start, key + 1e-9, side="right") - 1
-    ok = k >= 0
-    k, key = k[ok], key[ok]
-    inside = (comp_g[k] == g[ok]) & (key <= comp_g[k] * span + comp_b[k] + 1e-9)
-    out[k[inside]] = True
-    return out
 
 
 def _side_at(
@@ -611,61 +593,6 @@ def _clip_to_box(
         hi = np.where(~flat & (d > 0), np.minimum(hi, t), hi)
     inside &= lo <= hi
     return x0 + lo * dx, y0 + lo * dy, x0 + hi * dx, y0 + hi * dy, inside
-
-
-def _self_crossings(
-    segs: Segments,
-    has: IntArray,
-    p: _Pairs,
-    counts: IntArray,
-    net: Segments,
-    near_r: float,
-    bad: BoolArray,
-) -> None:
-    """Mark crossed cases whose line crosses itself within ``near_r`` of a road.
-
-    The exact route cuts a line where it crosses itself, which there splits a stretch
-    inside the band in two; such cases are left to it so both routes agree.
-    """
-    crossed = np.flatnonzero(counts[has] > 0)
-    if len(crossed) == 0:
-        return
-    cnt = np.diff(segs.start)[crossed]
-    sq = cnt * cnt
-    grp = np.repeat(np.arange(len(crossed)), sq)
-    off = sg.ranges(sq)[1]
-    i = segs.start[crossed][grp] + off // cnt[grp]
-    j = segs.start[crossed][grp] + off % cnt[grp]
-    keep = j >= i + 2
-    i, j = i[keep], j[keep]
-    x = sg.crossings(
-        segs.x0[i],
-        segs.y0[i],
-        segs.x1[i],
-        segs.y1[i],
-        segs.x0[j],
-        segs.y0[j],
-        segs.x1[j],
-        segs.y1[j],
-    )
-    hit = np.flatnonzero(x.hit)
-    if len(hit) == 0:
-        return
-    case_of = has[segs.owner[i[hit]]]
-    unsure = x.unsure[hit]
-    bad[case_of[unsure]] = True
-    hit, case_of = hit[~unsure], case_of[~unsure]
-    s, t = i[hit], x.t[hit]
-    px = segs.x0[s] + t * (segs.x1[s] - segs.x0[s])
-    py = segs.y0[s] + t * (segs.y1[s] - segs.y0[s])
-    # Roads near the point are paired with the case segment it lies on.
-    by_seg = np.argsort(p.sl, kind="stable")
-    lo = np.searchsorted(p.sl[by_seg], s, side="left")
-    n_near = np.searchsorted(p.sl[by_seg], s, side="right") - lo
-    rep = np.repeat(np.arange(len(s)), n_near)
-    q = p.sr[by_seg[np.repeat(lo, n_near) + sg.ranges(n_near)[1]]]
-    d = sg.point_segment_m(px[rep], py[rep], net.x0[q], net.y0[q], net.x1[q], net.y1[q])
-    bad[case_of[rep[d <= near_r]]] = True
 
 
 def _polygons(
@@ -907,7 +834,7 @@ def _polygons(
         np.maximum.at(worst, c, stray[q])
         counts = []
         for rho in (np.maximum(r_m / MARGIN - worst[c], 0.0), r_m * MARGIN + worst[c]):
-            lo, hi = _edge_cover(ex, ey, fx, fy, ax, ay, bx, by, rho)
+            lo, hi = edge_cover(ex, ey, fx, fy, ax, ay, bx, by, rho)
             counts.append((lo, *_cyclic_cover(c, rank + lo, rank + hi, ring_n, m)))
         (lo_a, n_a, full_a), (lo_b, n_b, full_b) = counts
         maybe = np.zeros(m, dtype=bool)
@@ -1005,88 +932,13 @@ def _strays(
     return worst > allow_m, own[p.sl] + net_stray[p.sr] + 0.5
 
 
-def _edge_cover(
-    ex: FloatArray,
-    ey: FloatArray,
-    fx: FloatArray,
-    fy: FloatArray,
-    ax: FloatArray,
-    ay: FloatArray,
-    bx: FloatArray,
-    by: FloatArray,
-    rho: FloatArray | float,
-) -> tuple[FloatArray, FloatArray]:
-    """The part [lo, hi] (0-1 along e -> f) of each edge within ``rho`` of segment a -> b.
-
-    Points within ``rho`` of a segment form a convex set, the union of the discs at its
-    ends and the strip along it; on a line it is one interval, the hull of the three
-    intervals. Coordinates in metres; NaN where the edge stays farther away.
-    """
-    gx, gy = fx - ex, fy - ey
-    gg = gx * gx + gy * gy
-    lo = np.full(len(ex), np.inf)
-    hi = np.full(len(ex), -np.inf)
-    for px, py in ((ax, ay), (bx, by)):
-        wx, wy = ex - px, ey - py
-        half_b = gx * wx + gy * wy
-        c = wx * wx + wy * wy - rho * rho
-        disc = half_b * half_b - gg * c
-        ok = disc >= 0
-        root = np.sqrt(np.where(ok, disc, 0.0))
-        lo = np.where(ok, np.minimum(lo, (-half_b - root) / gg), lo)
-        hi = np.where(ok, np.maximum(hi, (-half_b + root) / gg), hi)
-    # The strip: |cross(h, q - a)| <= rho |h| and 0 <= (q - a).h <= |h|^2, q = e + s g.
-    hx, hy = bx - ax, by - ay
-    hl = np.hypot(hx, hy)
-    s_lo = np.full(len(ex), -np.inf)
-    s_hi = np.full(len(ex), np.inf)
-    wx, wy = ex - ax, ey - ay
-    for c0, c1, bound_lo, bound_hi in (
-        (hx * wy - hy * wx, hx * gy - hy * gx, -rho * hl, rho * hl),
-        (hx * wx + hy * wy, hx * gx + hy * gy, 0.0 * hl, hl * hl),
-    ):
-        # bound_lo <= c0 + c1 s <= bound_hi
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t1, t2 = (bound_lo - c0) / c1, (bound_hi - c0) / c1
-        flat = c1 == 0
-        inside = (c0 >= bound_lo) & (c0 <= bound_hi)
-        s_lo = np.where(flat, np.where(inside, s_lo, np.inf), np.maximum(s_lo, np.minimum(t1, t2)))
-        s_hi = np.where(flat, np.where(inside, s_hi, -np.inf), np.minimum(s_hi, np.maximum(t1, t2)))
-    strip = (s_lo <= s_hi) & (hl > 0)
-    lo = np.where(strip, np.minimum(lo, s_lo), lo)
-    hi = np.where(strip, np.maximum(hi, s_hi), hi)
-    lo, hi = np.maximum(lo, 0.0), np.minimum(hi, 1.0)
-    empty = ~(lo <= hi)
-    return np.where(empty, np.nan, lo), np.where(empty, np.nan, hi)
-
-
-def _merge_intervals(
-    group: IntArray, lo: FloatArray, hi: FloatArray
-) -> tuple[IntArray, FloatArray, FloatArray]:
-    """Merge the intervals [lo, hi] (positions >= 0; NaN skipped) within each group into
-    separate stretches. Returns each stretch's group, start and end, ordered by group
-    and start."""
-    ok = ~np.isnan(lo)
-    group, lo, hi = group[ok], lo[ok], hi[ok]
-    if len(group) == 0:
-        return group, lo, hi
-    order = np.lexsort((lo, group))
-    group, lo, hi = group[order], lo[order], hi[order]
-    # One running maximum for all groups: offsets keep each group's positions apart.
-    off = group * (float(hi.max()) + 2.0)
-    reach = np.maximum.accumulate(hi + off) - off
-    first = np.r_[True, group[1:] != group[:-1]]
-    starts = np.flatnonzero(first | (lo > np.r_[-np.inf, reach[:-1]] + 1e-9))
-    return group[starts], lo[starts], np.maximum.reduceat(hi, starts)
-
-
 def _cyclic_cover(
     case: IntArray, lo: FloatArray, hi: FloatArray, ring_n: IntArray, m: int
 ) -> tuple[IntArray, BoolArray]:
     """Per case, how many separate stretches of its ring the intervals [lo, hi] cover
     (positions along the ring, 0 to n edges, the ring closing at n), and whether they
     cover all of it. NaN intervals are skipped."""
-    g, start, end = _merge_intervals(case, lo, hi)
+    g, start, end = merge_intervals(case, lo, hi)
     count = np.bincount(g, minlength=m).astype(np.intp)
     first = np.r_[True, g[1:] != g[:-1]] if len(g) else np.zeros(0, dtype=bool)
     begins = np.full(m, np.inf)

@@ -21,14 +21,13 @@ the rest pay for buffers. Measures use small cached tiles of each area.
 Both ``crossing`` routes here are the *exact* routes. In front of them,
 :mod:`corridors._areal_fast` and :mod:`corridors._linear_fast` settle the simple cases
 from their segments with numpy (:mod:`corridors._segments`) and send only what they
-cannot settle surely (touching or collinear contacts, crowded networks, self-crossing
-lines, holes, high latitudes) here; their tests check that both give the same answers.
+cannot settle surely (touching or collinear contacts, crowded networks, holes, high
+latitudes) here; their tests check that both give the same answers.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
@@ -37,6 +36,7 @@ import shapely
 from numpy.typing import NDArray
 
 from . import _geodesy as geo
+from ._band import planar_traversals
 from ._linear_fast import crossing_linear
 from ._query_boundary import Boundary
 
@@ -649,24 +649,16 @@ def measure(geoms: GeomArray) -> tuple[FloatArray, FloatArray, FloatArray]:
 
 
 def traversals(
-    lines_l: GeomArray,
-    net_l: GeomArray,
-    side_poly: GeomArray | Callable[[IntArray], GeomArray],
-    r_m: float,
-    *,
-    capped: bool,
+    lines_l: GeomArray, edge_l: GeomArray, area_l: GeomArray, r_m: float
 ) -> NDArray[np.int64]:
-    """How many times each local line passes from one side of ``net_l`` to the other.
+    """How many times each local line passes from one side of an area's edge to the other.
 
-    ``lines_l[k]`` is cut by the band of half-width ``r_m`` around ``net_l[k]``; a piece
-    inside the band whose two ends lie on the band's edge on opposite sides, and which
-    meets the line, is one traversal, however long it runs along the line in between.
-    The side of an end is whether it touches ``side_poly[k]`` (the left single-sided
-    buffer of a line, or the area itself for an areal boundary); ``side_poly`` may also
-    be a function giving them for some positions, called only for the lines that have
-    a piece with both ends on the band's edge (single-sided buffers are costly). With
-    ``capped``, ends near a dangling end of the network (the rounded caps of the band)
-    are on no side: passing round the end of a dead-end road is not crossing it.
+    ``lines_l[k]`` is cut by the band of half-width ``r_m`` around ``edge_l[k]`` (the
+    area's edge near the line); a piece inside the band whose two ends lie on the
+    band's edge on opposite sides (inside ``area_l[k]`` or outside it), and which meets
+    the edge, is one traversal, however long it runs along the edge in between.
+    Linear boundaries take :func:`corridors._band.planar_traversals` instead, which
+    finds the same stretches without building the band.
     """
     n = len(lines_l)
     out = np.zeros(n, dtype=np.int64)
@@ -675,39 +667,26 @@ def traversals(
     # Round joins drawn with 8 segments per quarter sag by 0.5 % of r, well inside the
     # 2 % allowed below for an end on the band's edge (4 segments sag by 1.9 %, and a
     # stretch leaving the band round a bend of the line was then read as ending inside).
-    band = shapely.buffer(net_l, r_m, quad_segs=8)
+    band = shapely.buffer(edge_l, r_m, quad_segs=8)
     inner = shapely.intersection(lines_l, band)
     pieces, owner = geo.flat_parts(inner)
     keep = shapely.get_type_id(pieces) == 1
     pieces, owner = pieces[keep], owner[keep]
     if len(pieces) == 0:
         return out
-    ends = shapely.boundary(net_l) if capped else None
     points, on_edge = [], []
     for k in (0, -1):
         p = shapely.get_point(pieces, k)
-        edge = shapely.distance(p, net_l[owner]) > 0.98 * r_m
-        if ends is not None:
-            e = ends[owner]
-            near_end = ~shapely.is_empty(e) & (shapely.distance(p, e) < 1.02 * r_m)
-            edge &= ~near_end
         points.append(p)
-        on_edge.append(edge)
+        on_edge.append(shapely.distance(p, edge_l[owner]) > 0.98 * r_m)
     both = np.flatnonzero(on_edge[0] & on_edge[1])
-    crossing = np.zeros(len(pieces), dtype=bool)
     if len(both) == 0:
         return out
-    if callable(side_poly):
-        need = np.unique(owner[both])
-        polys = np.empty(n, dtype=object)
-        polys[need] = side_poly(need)
-    else:
-        polys = side_poly
-    left = [shapely.distance(p[both], polys[owner[both]]) < 0.5 * r_m for p in points]
-    crossing[both] = left[0] != left[1]
-    # A piece that never meets the network wound round one of its ends inside the band
-    # (farther out than the caps' allowance): that is passing round, not crossing.
-    crossing[crossing] = shapely.intersects(pieces[crossing], net_l[owner[crossing]])
+    crossing = np.zeros(len(pieces), dtype=bool)
+    inside = [shapely.distance(p[both], area_l[owner[both]]) < 0.5 * r_m for p in points]
+    crossing[both] = inside[0] != inside[1]
+    # A piece that never meets the edge wound round it inside the band: no crossing.
+    crossing[crossing] = shapely.intersects(pieces[crossing], edge_l[owner[crossing]])
     return np.bincount(owner[crossing], minlength=n).astype(np.int64)
 
 
@@ -812,8 +791,10 @@ def linear(
 def _linear_exact(
     cases: GeomArray, boundary: Boundary, tol_km: float, *, touching: bool
 ) -> LinearResult:
-    """The exact route of :func:`linear`: GEOS bands and side buffers for every case
-    the network touches (sides of a border are left to the caller)."""
+    """The exact route of :func:`linear`: for every case the network touches, the
+    local network in the case's own frame, banded with GEOS buffers for polygons and
+    followed along lines by :func:`corridors._band.planar_traversals` (sides of a
+    border are left to the caller)."""
     polys, lines = split_dims(cases)
     has_poly = shapely.get_type_id(polys) >= 0
     has_line = shapely.get_type_id(lines) >= 0
@@ -988,12 +969,12 @@ def _refine_linear(
         n_cross[idx[pk]] += np.where(pen | cut, n_str, 0)
 
     # Lines: the case line passes from one side of the boundary line to the other,
-    # including after running along it.
+    # including after running along it (the side is the nearest road segment's).
     lk = np.flatnonzero(shapely.get_type_id(lines[idx]) >= 0)
     if len(lk):
         line_l = geo.to_local(lines[idx[lk]], lon0[lk], lat0[lk])
         nets = net_l[lk]
-        t = traversals(line_l, nets, lambda k: left_side(nets[k], r_m), r_m, capped=True)
+        t = planar_traversals(line_l, nets, r_m)
         n_cross[idx[lk]] += t
         crossed[idx[lk]] |= t > 0
 
@@ -1025,32 +1006,6 @@ def near_components(net_l: GeomArray, cases_l: GeomArray, reach_m: float) -> Geo
     out[pruned] = sub[pruned]
     out[pruned & (shapely.get_type_id(sub) < 0)] = shapely.MultiLineString()
     return out
-
-
-def left_side(net_l: GeomArray, r_m: float) -> GeomArray:
-    """The single-sided buffer of width ``r_m`` on the left of each local network.
-
-    GEOS can fail on single-sided buffers of self-intersecting lines (a road that loops
-    over itself). The array is then halved until the failing networks are found; those
-    are noded first, then snapped to a 1 cm grid, and if that still fails they get no
-    left side (no crossing is claimed for them).
-    """
-    try:
-        return np.asarray(shapely.buffer(net_l, r_m, single_sided=True), dtype=object)
-    except shapely.errors.GEOSException:
-        if len(net_l) > 1:
-            half = len(net_l) // 2
-            return np.concatenate([left_side(net_l[:half], r_m), left_side(net_l[half:], r_m)])
-    net = net_l[0]
-    for attempt in (
-        lambda g: shapely.line_merge(shapely.union_all(g)),
-        lambda g: shapely.line_merge(shapely.set_precision(g, 0.01)),
-    ):
-        try:
-            return np.array([shapely.buffer(attempt(net), r_m, single_sided=True)], dtype=object)
-        except shapely.errors.GEOSException:
-            continue
-    return np.array([shapely.Polygon()], dtype=object)
 
 
 def _on_both_sides(cases: GeomArray, boundary: Boundary, tol_km: float) -> BoolArray:
@@ -1088,16 +1043,16 @@ def line_traversals_areal(
     line_l = geo.to_local(lines[k], lon0, lat0)
     area_l = geo.to_local(clipped, lon0, lat0)
     r_m = max(tol_km, SIDE_EPS_KM) * 1000.0
-    # Only the edge within 2 bands of the line's box matters (cut ends there are no
-    # dead ends: ``capped`` is off); the window's own edges and the rest of the
-    # border's bends would only make the band dearer.
+    # Only the edge within 2 bands of the line's box matters (the ends where it is cut
+    # are no dead ends); the window's own edges and the rest of the border's bends
+    # would only make the band dearer.
     edge = shapely.boundary(area_l)
     lb = shapely.bounds(line_l)
     lb[:, :2] -= 2.0 * r_m
     lb[:, 2:] += 2.0 * r_m
     for i in range(len(edge)):
         edge[i] = shapely.clip_by_rect(edge[i], *lb[i].tolist())
-    out[k] = traversals(line_l, edge, area_l, r_m, capped=False)
+    out[k] = traversals(line_l, edge, area_l, r_m)
     return out
 
 

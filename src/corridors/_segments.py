@@ -249,7 +249,7 @@ def boxes_meet(
     i: IntArray,
     t: Segments,
     j: IntArray,
-    margin_x: FloatArray,
+    margin_x: FloatArray | float,
     margin_y: FloatArray | float,
 ) -> BoolArray:
     """Whether the box of segment ``s[i]``, widened by the margins (degrees), meets ``t[j]``'s."""

@@ -31,8 +31,8 @@ crossing       linear      polygon case: the line passes through its interior,
                canal,      (``severs``). Line case: it passes from one side of the line
                fence,      to the other, also after running along it; touching, ending
                river)      on the line or passing round a dead end is not crossing; sides
-                           are judged on the edge of a band of half-width max(t, 1 m).
-                           Points never.
+                           are judged on the edge of a band of half-width max(t, 1 m),
+                           by the nearest segment of the lines. Points never.
 crossing       border      as linear, and also when the case has parts more than t deep
                "TKM-UZB"   in both countries (sites on both sides).
 within         areal       no part lies more than t outside and some part inside:
