@@ -59,8 +59,8 @@ ROAD = "LINESTRING (-50000 0, 50000 0)"
             "MULTILINESTRING ((-50000 0, 0 0), (0 0, 50000 0))",
             1,
         ),
-        # A T junction's arm ends at the road it meets: that end is no dead end, and
-        # the arm's far end is far from the line.
+        # A T junction 3 km from the line changes nothing (the arm's end at the
+        # junction counts as a dead end, once, by the mod-2 rule, but it is far).
         (
             "LINESTRING (-3000 -5000, -3000 5000)",
             "MULTILINESTRING ((-50000 0, 50000 0), (0 0, 0 40000))",

@@ -154,6 +154,64 @@ def test_roads_entering_a_polygon_settled(
     assert fast.length_across_km[0] == pytest.approx(exact.length_across_km[0], rel=1e-9)
 
 
+@pytest.mark.parametrize(
+    ("lines", "want"),
+    [
+        # Two roads straight across, 11 km apart: the band of either cuts the square.
+        (
+            [
+                shapely.LineString([(-1, -0.05), (1, -0.05)]),
+                shapely.LineString([(-1, 0.05), (1, 0.05)]),
+            ],
+            (True, 2, True),
+        ),
+        # One road across, another entering from the north and ending 9 km from it.
+        (
+            [
+                shapely.LineString([(-1, -0.05), (1, -0.05)]),
+                shapely.LineString([(0.05, 1), (0.05, 0.03)]),
+            ],
+            (True, 2, True),
+        ),
+        # Two roads entering from opposite sides and ending inside, well apart: no cut.
+        (
+            [
+                shapely.LineString([(-1, -0.05), (0.0, -0.05)]),
+                shapely.LineString([(1, 0.05), (0.02, 0.05)]),
+            ],
+            (True, 2, False),
+        ),
+    ],
+)
+def test_several_stretches_settled_when_their_bands_stay_apart(
+    lines: list[shapely.Geometry], want: tuple[bool, int, bool] | None
+) -> None:
+    boundary = Boundary("linear", np.array(lines, dtype=object), ["a", "b"][: len(lines)], "r")
+    cases = np.array([SQUARE], dtype=object)
+    fast = lf.crossing_linear(cases, boundary, 1.0)
+    exact = eng._linear_exact(cases, boundary, 1.0, touching=False)
+    assert fast.settled.all()
+    got = (bool(fast.crossed[0]), int(fast.n_crossings[0]), bool(fast.severs[0]))
+    assert got == (bool(exact.crossed[0]), int(exact.n_crossings[0]), bool(exact.severs[0]))
+    if want is not None:
+        assert got == want
+
+
+def test_stretches_whose_bands_meet_left_to_exact_route() -> None:
+    # Two roads entering from the west and ending inside, 1.1 km apart: their 1 km
+    # bands merge, so the pieces they leave are not counted from the stretches alone.
+    dy = 1.1 / 111.2
+    lines = [
+        shapely.LineString([(-1, 0.0), (0.0, 0.0)]),
+        shapely.LineString([(-1, dy), (0.0, dy)]),
+    ]
+    boundary = Boundary("linear", np.array(lines, dtype=object), ["a", "b"], "r")
+    cases = np.array([SQUARE], dtype=object)
+    assert not lf.crossing_linear(cases, boundary, 1.0).settled.any()
+    exact = eng._linear_exact(cases, boundary, 1.0, touching=False)
+    assert (bool(exact.crossed[0]), bool(exact.severs[0])) == (True, False)
+
+
 def test_road_wholly_inside_left_to_exact_route() -> None:
     # One line passes far off, the other lies inside without touching the ring (the
     # parts of a multi-part road are separate lines of a boundary).

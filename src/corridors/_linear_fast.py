@@ -782,33 +782,33 @@ def _polygons(
     cut_yes = np.zeros(m, dtype=bool)
     cut_yes[s_case[s_cut]] = True
 
-    # Whether the band splits the polygon is settled for one stretch of road: when the
-    # road segments near the ring or inside the polygon are just the stretch's, and no
-    # two of them that do not follow each other come within 2 r, the band's part in the
-    # polygon is connected and simply connected, and the polygon minus it falls into as
-    # many pieces as the stretches of ring the band covers. Those are counted with
-    # the band r / MARGIN and r * MARGIN wide; equal counts (and no contact that only
-    # the wider band makes) settle it.
+    # Whether the band splits the polygon is settled when the road segments near the
+    # ring or inside the polygon are just the stretches' own, and no two of them that do
+    # not follow each other in one stretch come within 2 r. Then the band of each
+    # stretch meets the polygon in one simply connected part, apart from the others, and
+    # a part that covers c separate stretches of ring cuts the polygon into c pieces
+    # (taking them out one by one, each splits the piece it lies in): the polygon is
+    # severed when some stretch's band covers two or more. Those are counted with the
+    # band r / MARGIN and r * MARGIN wide; equal counts (and no contact that only the
+    # wider band makes) settle it.
     cut_no = np.zeros(m, dtype=bool)
     near = p.cross.hit | (p.gap <= r_m * MARGIN + stray)
     near &= work[p.case] & ~bad[p.case]
+    piece_key = pc.astype(np.int64) * len(net) + ps
     rel = np.unique(
-        np.concatenate([p.case[near], pc]).astype(np.int64) * len(net)
-        + np.concatenate([p.sr[near], ps])
+        np.concatenate([p.case[near].astype(np.int64) * len(net) + p.sr[near], piece_key])
     )
     rc, rs = (rel // len(net)).astype(np.intp), (rel % len(net)).astype(np.intp)
     n_rel = np.bincount(rc, minlength=m)
-    lo_s = np.full(m, len(net), dtype=np.intp)
-    hi_s = np.full(m, -1, dtype=np.intp)
-    np.minimum.at(lo_s, rc, rs)
-    np.maximum.at(hi_s, rc, rs)
-    # One stretch, and no segment near the ring outside it: then the band's parts in
-    # the polygon (convex, one per segment, chained at the joints inside) are connected.
-    n_stretch = np.bincount(s_case, minlength=m)
-    chain = (n_stretch == 1) & (n_rel == n_pieces) & (hi_s - lo_s + 1 == n_rel)
-    chain[chain] &= net.line[lo_s[chain]] == net.line[hi_s[chain]]
+    chain = (n_pieces > 0) & (n_rel == n_pieces)
+    # Every segment near the ring has a piece inside: its stretch, in piece order.
+    by_key = np.argsort(piece_key, kind="stable")
+    at = np.minimum(np.searchsorted(piece_key[by_key], rel), max(len(pc) - 1, 0))
+    rel_str = stretch[by_key[at]] if len(pc) else np.zeros(0, dtype=np.intp)
     i, j = _groups(rc)
-    keep = (rs[j] > rs[i] + 1) & chain[rc[i]]
+    keep = (i < j) & chain[rc[i]]
+    i, j = i[keep], j[keep]
+    keep = ~((rs[j] == rs[i] + 1) & (rel_str[i] == rel_str[j]))
     pair_case = rc[i[keep]]
     i, j = rs[i[keep]], rs[j[keep]]
     if len(i):
@@ -822,6 +822,8 @@ def _polygons(
     q = np.flatnonzero(near & chain[p.case])
     if len(q):
         c = p.case[q]
+        k = np.searchsorted(piece_key[by_key], c.astype(np.int64) * len(net) + p.sr[q])
+        grp = stretch[by_key[k]]
         ring_n = n_seg[pos_of[c]]
         rank = p.sl[q] - segs.start[pos_of[c]]
         ex, ey = local(segs.x0[p.sl[q]], segs.y0[p.sl[q]], c)
@@ -835,12 +837,13 @@ def _polygons(
         counts = []
         for rho in (np.maximum(r_m / MARGIN - worst[c], 0.0), r_m * MARGIN + worst[c]):
             lo, hi = edge_cover(ex, ey, fx, fy, ax, ay, bx, by, rho)
-            counts.append((lo, *_cyclic_cover(c, rank + lo, rank + hi, ring_n, m)))
+            counts.append((lo, *_cyclic_cover(grp, rank + lo, rank + hi, ring_n, n_str)))
         (lo_a, n_a, full_a), (lo_b, n_b, full_b) = counts
         maybe = np.zeros(m, dtype=bool)
         maybe[c[np.isnan(lo_a) & ~np.isnan(lo_b)]] = True
-        settled = chain & ~maybe & (n_a == n_b) & (full_a == full_b)
-        splits = (n_a >= 2) & ~full_a
+        differ = np.bincount(s_case, (n_a != n_b) | (full_a != full_b), minlength=m) > 0
+        splits = np.bincount(s_case, (n_a >= 2) & ~full_a, minlength=m) > 0
+        settled = chain & ~maybe & ~differ
         cut_yes |= settled & splits
         cut_no |= settled & ~splits
 
