@@ -4,9 +4,9 @@ The exact route (:func:`corridors._query_engine.linear`) builds, for every case 
 touches, a local network in the case's own projection and a band around it (GEOS
 buffers for polygon cases), at some tens of microseconds per case. Most cases are
 simple: a road passes straight through a line case once, or straight across a small
-convex polygon, or comes nowhere near. This module
-settles those from their segments with numpy (:mod:`corridors._segments`) and hands
-every other case to the exact route, so the answers are the same, only sooner.
+convex polygon, or comes nowhere near. This module settles those from their segments
+with numpy (:mod:`corridors._segments`) and hands every other case to the exact route,
+so the answers are the same, only sooner.
 
 A case is settled here when, with ``r = max(tolerance, 1 m)``:
 
@@ -25,9 +25,9 @@ A case is settled here when, with ``r = max(tolerance, 1 m)``:
   stretches that cross neither each other nor themselves. Depth (how far in from the
   ring a stretch reaches), length and severing follow from the pieces: a stretch from
   one ring edge to another severs the polygon when vertices farther than ``r`` from
-  every road lie on both sides of it; a single stretch with nothing else near the ring
-  is settled by counting the stretches of ring its band covers (one piece per covered
-  stretch, so two or more means severed).
+  every road lie on both sides of it; otherwise, when nothing but the stretches comes
+  near the ring and their bands stay apart, by counting the stretches of ring each
+  band covers (a band covering c of them cuts c pieces, so two or more means severed).
 
 Every distance must clear its threshold by :data:`MARGIN`, and the band widths also
 allow for a lon/lat-straight segment straying from the straight line of the exact
@@ -383,11 +383,11 @@ def _band_traversals(
     For the cases ``which`` (no two roads near each other near them, so the bands of
     different roads stay apart): the parts of the case line within the band of one
     road are the union of the stretches of each case segment within r of each road
-    segment (:func:`corridors._band.edge_cover`). A part is a traversal when its two ends lie on the
-    band's edge on opposite sides of the road, neither being the case line's own end
-    nor near a dangling end of the road (the band's rounded cap), as the exact route's
-    :func:`corridors._query_engine.traversals` counts them, and when the part meets the
-    road (winding round its end is no crossing). The count is made with the band
+    segment (:func:`corridors._band.edge_cover`). A part is a traversal when its two
+    ends lie on the band's edge on opposite sides of the road, neither being the case
+    line's own end nor near a dangling end of the road (the band's rounded cap), and
+    when the part meets the road (winding round its end is no crossing), as the exact
+    route's :func:`corridors._band.planar_traversals` counts them. The count is made with the band
     r / MARGIN and r * MARGIN wide; a case is unclear when the two differ or a
     side cannot be told. ``stray`` is how far each pair may stray from straight in the
     exact route's projection (:func:`_strays`): the widths allow for it too, and where
@@ -956,6 +956,24 @@ def _cyclic_cover(
     return np.where(wraps & (count >= 2), count - 1, count), full
 
 
+def _ring_edges(
+    segs: Segments, pos_of: IntArray, local: Any, cases: IntArray
+) -> tuple[IntArray, IntArray, IntArray, IntArray, tuple[FloatArray, ...]]:
+    """Every ring edge e -> f of each of ``cases`` (repeats allowed), in its local frame.
+
+    Returns the edge count per entry, each edge's entry and number within its ring, its
+    case, and (ex, ey, fx, fy) in metres.
+    """
+    h = pos_of[cases]
+    cnt = np.diff(segs.start)[h]
+    rep, rank = sg.ranges(cnt)
+    at = segs.start[h][rep] + rank
+    c = cases[rep]
+    ex, ey = local(segs.x0[at], segs.y0[at], c)
+    fx, fy = local(segs.x1[at], segs.y1[at], c)
+    return cnt, rep, rank, c, (ex, ey, fx, fy)
+
+
 def _clip(
     segs: Segments,
     pos_of: IntArray,
@@ -971,13 +989,7 @@ def _clip(
     edges (numbered within the ring) it enters and leaves through, -1 where it starts
     or ends inside.
     """
-    h = pos_of[kc]
-    cnt = np.diff(segs.start)[h]
-    rep, rank = sg.ranges(cnt)
-    e = segs.start[h][rep] + rank
-    c = kc[rep]
-    ex, ey = local(segs.x0[e], segs.y0[e], c)
-    fx, fy = local(segs.x1[e], segs.y1[e], c)
+    cnt, rep, rank, c, (ex, ey, fx, fy) = _ring_edges(segs, pos_of, local, kc)
     ax, ay = local(net.x0[ks][rep], net.y0[ks][rep], c)
     bx, by = local(net.x1[ks][rep], net.y1[ks][rep], c)
     # Inward normals: left of each edge on a counter-clockwise ring.
@@ -1022,13 +1034,7 @@ def _piece_depth(
     mx, my = (X0 + X1) / 2, (Y0 + Y1) / 2
     with np.errstate(invalid="ignore", divide="ignore"):
         ux, uy = (X1 - X0) / plen, (Y1 - Y0) / plen
-    h = pos_of[pc]
-    cnt = np.diff(segs.start)[h]
-    rep, rank = sg.ranges(cnt)
-    at = segs.start[h][rep] + rank
-    c = pc[rep]
-    ex, ey = local(segs.x0[at], segs.y0[at], c)
-    fx, fy = local(segs.x1[at], segs.y1[at], c)
+    cnt, rep, _, c, (ex, ey, fx, fy) = _ring_edges(segs, pos_of, local, pc)
     ex, ey, fx, fy = ex - mx[rep], ey - my[rep], fx - mx[rep], fy - my[rep]
     gx, gy = fx - ex, fy - ey
     glen = np.hypot(gx, gy)
