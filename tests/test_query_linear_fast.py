@@ -353,3 +353,122 @@ def test_exact_route_unchanged_by_dropping_far_lines(
     np.testing.assert_array_equal(pruned.n_crossings, whole.n_crossings)
     np.testing.assert_array_equal(pruned.severs, whole.severs)
     np.testing.assert_allclose(pruned.length_across_km, whole.length_across_km, rtol=1e-12)
+
+
+_KM = 1 / 111.2
+_TOP = 0.1
+
+
+@pytest.mark.parametrize(
+    ("case", "lines", "want"),
+    [
+        # A dead end from the west, and a road passing 0.5 km outside the east side.
+        (
+            SQUARE,
+            [
+                shapely.LineString([(-0.3, 0.0), (0.0, 0.0)]),
+                shapely.LineString([(0.1 + 0.5 * _KM, -0.3), (0.1 + 0.5 * _KM, 0.3)]),
+            ],
+            (True, 1, False),
+        ),
+        # One road: outside along the north side, round the north-west corner within
+        # the band, then in through the west side to a dead end (one band, one arc).
+        (
+            SQUARE,
+            [
+                shapely.LineString(
+                    [
+                        (0.3, _TOP + 0.5 * _KM),
+                        (-0.1 - 0.5 * _KM, _TOP + 0.5 * _KM),
+                        (-0.1 - 0.5 * _KM, 0.0),
+                        (0.0, 0.0),
+                    ]
+                )
+            ],
+            (True, 1, False),
+        ),
+        # The same road turning 4.5 km west of the corner: the bands of its two legs
+        # meet only outside the square, so they count apart.
+        (
+            SQUARE,
+            [
+                shapely.LineString(
+                    [(0.3, _TOP + 0.5 * _KM), (-0.1 - 4.5 * _KM, _TOP + 0.5 * _KM), (0.0, 0.0)]
+                )
+            ],
+            (True, 1, False),
+        ),
+        # A strip 0.8 km wide: a road ending 0.1 km off its long side cuts it without
+        # entering (another road enters it).
+        (
+            shapely.box(0.0, 0.0, 0.18, 0.8 * _KM),
+            [
+                shapely.LineString([(-0.2, 0.4 * _KM), (0.02, 0.4 * _KM)]),
+                shapely.LineString([(0.09, 0.3), (0.09, 0.9 * _KM)]),
+            ],
+            (True, 1, True),
+        ),
+        # The same road ending 0.7 km off: no cut, and the other road stays shallow.
+        (
+            shapely.box(0.0, 0.0, 0.18, 0.8 * _KM),
+            [
+                shapely.LineString([(-0.2, 0.4 * _KM), (0.02, 0.4 * _KM)]),
+                shapely.LineString([(0.09, 0.3), (0.09, 1.5 * _KM)]),
+            ],
+            (False, 0, False),
+        ),
+    ],
+)
+def test_roads_near_the_ring_outside_settled(
+    case: shapely.Geometry, lines: list[shapely.Geometry], want: tuple[bool, int, bool]
+) -> None:
+    boundary = Boundary("linear", np.array(lines, dtype=object), ["a", "b"][: len(lines)], "r")
+    cases = np.array([case], dtype=object)
+    fast = lf.crossing_linear(cases, boundary, 1.0)
+    exact = eng._linear_exact(cases, boundary, 1.0, touching=False)
+    assert fast.settled.all()
+    got = (bool(fast.crossed[0]), int(fast.n_crossings[0]), bool(fast.severs[0]))
+    assert got == (bool(exact.crossed[0]), int(exact.n_crossings[0]), bool(exact.severs[0]))
+    assert got == want
+
+
+def test_road_turning_just_off_the_ring_left_to_exact_route() -> None:
+    # The legs meet 1.1 km west of the corner: their bands may or may not meet inside.
+    road = shapely.LineString(
+        [(0.3, _TOP + 0.5 * _KM), (-0.1 - 1.1 * _KM, _TOP + 0.5 * _KM), (0.0, 0.0)]
+    )
+    cases = np.array([SQUARE], dtype=object)
+    assert not lf.crossing_linear(cases, _one_road(road), 1.0).settled.any()
+    assert eng.linear(cases, _one_road(road), 1.0).crossed.tolist() == [True]
+
+
+@pytest.mark.parametrize("lat", [0.0, 35.0, 60.0, 79.0])
+@pytest.mark.parametrize("half_deg", [0.01, 0.1, 0.25])
+def test_frame_margin_covers_the_frames_departure(lat: float, half_deg: float) -> None:
+    from corridors._geodesy import aeqd_forward
+    from corridors._segments import M_PER_DEG
+
+    box = np.array([[10.0 - half_deg, lat - half_deg, 10.0 + half_deg, lat + half_deg]])
+    r_m = 1000.0
+    mg = float(lf._frame_margin(box, r_m)[0])
+    assert 1.0 < mg <= lf.MARGIN
+    if half_deg <= 0.1 and lat <= 35:
+        assert mg < 1.01  # far below the global margin: that is its point
+    # Pairs of points within the case's reach: distances in the fast route's frame
+    # (equirectangular at the box centre) against the exact route's (azimuthal,
+    # centred anywhere in the box).
+    rng = np.random.default_rng(7)
+    reach = half_deg + 3.0 * r_m / M_PER_DEG
+    lat0 = lat
+    for _ in range(20):
+        x = 10.0 + rng.uniform(-reach, reach, (500, 2)) / np.cos(np.radians(lat0 + reach))
+        y = lat0 + rng.uniform(-reach, reach, (500, 2))
+        c_lon = 10.0 + rng.uniform(-half_deg, half_deg) / 2
+        c_lat = lat0 + rng.uniform(-half_deg, half_deg) / 2
+        ex, ey = (x - 10.0) * M_PER_DEG * np.cos(np.radians(lat0)), (y - lat0) * M_PER_DEG
+        ax, ay = aeqd_forward(x, y, np.full_like(x, c_lon), np.full_like(x, c_lat))
+        d_fast = np.hypot(ex[:, 0] - ex[:, 1], ey[:, 0] - ey[:, 1])
+        d_exact = np.hypot(ax[:, 0] - ax[:, 1], ay[:, 0] - ay[:, 1])
+        ratio = d_fast / d_exact
+        assert ratio.max() < mg
+        assert ratio.min() > 1.0 / mg

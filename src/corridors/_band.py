@@ -29,6 +29,12 @@ TIE_M = 1e-6
 #: A piece of line meets a boundary segment when it comes within this (m) of it.
 CONTACT_M = 1e-6
 
+#: Segments per quarter circle of the GEOS bands that decide severing in the exact
+#: route; their round ends and joins are polygons inscribed in the circles, so the band
+#: reaches at least :data:`BAND_INSCRIBED` of its width everywhere.
+BAND_QUAD_SEGS = 4
+BAND_INSCRIBED = float(np.cos(np.pi / (4 * BAND_QUAD_SEGS)))
+
 
 def holds_any(
     comp_g: IntArray, comp_a: FloatArray, comp_b: FloatArray, g: IntArray, pos: FloatArray

@@ -25,11 +25,16 @@ A case is settled here when, with ``r = max(tolerance, 1 m)``:
   stretches that cross neither each other nor themselves. Depth (how far in from the
   ring a stretch reaches), length and severing follow from the pieces: a stretch from
   one ring edge to another severs the polygon when vertices farther than ``r`` from
-  every road lie on both sides of it; otherwise, when nothing but the stretches comes
-  near the ring and their bands stay apart, by counting the stretches of ring each
-  band covers (a band covering c of them cuts c pieces, so two or more means severed).
+  every road lie on both sides of it; otherwise, when the bands of the roads near the
+  ring (entering or not) stay apart but for consecutive segments of one road, by
+  counting the stretches of ring each band covers (a band covering c of them cuts c
+  pieces, so two or more means severed). Two segments of a road meeting outside the
+  polygon count as one band when their vertex lies within ``r`` of it, as two when it
+  lies beyond the reach of their bands' overlap.
 
-Every distance must clear its threshold by :data:`MARGIN`, and the band widths also
+Every distance must clear its threshold by a margin: :data:`MARGIN` for line cases, and
+for polygon cases one from the case's size and latitude (:func:`_frame_margin`), with
+band widths as narrow as the exact route's polygonal band may be. The band widths also
 allow for a lon/lat-straight segment straying from the straight line of the exact
 route's projection; cases that do not clear go to the exact route.
 
@@ -48,7 +53,7 @@ import shapely
 from numpy.typing import NDArray
 
 from . import _segments as sg
-from ._band import edge_cover, holds_any, merge_intervals
+from ._band import BAND_INSCRIBED, edge_cover, holds_any, merge_intervals
 from ._geodesy import EARTH_RADIUS_M, GEOD
 from ._query_boundary import Boundary
 from ._segments import M_PER_DEG, MARGIN, MAX_LAT, Segments
@@ -660,6 +665,7 @@ def _polygons(
     convex[has] = (pos == 0) | (neg == 0)
     box = bounds[idx]
     convex &= (box[:, 2] - box[:, 0] < SPAN_DEG) & (box[:, 3] - box[:, 1] < SPAN_DEG)
+    mg = _frame_margin(box, r_m)
 
     proper = p.cross.proper
     n_cross = np.bincount(p.case[proper], minlength=m)
@@ -757,7 +763,7 @@ def _polygons(
     # both arcs of the ring between its ends (a path between them inside the polygon
     # would cross the stretch, so the band splits them apart).
     clear = np.ones(len(segs), dtype=bool)
-    clear[p.sl[p.da <= r_m * MARGIN + stray]] = False
+    clear[p.sl[p.da <= r_m * mg[p.case] + stray]] = False
     csum = np.r_[0, np.cumsum(clear)]
     h = pos_of[s_case]
     ring0 = segs.start[h]
@@ -782,17 +788,19 @@ def _polygons(
     cut_yes = np.zeros(m, dtype=bool)
     cut_yes[s_case[s_cut]] = True
 
-    # Whether the band splits the polygon is settled when the road segments near the
-    # ring or inside the polygon are just the stretches' own, and no two of them that do
-    # not follow each other in one stretch come within 2 r. Then the band of each
-    # stretch meets the polygon in one simply connected part, apart from the others, and
-    # a part that covers c separate stretches of ring cuts the polygon into c pieces
-    # (taking them out one by one, each splits the piece it lies in): the polygon is
-    # severed when some stretch's band covers two or more. Those are counted with the
-    # band r / MARGIN and r * MARGIN wide; equal counts (and no contact that only the
-    # wider band makes) settle it.
+    # Whether the band splits the polygon is settled when no two road segments near
+    # the ring or inside the polygon come within 2 r unless they follow each other along
+    # one line. The segments then fall into runs (consecutive segments of one line: a
+    # stretch, a road passing near the ring outside, or both joined), the band of each
+    # run meets the polygon in simply connected parts apart from the others', and a part
+    # that covers c separate stretches of ring cuts the polygon into c pieces (taking
+    # them out one by one, each splits the piece it lies in): the polygon is severed
+    # when some run's band covers two or more. Those are counted with bands as narrow
+    # as the exact route's inscribed polygon may be and as wide as the true band, each
+    # widened by the case's frame margin ``mg``; equal counts (and no contact that only
+    # the wider band makes) settle it.
     cut_no = np.zeros(m, dtype=bool)
-    near = p.cross.hit | (p.gap <= r_m * MARGIN + stray)
+    near = p.cross.hit | (p.gap <= r_m * mg[p.case] + stray)
     near &= work[p.case] & ~bad[p.case]
     piece_key = pc.astype(np.int64) * len(net) + ps
     rel = np.unique(
@@ -800,15 +808,38 @@ def _polygons(
     )
     rc, rs = (rel // len(net)).astype(np.intp), (rel % len(net)).astype(np.intp)
     n_rel = np.bincount(rc, minlength=m)
-    chain = (n_pieces > 0) & (n_rel == n_pieces)
-    # Every segment near the ring has a piece inside: its stretch, in piece order.
-    by_key = np.argsort(piece_key, kind="stable")
-    at = np.minimum(np.searchsorted(piece_key[by_key], rel), max(len(pc) - 1, 0))
-    rel_str = stretch[by_key[at]] if len(pc) else np.zeros(0, dtype=np.intp)
+    chain = (n_pieces > 0) & (n_rel <= MAX_PIECES)
+    joined = np.r_[False, (rc[1:] == rc[:-1]) & (rs[1:] == rs[:-1] + 1)]
+    joined[1:] &= net.line[rs[1:]] == net.line[rs[:-1]]
+    # Two segments of a run meeting outside the polygon have bands that meet in it
+    # when their vertex lies within r of it; they stay apart in it when it lies farther
+    # than their bands' overlap reaches (r / sin(half the angle) from the vertex).
+    # Between the two, or with a sharp turn, the exact route decides.
+    worst_all = np.zeros(m)
+    np.maximum.at(worst_all, p.case[near], stray[near])
+    jv = np.flatnonzero(joined)
+    split = np.zeros(len(rel), dtype=bool)
+    if len(jv):
+        c = rc[jv]
+        vx, vy = local(net.x0[rs[jv]], net.y0[rs[jv]], c)
+        ux, uy = local(net.x0[rs[jv - 1]], net.y0[rs[jv - 1]], c)
+        wx, wy = local(net.x1[rs[jv]], net.y1[rs[jv]], c)
+        off = _ring_distance(segs, pos_of, sgn_case, local, c, vx, vy)
+        ax, ay, bx, by = ux - vx, uy - vy, wx - vx, wy - vy
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cos = (ax * bx + ay * by) / (np.hypot(ax, ay) * np.hypot(bx, by))
+            reach = r_m / np.sqrt(np.maximum((1.0 - cos) / 2.0, 0.0))
+        meet = off <= r_m * BAND_INSCRIBED / mg[c] - worst_all[c]
+        apart = off > reach * mg[c] + worst_all[c]
+        split[jv] = apart & ~meet
+        chain[c[~meet & ~apart]] = False
+    run = np.cumsum(~joined | split) - 1
+    n_run = int(run[-1]) + 1 if len(run) else 0
+    run_case = rc[~joined | split]
     i, j = _groups(rc)
     keep = (i < j) & chain[rc[i]]
     i, j = i[keep], j[keep]
-    keep = ~((rs[j] == rs[i] + 1) & (rel_str[i] == rel_str[j]))
+    keep = ~((j == i + 1) & joined[j])
     pair_case = rc[i[keep]]
     i, j = rs[i[keep]], rs[j[keep]]
     if len(i):
@@ -818,12 +849,11 @@ def _polygons(
         d = sg.segment_distance_m(
             net.x0[i], net.y0[i], net.x1[i], net.y1[i], net.x0[j], net.y0[j], net.x1[j], net.y1[j]
         )
-        chain[pair_case[x.hit | (d <= 2.0 * r_m * MARGIN)]] = False
+        chain[pair_case[x.hit | (d <= 2.0 * r_m * mg[pair_case])]] = False
     q = np.flatnonzero(near & chain[p.case])
     if len(q):
         c = p.case[q]
-        k = np.searchsorted(piece_key[by_key], c.astype(np.int64) * len(net) + p.sr[q])
-        grp = stretch[by_key[k]]
+        grp = run[np.searchsorted(rel, c.astype(np.int64) * len(net) + p.sr[q])]
         ring_n = n_seg[pos_of[c]]
         rank = p.sl[q] - segs.start[pos_of[c]]
         ex, ey = local(segs.x0[p.sl[q]], segs.y0[p.sl[q]], c)
@@ -834,15 +864,17 @@ def _polygons(
         # route's projection.
         worst = np.zeros(m)
         np.maximum.at(worst, c, stray[q])
+        # The exact route's band is a polygon inscribed in the true one.
+        inner_m = r_m * BAND_INSCRIBED
         counts = []
-        for rho in (np.maximum(r_m / MARGIN - worst[c], 0.0), r_m * MARGIN + worst[c]):
+        for rho in (np.maximum(inner_m / mg[c] - worst[c], 0.0), r_m * mg[c] + worst[c]):
             lo, hi = edge_cover(ex, ey, fx, fy, ax, ay, bx, by, rho)
-            counts.append((lo, *_cyclic_cover(grp, rank + lo, rank + hi, ring_n, n_str)))
+            counts.append((lo, *_cyclic_cover(grp, rank + lo, rank + hi, ring_n, n_run)))
         (lo_a, n_a, full_a), (lo_b, n_b, full_b) = counts
         maybe = np.zeros(m, dtype=bool)
         maybe[c[np.isnan(lo_a) & ~np.isnan(lo_b)]] = True
-        differ = np.bincount(s_case, (n_a != n_b) | (full_a != full_b), minlength=m) > 0
-        splits = np.bincount(s_case, (n_a >= 2) & ~full_a, minlength=m) > 0
+        differ = np.bincount(run_case, (n_a != n_b) | (full_a != full_b), minlength=m) > 0
+        splits = np.bincount(run_case, (n_a >= 2) & ~full_a, minlength=m) > 0
         settled = chain & ~maybe & ~differ
         cut_yes |= settled & splits
         cut_no |= settled & ~splits
@@ -866,14 +898,14 @@ def _polygons(
         )
         deep = np.full(m, -np.inf)
         np.maximum.at(deep, pc[need], best)
-        deep_yes = deep > tol_m * MARGIN
-        deep_no = deep < tol_m / MARGIN
+        deep_yes = deep > tol_m * mg
+        deep_no = deep < tol_m / mg
     else:
         deep_yes = np.ones(m, dtype=bool)
         deep_no = np.zeros(m, dtype=bool)
     # Stretches shorter than the tolerance do not count as crossings.
-    long_yes = s_len > tol_m * MARGIN
-    unclear = ~long_yes & ~(s_len < tol_m / MARGIN)
+    long_yes = s_len > tol_m * mg[s_case]
+    unclear = ~long_yes & ~(s_len < tol_m / mg[s_case])
     len_unclear = np.bincount(s_case[unclear], minlength=m) > 0
     n_long = np.bincount(s_case[long_yes], minlength=m)
 
@@ -891,6 +923,28 @@ def _polygons(
     got = decided[pc]
     hits.append((idx[pc[got]], net.owner[ps[got]]))
     return far
+
+
+def _frame_margin(box: FloatArray, r_m: float) -> FloatArray:
+    """Relative margin, per polygon case of bounds ``box``, that distances measured in
+    its local equirectangular frame must clear before they are called surely above or
+    below a threshold in the exact route's azimuthal frame.
+
+    Over a region reaching ``e`` metres from the centre, the two frames' scales differ
+    by about ``tan(latitude) e / R`` (the parallels' scale and the meridians'
+    convergence); twice that, doubled again for safety, plus 0.1 %, stays below
+    :data:`MARGIN` for small cases and far from the poles.
+    """
+    lat_lo = np.minimum(np.abs(box[:, 1]), np.abs(box[:, 3]))
+    lat_lo = np.where(box[:, 1] * box[:, 3] < 0, 0.0, lat_lo)
+    half_m = 0.5 * np.hypot(
+        (box[:, 2] - box[:, 0]) * M_PER_DEG * np.cos(np.radians(lat_lo)),
+        (box[:, 3] - box[:, 1]) * M_PER_DEG,
+    )
+    reach_m = half_m + 3.0 * r_m + 500.0
+    lat_hi = np.maximum(np.abs(box[:, 1]), np.abs(box[:, 3])) + reach_m / M_PER_DEG
+    tan = np.tan(np.radians(np.minimum(lat_hi, MAX_LAT)))
+    return np.asarray(np.minimum(1.0 + 4.0 * tan * reach_m / EARTH_RADIUS_M + 1e-3, MARGIN))
 
 
 def _seg_stray(segs: Segments) -> FloatArray:
@@ -972,6 +1026,32 @@ def _ring_edges(
     ex, ey = local(segs.x0[at], segs.y0[at], c)
     fx, fy = local(segs.x1[at], segs.y1[at], c)
     return cnt, rep, rank, c, (ex, ey, fx, fy)
+
+
+def _ring_distance(
+    segs: Segments,
+    pos_of: IntArray,
+    sgn_case: FloatArray,
+    local: Any,
+    cases: IntArray,
+    px: FloatArray,
+    py: FloatArray,
+) -> FloatArray:
+    """Distance (m) from each point p, in its case's local frame, to the case's convex
+    polygon: 0 inside, else to the nearest ring edge."""
+    cnt, rep, _, c, (ex, ey, fx, fy) = _ring_edges(segs, pos_of, local, cases)
+    qx, qy = px[rep], py[rep]
+    gx, gy = fx - ex, fy - ey
+    gg = gx * gx + gy * gy
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.clip(((qx - ex) * gx + (qy - ey) * gy) / gg, 0.0, 1.0)
+    d = np.hypot(qx - ex - t * gx, qy - ey - t * gy)
+    # Inside: on the inner side of every edge (left of each on a counter-clockwise ring).
+    outside = sgn_case[c] * (gx * (qy - ey) - gy * (qx - ex)) < 0
+    first = np.cumsum(cnt) - cnt
+    dmin = np.minimum.reduceat(d, first) if len(d) else np.zeros(0)
+    out_any = np.maximum.reduceat(outside, first) if len(d) else np.zeros(0, dtype=bool)
+    return np.where(out_any, dmin, 0.0)
 
 
 def _clip(

@@ -36,7 +36,7 @@ import shapely
 from numpy.typing import NDArray
 
 from . import _geodesy as geo
-from ._band import planar_traversals
+from ._band import BAND_QUAD_SEGS, planar_traversals
 from ._linear_fast import crossing_linear
 from ._query_boundary import Boundary
 
@@ -874,19 +874,23 @@ def _clean_line_crossings(
         return out
     k_geom = lines[ci]
     l_geom = boundary.geoms[ti]
-    point = shapely.get_type_id(shapely.intersection(l_geom, k_geom)) == 0
+    meet = shapely.intersection(l_geom, k_geom)
+    point = shapely.get_type_id(meet) == 0
     # Degrees that surely exceed the tolerance in metres at these latitudes.
     b = shapely.bounds(k_geom)
     lat = np.minimum(np.maximum(np.abs(b[:, 1]), np.abs(b[:, 3])) + 0.5, 89.0)
     thr = max(tol_km, SIDE_EPS_KM) / (geo.KM_PER_DEG_LAT_MIN * np.cos(np.radians(lat)))
     clean = point.copy()
-    clean[point] &= ~shapely.dwithin(l_geom[point], shapely.boundary(k_geom[point]), thr[point])
+    # The case lines' ends, once per case (a case meets several lines).
+    uc, inv = np.unique(ci[point], return_inverse=True)
+    k_ends = shapely.boundary(lines[uc])[inv]
+    clean[point] &= ~shapely.dwithin(l_geom[point], k_ends, thr[point])
     clean[clean] &= ~shapely.dwithin(k_geom[clean], shapely.boundary(l_geom[clean]), thr[clean])
     # Transversal, not a vertex of the case touching the line from one side: the case
     # line just before and just after the point lies on opposite sides of the line.
     c = np.flatnonzero(clean)
     if len(c):
-        pt = shapely.intersection(l_geom[c], k_geom[c])
+        pt = meet[c]
         e = thr[c] / 2
         dk = shapely.line_locate_point(k_geom[c], pt)
         dl = shapely.line_locate_point(l_geom[c], pt)
@@ -952,7 +956,7 @@ def _refine_linear(
             pen = shapely.intersects(net_l[pk], core)
         else:
             pen = shapely.relate_pattern(net_l[pk], poly_l, P_II)
-        band = shapely.buffer(net_l[pk], r_m, quad_segs=4)
+        band = shapely.buffer(net_l[pk], r_m, quad_segs=BAND_QUAD_SEGS)
         parts, owner = geo.flat_parts(poly_l)
         pieces = shapely.difference(parts, band[owner])
         npieces = shapely.get_num_geometries(pieces)
