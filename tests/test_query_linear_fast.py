@@ -270,14 +270,18 @@ def test_junction_away_from_the_case_does_not_crowd_it() -> None:
     cases = np.array(
         [
             shapely.LineString([(-0.2, 0), (0.2, 0)]),  # crosses a once, far from b
-            shapely.LineString([(-0.2, 0.19), (0.2, 0.19)]),  # runs along b, 1.1 km off
+            # Runs along b, 1.1 km off, and crosses a cleanly: the exact route counts
+            # that crossing as it is, however near b runs.
+            shapely.LineString([(-0.2, 0.19), (0.2, 0.19)]),
+            # The same, ending 0.3 km past a: the band decides, and b crowds it.
+            shapely.LineString([(-0.2, 0.19), (0.003, 0.19)]),
         ],
         dtype=object,
     )
     fast = lf.crossing_linear(cases, boundary, 1.0)
     exact = eng._linear_exact(cases, boundary, 1.0, touching=False)
-    assert fast.settled.tolist() == [True, False]
-    assert fast.n_crossings[0] == exact.n_crossings[0] == 1
+    assert fast.settled.tolist() == [True, True, False]
+    assert fast.n_crossings[:2].tolist() == exact.n_crossings[:2].tolist() == [1, 1]
 
 
 def test_long_segments_at_high_latitude_searched_again() -> None:
@@ -472,3 +476,21 @@ def test_frame_margin_covers_the_frames_departure(lat: float, half_deg: float) -
         ratio = d_fast / d_exact
         assert ratio.max() < mg
         assert ratio.min() > 1.0 / mg
+
+
+def test_crossing_near_an_end_of_the_case_is_not_clean() -> None:
+    # One road segment (the road's first and last), crossed by the case's first
+    # segment 0.4 km from the case's start: the start lies inside the band, so the
+    # exact route finds no traversal, and neither may the fast path.
+    road = _one_road(shapely.LineString([(0, -0.5), (0, 0.5)]))
+    cases = np.array(
+        [
+            shapely.LineString([(0.005, 0.0), (-0.2, 0.0)]),
+            shapely.LineString([(0.1, 0.0), (-0.2, 0.0)]),  # well clear: one crossing
+        ],
+        dtype=object,
+    )
+    got = eng.linear(cases, road, 1.0)
+    exact = eng._linear_exact(cases, road, 1.0, touching=False)
+    assert got.n_crossings.tolist() == exact.n_crossings.tolist() == [0, 1]
+    assert lf.crossing_linear(cases, road, 1.0).settled[1]

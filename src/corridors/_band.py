@@ -29,6 +29,24 @@ TIE_M = 1e-6
 #: A piece of line meets a boundary segment when it comes within this (m) of it.
 CONTACT_M = 1e-6
 
+#: Half-width (km) of the band that judges sides at tolerance 0 (1 m).
+SIDE_EPS_KM = 0.001
+
+#: Kilometres per degree of latitude, a lower bound (at the equator).
+_KM_PER_DEG_LAT_MIN = 110.574
+
+
+def clean_threshold_deg(bounds: FloatArray, tol_km: float) -> FloatArray:
+    """Per line case of lon/lat ``bounds`` (n x 4), the distance in degrees within which
+    an end of either line voids a clean crossing (see
+    :func:`corridors._query_engine._clean_line_crossings`): more than the band's
+    half-width in metres at the case's highest latitude, plus half a degree."""
+    lat = np.minimum(np.maximum(np.abs(bounds[:, 1]), np.abs(bounds[:, 3])) + 0.5, 89.0)
+    return np.asarray(
+        max(tol_km, SIDE_EPS_KM) / (_KM_PER_DEG_LAT_MIN * np.cos(np.radians(lat))), dtype=float
+    )
+
+
 #: Segments per quarter circle of the GEOS bands that decide severing in the exact
 #: route; their round ends and joins are polygons inscribed in the circles, so the band
 #: reaches at least :data:`BAND_INSCRIBED` of its width everywhere.
@@ -205,10 +223,10 @@ def planar_traversals(lines_l: GeomArray, net_l: GeomArray, r_m: float) -> NDArr
     return np.bincount(case[trav], minlength=n).astype(np.int64)
 
 
-def _point_segment(
+def point_segment(
     px: FloatArray, py: FloatArray, ax: FloatArray, ay: FloatArray, bx: FloatArray, by: FloatArray
 ) -> FloatArray:
-    """Planar distance from each point p to the segment a->b."""
+    """Planar distance from each point p to the segment a->b (in the coordinates' unit)."""
     ux, uy = px - ax, py - ay
     dx, dy = bx - ax, by - ay
     dd = dx * dx + dy * dy
@@ -253,7 +271,7 @@ def _side(px: FloatArray, py: FloatArray, case: IntArray, ns: sg.Segments) -> ND
     cnt = ns.start[case + 1] - ns.start[case]
     rep, rank = sg.ranges(cnt)
     t = ns.start[case][rep] + rank
-    d = _point_segment(px[rep], py[rep], ns.x0[t], ns.y0[t], ns.x1[t], ns.y1[t])
+    d = point_segment(px[rep], py[rep], ns.x0[t], ns.y0[t], ns.x1[t], ns.y1[t])
     left = sg.orient(ns.x0[t], ns.y0[t], ns.x1[t], ns.y1[t], px[rep], py[rep]) > 0
     dmin = np.full(len(px), np.inf)
     np.minimum.at(dmin, rep, d)

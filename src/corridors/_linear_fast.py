@@ -53,7 +53,14 @@ import shapely
 from numpy.typing import NDArray
 
 from . import _segments as sg
-from ._band import BAND_INSCRIBED, edge_cover, holds_any, merge_intervals
+from ._band import (
+    BAND_INSCRIBED,
+    clean_threshold_deg,
+    edge_cover,
+    holds_any,
+    merge_intervals,
+    point_segment,
+)
 from ._geodesy import EARTH_RADIUS_M, GEOD
 from ._query_boundary import Boundary
 from ._segments import M_PER_DEG, MARGIN, MAX_LAT, Segments
@@ -133,7 +140,7 @@ def crossing_linear(cases: GeomArray, boundary: Boundary, tol_km: float) -> Fast
     half = _net_stray(boundary, net)[1] / 2.0
     tol_m = tol_km * 1000.0
     long_lines = [
-        _lines(cases, lines[at : at + CHUNK], boundary, net, r_m, half, out, hits)
+        _lines(cases, lines[at : at + CHUNK], boundary, net, r_m, tol_km, half, out, hits)
         for at in range(0, len(lines), CHUNK)
     ]
     long_polys = [
@@ -142,7 +149,9 @@ def crossing_linear(cases: GeomArray, boundary: Boundary, tol_km: float) -> Fast
     ]
     again = np.concatenate([np.zeros(0, dtype=np.intp), *long_lines])
     for at in range(0, len(again), CHUNK):
-        _lines(cases, again[at : at + CHUNK], boundary, net, r_m, MAX_OWN_STRAY_M, out, hits)
+        _lines(
+            cases, again[at : at + CHUNK], boundary, net, r_m, tol_km, MAX_OWN_STRAY_M, out, hits
+        )
     again = np.concatenate([np.zeros(0, dtype=np.intp), *long_polys])
     for at in range(0, len(again), CHUNK):
         part = again[at : at + CHUNK]
@@ -273,12 +282,14 @@ def _lines(
     boundary: Boundary,
     net: Segments,
     r_m: float,
+    tol_km: float,
     allow_m: float,
     out: FastLinear,
     hits: list[tuple[IntArray, IntArray]],
 ) -> IntArray:
-    """Line cases: traversals are the proper crossings when nothing else is near, else
-    those found by following the band (:func:`_band_traversals`).
+    """Line cases: every road the case meets crosses it cleanly (:func:`_clean_pairs`),
+    or traversals are the proper crossings when nothing else is near, else those found
+    by following the band (:func:`_band_traversals`).
 
     Segment pairs are searched far enough for case segments straying up to ``allow_m``
     (:func:`_reach_extra_m`); the cases whose segments stray more are returned unsettled.
@@ -288,6 +299,7 @@ def _lines(
         cases[idx], boundary, net, 2.0 * r_m + _reach_extra_m(boundary, net, allow_m)
     )
     n_roads = len(boundary.geoms)
+    clean, n_clean = _clean_pairs(shapely.bounds(cases[idx]), segs, p, net, n_roads, r_m, tol_km)
     # Per pair, the thresholds also allow for the segments straying from straight in
     # the exact route's projection.
     strays_far, stray = _strays(segs, len(has), boundary, net, p, allow_m)
@@ -356,7 +368,11 @@ def _lines(
         soft[cc[pair[close]]] = True
 
     counts = np.bincount(p.case[p.cross.proper], minlength=m)
-    soft &= ~bad
+    # The exact route counts clean crossings as they are, however crowded the roads.
+    clean[has[strays_far]] = False
+    counts = np.where(clean, n_clean, counts)
+    bad &= ~clean
+    soft &= ~bad & ~clean
     if soft.any():
         n_band, unclear = _band_traversals(
             segs, has, p, net, (n_first, n_last), r_m, stray, soft, n_roads
@@ -370,6 +386,88 @@ def _lines(
     good = ~bad[p.case] & p.cross.proper
     hits.append((idx[p.case[good]], p.road[good]))
     return idx[has[strays_far]]
+
+
+def _clean_pairs(
+    bounds: FloatArray,
+    segs: Segments,
+    p: _Pairs,
+    net: Segments,
+    n_roads: int,
+    r_m: float,
+    tol_km: float,
+) -> tuple[BoolArray, NDArray[np.int64]]:
+    """Line cases that every road they meet crosses cleanly, and how many roads that is.
+
+    The exact route counts such crossings without following the band
+    (:func:`corridors._query_engine._clean_line_crossings`): the case and the road meet
+    in one point, where they cross; no end of either lies within the threshold of
+    :func:`corridors._band.clean_threshold_deg` (degrees, planar) of the other; and the
+    case passes from one side of the road to the other there. Here these are read from
+    the segment pairs, in the same degrees: one proper crossing, ends farther than the
+    threshold (the pairs reach every segment that near while the threshold spans no
+    more metres than twice the band), and no vertex of either line within half the
+    threshold of the crossing, where the exact route's test points lie on the two
+    crossing segments and so surely on opposite sides. Anything closer to a threshold
+    than rounding allows is not clean here. ``bounds`` are the cases' lon/lat bounds.
+    """
+    m = len(bounds)
+    thr = clean_threshold_deg(bounds, tol_km)
+    clean = np.zeros(m, dtype=bool)
+    n_clean = np.zeros(m, dtype=np.int64)
+    hit = np.flatnonzero(p.cross.hit)
+    if len(hit) == 0:
+        return clean, n_clean
+    key = p.case.astype(np.int64) * n_roads + p.road
+    keys, inv, n_hit = np.unique(key[hit], return_inverse=True, return_counts=True)
+    pair_of = np.empty(len(keys), dtype=np.intp)
+    pair_of[inv] = hit
+    good = (n_hit == 1) & p.cross.proper[pair_of]
+    # The test points of the exact route lie on the crossing segments.
+    q = pair_of[good]
+    sl, sr = p.sl[q], p.sr[q]
+    cdx, cdy = segs.x1[sl] - segs.x0[sl], segs.y1[sl] - segs.y0[sl]
+    rdx, rdy = net.x1[sr] - net.x0[sr], net.y1[sr] - net.y0[sr]
+    lc, lr = np.hypot(cdx, cdy), np.hypot(rdx, rdy)
+    e = thr[p.case[q]] / 2 * (1 + 1e-7) + 1e-12
+    t, u = p.cross.t[q], p.cross.u[q]
+    sin = np.abs(cdx * rdy - cdy * rdx) / (lc * lr)
+    good[good] = (
+        (np.minimum(t, 1 - t) * lc > e) & (np.minimum(u, 1 - u) * lr > e) & (e * sin > 1e-9)
+    )
+    # No end of one line near the other (closed lines have no ends).
+    c_first, c_last = _ends(segs)
+    n_first, n_last = _ends(net)
+    c_closed, n_closed = _closed(segs), _closed(net)
+    lim = thr[p.case] * (1 + 1e-7) + 1e-12
+    ax, ay, bx, by = segs.x0[p.sl], segs.y0[p.sl], segs.x1[p.sl], segs.y1[p.sl]
+    cx, cy, dx, dy = net.x0[p.sr], net.y0[p.sr], net.x1[p.sr], net.y1[p.sr]
+    near_end = np.zeros(len(p.sl), dtype=bool)
+    for flag, args in (
+        (c_first[p.sl] & ~c_closed[p.sl], (ax, ay, cx, cy, dx, dy)),
+        (c_last[p.sl] & ~c_closed[p.sl], (bx, by, cx, cy, dx, dy)),
+        (n_first[p.sr] & ~n_closed[p.sr], (cx, cy, ax, ay, bx, by)),
+        (n_last[p.sr] & ~n_closed[p.sr], (dx, dy, ax, ay, bx, by)),
+    ):
+        k = np.flatnonzero(flag)
+        near_end[k] |= point_segment(*(a[k] for a in args)) <= lim[k]
+    good &= ~np.isin(keys, key[near_end])
+    key_case = (keys // n_roads).astype(np.intp)
+    n_touch = np.bincount(key_case, minlength=m)
+    n_good = np.bincount(key_case[good], minlength=m)
+    reach_ok = thr * M_PER_DEG <= 2.0 * r_m
+    clean = reach_ok & (n_touch > 0) & (n_good == n_touch)
+    n_clean[clean] = n_good[clean]
+    return clean, n_clean
+
+
+def _closed(segs: Segments) -> BoolArray:
+    """Whether the line of each segment ends where it starts (a ring has no ends)."""
+    if len(segs) == 0:
+        return np.zeros(0, dtype=bool)
+    first = np.searchsorted(segs.line, segs.line, side="left")
+    last = np.searchsorted(segs.line, segs.line, side="right") - 1
+    return np.asarray((segs.x0[first] == segs.x1[last]) & (segs.y0[first] == segs.y1[last]))
 
 
 def _band_traversals(

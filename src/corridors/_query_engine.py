@@ -36,7 +36,7 @@ import shapely
 from numpy.typing import NDArray
 
 from . import _geodesy as geo
-from ._band import BAND_QUAD_SEGS, planar_traversals
+from ._band import BAND_QUAD_SEGS, SIDE_EPS_KM, clean_threshold_deg, planar_traversals
 from ._linear_fast import crossing_linear
 from ._query_boundary import Boundary
 
@@ -44,9 +44,6 @@ IntArray = NDArray[np.intp]
 BoolArray = NDArray[np.bool_]
 GeomArray = NDArray[np.object_]
 FloatArray = NDArray[np.float64]
-
-#: Smallest band used to tell the sides of a line apart (km) when tolerance_km is 0.
-SIDE_EPS_KM = 0.001
 
 #: Cases refined at once against a linear boundary (caps the memory of the buffers).
 REFINE_CHUNK = 20_000
@@ -877,9 +874,7 @@ def _clean_line_crossings(
     meet = shapely.intersection(l_geom, k_geom)
     point = shapely.get_type_id(meet) == 0
     # Degrees that surely exceed the tolerance in metres at these latitudes.
-    b = shapely.bounds(k_geom)
-    lat = np.minimum(np.maximum(np.abs(b[:, 1]), np.abs(b[:, 3])) + 0.5, 89.0)
-    thr = max(tol_km, SIDE_EPS_KM) / (geo.KM_PER_DEG_LAT_MIN * np.cos(np.radians(lat)))
+    thr = clean_threshold_deg(shapely.bounds(k_geom), tol_km)
     clean = point.copy()
     # The case lines' ends, once per case (a case meets several lines).
     uc, inv = np.unique(ci[point], return_inverse=True)
