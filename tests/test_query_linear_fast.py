@@ -494,3 +494,19 @@ def test_crossing_near_an_end_of_the_case_is_not_clean() -> None:
     exact = eng._linear_exact(cases, road, 1.0, touching=False)
     assert got.n_crossings.tolist() == exact.n_crossings.tolist() == [0, 1]
     assert lf.crossing_linear(cases, road, 1.0).settled[1]
+
+
+@pytest.mark.parametrize("seed", [16, 18])
+def test_pieces_near_each_other_or_the_ring_left_to_exact_route(seed: int) -> None:
+    # Random networks where, at tolerance 0, two pieces of road inside a polygon come
+    # within metres of each other (seed 16) or a road clips a corner by metres (seed
+    # 18): in the exact route's frame they may meet, or not cross the ring at all.
+    rng = np.random.default_rng(seed * 7)
+    lat, lon = rng.uniform(-60, 75), rng.uniform(-170, 170)
+    box = (lon - 1.0, lat - 0.6, lon + 1.0, lat + 0.6)
+    roads = _roads(rng, 60, box)
+    cases = _cases(rng, 800, box)
+    got = eng.linear(cases, roads, 0.0)
+    want = eng._linear_exact(cases, roads, 0.0, touching=False)
+    np.testing.assert_array_equal(got.n_crossings, want.n_crossings)
+    np.testing.assert_array_equal(got.severs, want.severs)

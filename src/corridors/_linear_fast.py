@@ -723,6 +723,10 @@ def _polygons(
     strays_far, stray = _strays(segs, len(has), boundary, net, p, allow_m)
     bad = np.zeros(m, dtype=bool)
     bad[p.case[p.cross.unsure]] = True
+    # A road crossing the ring with an end of either segment within their strays of
+    # the other may not cross it there in the exact route's frame (a corner clipped
+    # by metres may not be clipped at all).
+    bad[p.case[p.cross.proper & (p.gap <= stray)]] = True
     bad[has[strays_far]] = True
     far = idx[has[strays_far]]
 
@@ -843,17 +847,19 @@ def _polygons(
     n_pieces = np.bincount(pc, minlength=m)
     bad[n_pieces > MAX_PIECES] = True
 
-    # Pieces that are not joined in one stretch must not meet: GEOS would node them
-    # where they cross, or merge them where they share an end. Their least distance
-    # also tells whether their bands may merge.
+    # Pieces that are not joined in one stretch must not meet, here or in the exact
+    # route's frame, where they may stray from straight: GEOS would node them where
+    # they cross, or merge them where they share an end. Their least distance also
+    # tells whether their bands may merge.
     gap_pp = np.full(m, np.inf)
     i, j = _groups(pc)
     keep = (i < j) & ~((j == i + 1) & cont[j]) & ~bad[pc[i]]
     i, j = i[keep], j[keep]
     if len(i):
         x = sg.crossings(qx0[i], qy0[i], qx1[i], qy1[i], qx0[j], qy0[j], qx1[j], qy1[j])
-        bad[pc[i[x.hit]]] = True
         d = sg.segment_distance_m(qx0[i], qy0[i], qx1[i], qy1[i], qx0[j], qy0[j], qx1[j], qy1[j])
+        net_stray = _net_stray(boundary, net)[0]
+        bad[pc[i[x.hit | (d <= net_stray[ps[i]] + net_stray[ps[j]] + 0.5)]]] = True
         np.minimum.at(gap_pp, pc[i], d)
 
     # Severing. A ring vertex is clear when no road comes within r of it; a stretch
