@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import _segments as sg
+from ._geodesy import KM_PER_DEG_LAT_MIN
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -32,18 +33,16 @@ CONTACT_M = 1e-6
 #: Half-width (km) of the band that judges sides at tolerance 0 (1 m).
 SIDE_EPS_KM = 0.001
 
-#: Kilometres per degree of latitude, a lower bound (at the equator).
-_KM_PER_DEG_LAT_MIN = 110.574
-
 
 def clean_threshold_deg(bounds: FloatArray, tol_km: float) -> FloatArray:
     """Per line case of lon/lat ``bounds`` (n x 4), the distance in degrees within which
     an end of either line voids a clean crossing (see
-    :func:`corridors._query_engine._clean_line_crossings`): more than the band's
-    half-width in metres at the case's highest latitude, plus half a degree."""
+    :func:`corridors._query_engine._clean_line_crossings`): degrees that surely span
+    more than the band's half-width in metres, in any direction, up to half a degree
+    beyond the case's highest latitude. Both routes use it, so they agree exactly."""
     lat = np.minimum(np.maximum(np.abs(bounds[:, 1]), np.abs(bounds[:, 3])) + 0.5, 89.0)
     return np.asarray(
-        max(tol_km, SIDE_EPS_KM) / (_KM_PER_DEG_LAT_MIN * np.cos(np.radians(lat))), dtype=float
+        max(tol_km, SIDE_EPS_KM) / (KM_PER_DEG_LAT_MIN * np.cos(np.radians(lat))), dtype=float
     )
 
 

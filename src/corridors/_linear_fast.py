@@ -299,7 +299,7 @@ def _lines(
         cases[idx], boundary, net, 2.0 * r_m + _reach_extra_m(boundary, net, allow_m)
     )
     n_roads = len(boundary.geoms)
-    clean, n_clean = _clean_pairs(shapely.bounds(cases[idx]), segs, p, net, n_roads, r_m, tol_km)
+    clean, n_clean = _clean_pairs(shapely.bounds(cases[idx]), segs, p, boundary, net, r_m, tol_km)
     # Per pair, the thresholds also allow for the segments straying from straight in
     # the exact route's projection.
     strays_far, stray = _strays(segs, len(has), boundary, net, p, allow_m)
@@ -392,8 +392,8 @@ def _clean_pairs(
     bounds: FloatArray,
     segs: Segments,
     p: _Pairs,
+    boundary: Boundary,
     net: Segments,
-    n_roads: int,
     r_m: float,
     tol_km: float,
 ) -> tuple[BoolArray, NDArray[np.int64]]:
@@ -412,6 +412,7 @@ def _clean_pairs(
     than rounding allows is not clean here. ``bounds`` are the cases' lon/lat bounds.
     """
     m = len(bounds)
+    n_roads = len(boundary.geoms)
     thr = clean_threshold_deg(bounds, tol_km)
     clean = np.zeros(m, dtype=bool)
     n_clean = np.zeros(m, dtype=np.int64)
@@ -435,30 +436,42 @@ def _clean_pairs(
     good[good] = (
         (np.minimum(t, 1 - t) * lc > e) & (np.minimum(u, 1 - u) * lr > e) & (e * sin > 1e-9)
     )
-    # No end of one line near the other (closed lines have no ends).
+    key_case = (keys // n_roads).astype(np.intp)
+    n_touch = np.bincount(key_case, minlength=m)
+    maybe = (n_touch > 0) & (np.bincount(key_case[good], minlength=m) == n_touch)
+    maybe &= thr * M_PER_DEG <= 2.0 * r_m
+    # No end of one line near the other (closed lines have no ends), on the pairs of
+    # the cases still in question.
+    w = np.flatnonzero(maybe[p.case])
+    sl, sr = p.sl[w], p.sr[w]
     c_first, c_last = _ends(segs)
     n_first, n_last = _ends(net)
-    c_closed, n_closed = _closed(segs), _closed(net)
-    lim = thr[p.case] * (1 + 1e-7) + 1e-12
-    ax, ay, bx, by = segs.x0[p.sl], segs.y0[p.sl], segs.x1[p.sl], segs.y1[p.sl]
-    cx, cy, dx, dy = net.x0[p.sr], net.y0[p.sr], net.x1[p.sr], net.y1[p.sr]
-    near_end = np.zeros(len(p.sl), dtype=bool)
+    c_closed, n_closed = _closed(segs), _net_closed(boundary, net)
+    lim = thr[p.case[w]] * (1 + 1e-7) + 1e-12
+    ax, ay, bx, by = segs.x0[sl], segs.y0[sl], segs.x1[sl], segs.y1[sl]
+    cx, cy, dx, dy = net.x0[sr], net.y0[sr], net.x1[sr], net.y1[sr]
+    near_end = np.zeros(len(w), dtype=bool)
     for flag, args in (
-        (c_first[p.sl] & ~c_closed[p.sl], (ax, ay, cx, cy, dx, dy)),
-        (c_last[p.sl] & ~c_closed[p.sl], (bx, by, cx, cy, dx, dy)),
-        (n_first[p.sr] & ~n_closed[p.sr], (cx, cy, ax, ay, bx, by)),
-        (n_last[p.sr] & ~n_closed[p.sr], (dx, dy, ax, ay, bx, by)),
+        (c_first[sl] & ~c_closed[sl], (ax, ay, cx, cy, dx, dy)),
+        (c_last[sl] & ~c_closed[sl], (bx, by, cx, cy, dx, dy)),
+        (n_first[sr] & ~n_closed[sr], (cx, cy, ax, ay, bx, by)),
+        (n_last[sr] & ~n_closed[sr], (dx, dy, ax, ay, bx, by)),
     ):
         k = np.flatnonzero(flag)
         near_end[k] |= point_segment(*(a[k] for a in args)) <= lim[k]
-    good &= ~np.isin(keys, key[near_end])
-    key_case = (keys // n_roads).astype(np.intp)
-    n_touch = np.bincount(key_case, minlength=m)
+    good &= ~np.isin(keys, key[w[near_end]])
     n_good = np.bincount(key_case[good], minlength=m)
-    reach_ok = thr * M_PER_DEG <= 2.0 * r_m
-    clean = reach_ok & (n_touch > 0) & (n_good == n_touch)
+    clean = maybe & (n_good == n_touch)
     n_clean[clean] = n_good[clean]
     return clean, n_clean
+
+
+def _net_closed(boundary: Boundary, net: Segments) -> BoolArray:
+    """:func:`_closed` for the boundary's segments (cached)."""
+    cached = boundary.memo.get("closed")
+    if cached is None:
+        cached = boundary.memo["closed"] = _closed(net)
+    return cast(BoolArray, cached)
 
 
 def _closed(segs: Segments) -> BoolArray:
