@@ -184,17 +184,24 @@ def test_roads_entering_a_polygon_settled(
     ],
 )
 def test_several_stretches_settled_when_their_bands_stay_apart(
-    lines: list[shapely.Geometry], want: tuple[bool, int, bool] | None
+    lines: list[shapely.Geometry], want: tuple[bool, int, bool]
 ) -> None:
+    assert _settled_as_exact(SQUARE, lines) == want
+
+
+def _settled_as_exact(
+    case: shapely.Geometry, lines: list[shapely.Geometry]
+) -> tuple[bool, int, bool]:
+    """The fast path's answer for one polygon case at 1 km, checked to be settled and
+    to equal the exact route's."""
     boundary = Boundary("linear", np.array(lines, dtype=object), ["a", "b"][: len(lines)], "r")
-    cases = np.array([SQUARE], dtype=object)
+    cases = np.array([case], dtype=object)
     fast = lf.crossing_linear(cases, boundary, 1.0)
     exact = eng._linear_exact(cases, boundary, 1.0, touching=False)
     assert fast.settled.all()
     got = (bool(fast.crossed[0]), int(fast.n_crossings[0]), bool(fast.severs[0]))
     assert got == (bool(exact.crossed[0]), int(exact.n_crossings[0]), bool(exact.severs[0]))
-    if want is not None:
-        assert got == want
+    return got
 
 
 def test_stretches_whose_bands_meet_left_to_exact_route() -> None:
@@ -426,14 +433,7 @@ _TOP = 0.1
 def test_roads_near_the_ring_outside_settled(
     case: shapely.Geometry, lines: list[shapely.Geometry], want: tuple[bool, int, bool]
 ) -> None:
-    boundary = Boundary("linear", np.array(lines, dtype=object), ["a", "b"][: len(lines)], "r")
-    cases = np.array([case], dtype=object)
-    fast = lf.crossing_linear(cases, boundary, 1.0)
-    exact = eng._linear_exact(cases, boundary, 1.0, touching=False)
-    assert fast.settled.all()
-    got = (bool(fast.crossed[0]), int(fast.n_crossings[0]), bool(fast.severs[0]))
-    assert got == (bool(exact.crossed[0]), int(exact.n_crossings[0]), bool(exact.severs[0]))
-    assert got == want
+    assert _settled_as_exact(case, lines) == want
 
 
 def test_road_turning_just_off_the_ring_left_to_exact_route() -> None:
