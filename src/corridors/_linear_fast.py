@@ -140,7 +140,7 @@ def crossing_linear(cases: GeomArray, boundary: Boundary, tol_km: float) -> Fast
     half = _net_stray(boundary, net)[1] / 2.0
     tol_m = tol_km * 1000.0
     long_lines = [
-        _lines(cases, lines[at : at + CHUNK], boundary, net, r_m, tol_km, half, out, hits)
+        _lines(cases, lines[at : at + CHUNK], b, boundary, net, r_m, tol_km, half, out, hits)
         for at in range(0, len(lines), CHUNK)
     ]
     long_polys = [
@@ -149,9 +149,8 @@ def crossing_linear(cases: GeomArray, boundary: Boundary, tol_km: float) -> Fast
     ]
     again = np.concatenate([np.zeros(0, dtype=np.intp), *long_lines])
     for at in range(0, len(again), CHUNK):
-        _lines(
-            cases, again[at : at + CHUNK], boundary, net, r_m, tol_km, MAX_OWN_STRAY_M, out, hits
-        )
+        part = again[at : at + CHUNK]
+        _lines(cases, part, b, boundary, net, r_m, tol_km, MAX_OWN_STRAY_M, out, hits)
     again = np.concatenate([np.zeros(0, dtype=np.intp), *long_polys])
     for at in range(0, len(again), CHUNK):
         part = again[at : at + CHUNK]
@@ -279,6 +278,7 @@ def _ends(segs: Segments) -> tuple[BoolArray, BoolArray]:
 def _lines(
     cases: GeomArray,
     idx: IntArray,
+    bounds: FloatArray,
     boundary: Boundary,
     net: Segments,
     r_m: float,
@@ -299,7 +299,8 @@ def _lines(
         cases[idx], boundary, net, 2.0 * r_m + _reach_extra_m(boundary, net, allow_m)
     )
     n_roads = len(boundary.geoms)
-    clean, n_clean = _clean_pairs(shapely.bounds(cases[idx]), segs, p, boundary, net, r_m, tol_km)
+    c_ends, n_ends = _ends(segs), _ends(net)
+    clean, n_clean = _clean_pairs(bounds[idx], segs, c_ends, p, boundary, net, n_ends, r_m, tol_km)
     # Per pair, the thresholds also allow for the segments straying from straight in
     # the exact route's projection.
     strays_far, stray = _strays(segs, len(has), boundary, net, p, allow_m)
@@ -317,8 +318,7 @@ def _lines(
     # Near a crossing road, the case's own ends must lie outside the band (traversals
     # end on its edge), and no dangling end of the road may lie near the case (passing
     # round it is no crossing).
-    c_first, c_last = _ends(segs)
-    n_first, n_last = _ends(net)
+    (c_first, c_last), (n_first, n_last) = c_ends, n_ends
     for flag, d in (
         (c_first[p.sl], p.da),
         (c_last[p.sl], p.db),
@@ -391,9 +391,11 @@ def _lines(
 def _clean_pairs(
     bounds: FloatArray,
     segs: Segments,
+    seg_ends: tuple[BoolArray, BoolArray],
     p: _Pairs,
     boundary: Boundary,
     net: Segments,
+    net_ends: tuple[BoolArray, BoolArray],
     r_m: float,
     tol_km: float,
 ) -> tuple[BoolArray, NDArray[np.int64]]:
@@ -409,7 +411,8 @@ def _clean_pairs(
     more metres than twice the band), and no vertex of either line within half the
     threshold of the crossing, where the exact route's test points lie on the two
     crossing segments and so surely on opposite sides. Anything closer to a threshold
-    than rounding allows is not clean here. ``bounds`` are the cases' lon/lat bounds.
+    than rounding allows is not clean here. ``bounds`` are the cases' lon/lat bounds;
+    ``seg_ends`` and ``net_ends`` flag the first and last segments of each line (:func:`_ends`).
     """
     m = len(bounds)
     n_roads = len(boundary.geoms)
@@ -444,8 +447,7 @@ def _clean_pairs(
     # the cases still in question.
     w = np.flatnonzero(maybe[p.case])
     sl, sr = p.sl[w], p.sr[w]
-    c_first, c_last = _ends(segs)
-    n_first, n_last = _ends(net)
+    (c_first, c_last), (n_first, n_last) = seg_ends, net_ends
     c_closed, n_closed = _closed(segs), _net_closed(boundary, net)
     lim = thr[p.case[w]] * (1 + 1e-7) + 1e-12
     ax, ay, bx, by = segs.x0[sl], segs.y0[sl], segs.x1[sl], segs.y1[sl]
