@@ -9,6 +9,11 @@ network of 100,000 road segments. In the same run it times
   patterns, with the tree on either side (both timed, the faster one kept), and for
   areas also a tree over short pieces of their edges, so that only the cases that meet
   an edge get the relate test (the fastest of the three is the reference);
+* the fastest plain peer again, then the columns ``crossing`` returns to say by how
+  much each case crosses (length across and crossing points for roads; share, size and
+  parts inside for areas; planar where ``crossing`` is geodesic, and without
+  ``severs``, so a lower bound). This is not the target's reference: it shows what the
+  columns cost the peer itself;
 * ``geopandas.sjoin(predicate="intersects")``, which only finds candidate contacts
   (a lower bound for an sjoin-based answer: the crossing test would come on top);
 
@@ -35,6 +40,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pyproj
 import shapely
 
 import corridors
@@ -42,6 +48,7 @@ from corridors import query
 
 REGION = (-20.0, -35.0, 140.0, 70.0)  # Africa and Eurasia: many borders
 BEST = " *"  # marks the best-of-N figures in the report
+GEOD = pyproj.Geod(ellps="WGS84")
 
 
 def rss_mb() -> float:
@@ -149,15 +156,9 @@ def plain_areal(cases: np.ndarray, areas: np.ndarray, *, tree_on: str) -> int:
     return int(ok.sum())
 
 
-def plain_areal_edges(cases: np.ndarray, areas: np.ndarray) -> int:
-    """STRtree over short pieces of the areas' edges + relate pattern.
-
-    A connected case (line, polygon) lies on both sides of an area only if it meets
-    the area's edge, so only cases meeting a piece of edge get the relate test;
-    multi-part cases (none here) would need the plain route.
-    """
-    keep = np.flatnonzero(shapely.get_type_id(cases) != 0)
-    sub = cases[keep]
+def _edge_hits(cases: np.ndarray, areas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(case, area) pairs where the case lies on both sides, found through a tree over
+    short pieces of the areas' edges (``cases`` without single points)."""
     parts, part_owner = shapely.get_parts(areas, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     coords, cidx = shapely.get_coordinates(rings, return_index=True)
@@ -171,12 +172,54 @@ def plain_areal_edges(cases: np.ndarray, areas: np.ndarray) -> int:
     at = np.repeat(s0, size) + np.arange(size.sum()) - np.repeat(np.cumsum(size) - size, size)
     pieces = shapely.linestrings(coords[at], indices=np.repeat(np.arange(len(size)), size))
     owner = part_owner[ring_part[cidx[start]]][ring]
-    ci, pi = shapely.STRtree(pieces).query(sub)
-    ok = shapely.intersects(pieces[pi], sub[ci])
+    ci, pi = shapely.STRtree(pieces).query(cases)
+    ok = shapely.intersects(pieces[pi], cases[ci])
     key = np.unique(ci[ok].astype(np.int64) * len(areas) + owner[pi[ok]])
     ci, ai = key // len(areas), key % len(areas)
     shapely.prepare(areas)
-    return int(shapely.relate_pattern(areas[ai], sub[ci], "T*****T**").sum())
+    hit = shapely.relate_pattern(areas[ai], cases[ci], "T*****T**")
+    return ci[hit], ai[hit]
+
+
+def plain_areal_edges(cases: np.ndarray, areas: np.ndarray) -> int:
+    """STRtree over short pieces of the areas' edges + relate pattern.
+
+    A connected case (line, polygon) lies on both sides of an area only if it meets
+    the area's edge, so only cases meeting a piece of edge get the relate test;
+    multi-part cases (none here) would need the plain route.
+    """
+    sub = cases[shapely.get_type_id(cases) != 0]
+    return len(_edge_hits(sub, areas)[0])
+
+
+def plain_areal_columns(cases: np.ndarray, areas: np.ndarray) -> int:
+    """:func:`plain_areal_edges`, then the columns ``crossing`` returns for each pair:
+    the part inside (each area clipped to the case's box first, which spares the
+    overlay most of a country), its share and size, and the parts of a line inside.
+
+    Sizes are planar in degrees scaled by the cosine of the latitude: cheaper than the
+    geodesic figures ``crossing`` gives, so this stays a lower bound for the peer.
+    """
+    sub = cases[shapely.get_type_id(cases) != 0]
+    ci, ai = _edge_hits(sub, areas)
+    b = shapely.bounds(sub[ci])
+    near = np.array(
+        [shapely.clip_by_rect(a, *box) for a, box in zip(areas[ai], b.tolist(), strict=True)],
+        dtype=object,
+    )
+    inside = shapely.intersection(near, sub[ci])
+    km2 = (111.32**2) * np.cos(np.radians((b[:, 1] + b[:, 3]) / 2))
+    poly = shapely.get_dimensions(sub[ci]) == 2
+    whole = np.where(poly, shapely.area(sub[ci]), shapely.length(sub[ci]))
+    part = np.where(poly, shapely.area(inside), shapely.length(inside))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = part / whole
+    area_km2 = np.where(poly, part * km2, np.nan)
+    length_km = np.where(poly, np.nan, part * np.sqrt(km2))
+    n_parts = np.where(poly, 0, shapely.get_num_geometries(inside))
+    # Computed as crossing computes its columns; the report only counts the rows.
+    del share, area_km2, length_km, n_parts
+    return len(ci)
 
 
 def plain_linear(cases: np.ndarray, roads: np.ndarray, *, tree_on: str) -> int:
@@ -193,6 +236,34 @@ def plain_linear(cases: np.ndarray, roads: np.ndarray, *, tree_on: str) -> int:
     ok[poly] = shapely.relate_pattern(roads[ri[poly]], sub[ci[poly]], "T********")
     ok[~poly] = shapely.relate_pattern(roads[ri[~poly]], sub[ci[~poly]], "0********")
     return len(np.unique(ci[ok]))
+
+
+def plain_linear_columns(cases: np.ndarray, roads: np.ndarray) -> int:
+    """:func:`plain_linear` (tree on the roads), then the columns ``crossing`` returns,
+    except ``severs``: for polygons the length of road across them (geodesic, per
+    segment), for lines the number of crossing points. Leaving out ``severs`` (which
+    needs the road's band) keeps this a lower bound for the peer."""
+    keep = np.flatnonzero(shapely.get_type_id(cases) != 0)
+    sub = cases[keep]
+    ci, ri = shapely.STRtree(roads).query(sub)
+    poly = shapely.get_dimensions(sub[ci]) == 2
+    ok = np.zeros(len(ci), dtype=bool)
+    ok[poly] = shapely.relate_pattern(roads[ri[poly]], sub[ci[poly]], "T********")
+    ok[~poly] = shapely.relate_pattern(roads[ri[~poly]], sub[ci[~poly]], "0********")
+    ci, ri, poly = ci[ok], ri[ok], poly[ok]
+    inside = shapely.intersection(roads[ri], sub[ci])
+    stretches, owner = shapely.get_parts(inside[poly], return_index=True)
+    xy, at = shapely.get_coordinates(stretches, return_index=True)
+    same = at[1:] == at[:-1]
+    _, _, metres = GEOD.inv(xy[:-1, 0][same], xy[:-1, 1][same], xy[1:, 0][same], xy[1:, 1][same])
+    per_stretch = np.bincount(at[1:][same], weights=metres, minlength=len(stretches))
+    across_km = np.bincount(ci[poly][owner], weights=per_stretch, minlength=len(sub)) / 1000
+    n_points = np.bincount(
+        ci[~poly], weights=shapely.get_num_geometries(inside[~poly]), minlength=len(sub)
+    )
+    # Computed as crossing computes its columns; the report only counts the rows.
+    del across_km, n_points
+    return len(np.unique(ci))
 
 
 def report(label: str, seconds: float, rows: int) -> None:
@@ -229,6 +300,11 @@ def bench(
         t, k = timed(lambda: plain_areal_edges(geoms, targets), repeat)
         times["edges"] = t
         report("plain shapely, tree on pieces of the edges", t, k)
+    # Not a reference for the target: the plain peers answer which cases cross, while
+    # crossing also returns the columns that say by how much (issue 3, section 2).
+    columns = plain_areal_columns if plain is plain_areal else plain_linear_columns
+    t_cols, k = timed(lambda: columns(geoms, targets), repeat)
+    report("plain shapely, then crossing's columns", t_cols, k)
     t_sj, sj = timed(lambda: gpd.sjoin(cases, boundary, predicate="intersects", how="inner"))
     report("geopandas.sjoin(predicate='intersects')", t_sj, len(sj))
     del sj
@@ -239,6 +315,10 @@ def bench(
         classic = min(times["cases"], times["boundary"])
         print(f"  -> crossing / plain shapely, tree on cases or boundary: {t_ours / classic:.2f}x")
     print(f"  -> crossing / sjoin:                 {t_ours / t_sj:.2f}x (target < 1x)")
+    print(
+        f"  -> the fastest plain peer, then crossing's columns: {t_cols / best:.2f}x its own "
+        f"time; crossing / that peer: {t_ours / t_cols:.2f}x (1 km), {t0 / t_cols:.2f}x (0)"
+    )
     extra = mem.peak - mem.start
     print(
         f"  -> peak memory above start {extra:,.0f} MB; input {input_mb:,.0f} MB: "
