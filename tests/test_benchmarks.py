@@ -1,0 +1,79 @@
+"""The scale benchmark's peers answer the question they claim to, and the script runs.
+
+The benchmark itself is timed by hand (its figures go into closing notes); these tests
+only keep its peers honest at a small scale, where they run in a second or two.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+import corridors
+from corridors import query
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "query_scale.py"
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("query_scale", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def small(bench: ModuleType) -> tuple:
+    rng = np.random.default_rng(7)
+    return bench.synthetic_cases(4000, rng), bench.synthetic_roads(800, rng)
+
+
+def test_areal_peers_find_the_pairs_crossing_finds_at_tolerance_0(
+    bench: ModuleType, small: tuple
+) -> None:
+    cases, _ = small
+    countries = corridors.load_boundaries()
+    geoms = np.asarray(cases.geometry.values)
+    areas = np.asarray(countries.geometry.values)
+    ours = len(query.crossing(cases, countries, tolerance_km=0))
+    assert ours > 20  # the region is full of borders: the test must see some
+    assert bench.plain_areal_edges(geoms, areas) == ours
+    assert bench.plain_areal_columns(geoms, areas) == ours
+    assert bench.plain_areal(geoms, areas, tree_on="boundary") == ours
+
+
+def test_linear_peer_with_columns_counts_as_the_plain_peer(bench: ModuleType, small: tuple) -> None:
+    cases, roads = small
+    geoms = np.asarray(cases.geometry.values)
+    lines = np.asarray(roads.geometry.values)
+    plain = bench.plain_linear(geoms, lines, tree_on="boundary")
+    assert plain > 0
+    assert bench.plain_linear_columns(geoms, lines) == plain
+    assert bench.plain_linear(geoms, lines, tree_on="cases") == plain
+
+
+def test_script_runs_end_to_end_and_reports_every_peer(
+    bench: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["query_scale.py", "--n", "2000", "--roads", "300", "--repeat", "1"]
+    monkeypatch.setattr(sys, "argv", [*argv, "--dask-n", "0"])
+    bench.main()
+    out = capsys.readouterr().out
+    for label in (
+        "crossing against every country",
+        "crossing against a road network",
+        "plain shapely, tree on pieces of the edges",
+        "plain shapely, then crossing's columns",
+        "geopandas.sjoin",
+        "(target <= 1.3x)",
+        "(target <= 2x)",
+    ):
+        assert label in out
+    assert out.count("crossing's columns:") == 2
