@@ -9,7 +9,7 @@ network of 100,000 road segments. In the same run it times
   patterns, with the tree on either side (both timed, the faster one kept), and for
   areas also a tree over short pieces of their edges, so that only the cases that meet
   an edge get the relate test (the fastest of the three is the reference);
-* the fastest plain peer again, then the columns ``crossing`` returns to say by how
+* a plain peer again, then the columns ``crossing`` returns to say by how
   much each case crosses (length across and crossing points for roads; share, size and
   parts inside for areas; planar where ``crossing`` is geodesic, and without
   ``severs``, so a lower bound). This is not the target's reference: it shows what the
@@ -222,20 +222,27 @@ def plain_areal_columns(cases: np.ndarray, areas: np.ndarray) -> int:
     return len(ci)
 
 
-def plain_linear(cases: np.ndarray, roads: np.ndarray, *, tree_on: str) -> int:
-    """STRtree + relate patterns: a road through a polygon's interior (T********) or
-    crossing a line's interior (0********)."""
-    keep = np.flatnonzero(shapely.get_type_id(cases) != 0)
-    sub = cases[keep]
+def _linear_hits(
+    cases: np.ndarray, roads: np.ndarray, *, tree_on: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(case, road) pairs where the road passes through a polygon's interior
+    (T********) or crosses a line's interior (0********), and whether the case is a
+    polygon (``cases`` without single points)."""
     if tree_on == "cases":
-        ri, ci = shapely.STRtree(sub).query(roads)
+        ri, ci = shapely.STRtree(cases).query(roads)
     else:
-        ci, ri = shapely.STRtree(roads).query(sub)
-    poly = shapely.get_dimensions(sub[ci]) == 2
+        ci, ri = shapely.STRtree(roads).query(cases)
+    poly = shapely.get_dimensions(cases[ci]) == 2
     ok = np.zeros(len(ci), dtype=bool)
-    ok[poly] = shapely.relate_pattern(roads[ri[poly]], sub[ci[poly]], "T********")
-    ok[~poly] = shapely.relate_pattern(roads[ri[~poly]], sub[ci[~poly]], "0********")
-    return len(np.unique(ci[ok]))
+    ok[poly] = shapely.relate_pattern(roads[ri[poly]], cases[ci[poly]], "T********")
+    ok[~poly] = shapely.relate_pattern(roads[ri[~poly]], cases[ci[~poly]], "0********")
+    return ci[ok], ri[ok], poly[ok]
+
+
+def plain_linear(cases: np.ndarray, roads: np.ndarray, *, tree_on: str) -> int:
+    """STRtree + relate patterns (:func:`_linear_hits`), the tree on either side."""
+    sub = cases[shapely.get_type_id(cases) != 0]
+    return len(np.unique(_linear_hits(sub, roads, tree_on=tree_on)[0]))
 
 
 def plain_linear_columns(cases: np.ndarray, roads: np.ndarray) -> int:
@@ -243,14 +250,8 @@ def plain_linear_columns(cases: np.ndarray, roads: np.ndarray) -> int:
     except ``severs``: for polygons the length of road across them (geodesic, per
     segment), for lines the number of crossing points. Leaving out ``severs`` (which
     needs the road's band) keeps this a lower bound for the peer."""
-    keep = np.flatnonzero(shapely.get_type_id(cases) != 0)
-    sub = cases[keep]
-    ci, ri = shapely.STRtree(roads).query(sub)
-    poly = shapely.get_dimensions(sub[ci]) == 2
-    ok = np.zeros(len(ci), dtype=bool)
-    ok[poly] = shapely.relate_pattern(roads[ri[poly]], sub[ci[poly]], "T********")
-    ok[~poly] = shapely.relate_pattern(roads[ri[~poly]], sub[ci[~poly]], "0********")
-    ci, ri, poly = ci[ok], ri[ok], poly[ok]
+    sub = cases[shapely.get_type_id(cases) != 0]
+    ci, ri, poly = _linear_hits(sub, roads, tree_on="boundary")
     inside = shapely.intersection(roads[ri], sub[ci])
     stretches, owner = shapely.get_parts(inside[poly], return_index=True)
     xy, at = shapely.get_coordinates(stretches, return_index=True)
