@@ -62,8 +62,8 @@ def test_linear_peer_with_columns_counts_as_the_plain_peer(bench: ModuleType, sm
 def test_script_runs_end_to_end_and_reports_every_peer(
     bench: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    argv = ["query_scale.py", "--n", "2000", "--roads", "300", "--repeat", "1"]
-    monkeypatch.setattr(sys, "argv", [*argv, "--dask-n", "0"])
+    argv = ["query_scale.py", "--n", "2000", "--roads", "300", "--repeat", "1", "--dask-n", "0"]
+    monkeypatch.setattr(sys, "argv", argv)
     bench.main()
     out = capsys.readouterr().out
     for label in (
