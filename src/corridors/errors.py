@@ -19,8 +19,10 @@ __all__ = [
     "CRSError",
     "CatalogueError",
     "CorridorsError",
+    "CorridorsWarning",
     "DataFileError",
     "InputError",
+    "OutputError",
     "Problem",
     "RasterError",
     "UnknownCaseError",
@@ -34,6 +36,10 @@ class CorridorsError(Exception):
     """Root of every exception raised on purpose by corridors."""
 
 
+class CorridorsWarning(UserWarning):
+    """Root of every warning emitted by corridors (filter them all at once with it)."""
+
+
 class InputError(CorridorsError, ValueError):
     """An argument has a value the function cannot work with."""
 
@@ -44,6 +50,10 @@ class CRSError(CorridorsError, ValueError):
 
 class DataFileError(CorridorsError, OSError):
     """A file cannot be found, read or decoded."""
+
+
+class OutputError(DataFileError):
+    """An output that would replace an input or an existing file, or cannot be written."""
 
 
 class UnknownCaseError(CorridorsError, LookupError):
