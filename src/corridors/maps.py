@@ -1199,7 +1199,11 @@ def map_html(m: folium.Map, *, self_contained: bool | None = None) -> str:
 
 
 def save_map(
-    m: folium.Map, path: str | os.PathLike[str], *, self_contained: bool | None = None
+    m: folium.Map,
+    path: str | os.PathLike[str],
+    *,
+    self_contained: bool | None = None,
+    overwrite: bool = False,
 ) -> Path:
     """Write a map to an HTML file, atomically and byte-stable.
 
@@ -1211,15 +1215,26 @@ def save_map(
         Output file; its directory must exist.
     self_contained : bool, optional
         Inline every asset (see :func:`map_html`); default True for offline maps.
+    overwrite : bool, keyword-only
+        Replace ``path`` if it exists; by default an existing file is kept.
 
     Returns
     -------
     pathlib.Path
         The path written.
 
+    Raises
+    ------
+    OutputError
+        If ``path`` exists and ``overwrite`` is false, is a directory, or its directory
+        is missing or not writable (checked before the page is built).
+
     Notes
     -----
     Unlike ``m.save()``, the same map always gives the same bytes (folium's element ids
     are random), so atlases can be kept under version control.
     """
-    return atomic_write_text(path, map_html(m, self_contained=self_contained))
+    from ._io import check_output
+
+    target = check_output(path, overwrite=overwrite, what="map")
+    return atomic_write_text(target, map_html(m, self_contained=self_contained))
