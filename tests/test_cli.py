@@ -79,7 +79,7 @@ def test_validate_unreadable_file(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "bad.geojson"
     path.write_bytes(content)
     result = runner.invoke(app, ["validate", str(path)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # unreadable is bad input, not "problems found"
     assert "bad.geojson" in result.stderr
     assert "Traceback" not in result.output
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
+import warnings
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from ._cli_common import handle_errors
+from ._cli_common import ForceOpt, handle_errors
+
+# Pairwise resistances are listed on the console for up to this many focal nodes.
+MAX_NODES_LISTED = 10
 
 
 @handle_errors
@@ -19,26 +24,50 @@ def circuit(
     ] = None,
     output_dir: Annotated[
         Path | None,
-        typer.Option("--output-dir", help="Write outputs into DIR (Circuitscape's names)."),
+        typer.Option(
+            "--output-dir",
+            help="Write outputs into DIR (Circuitscape's names); existing output files are "
+            "kept unless --force is given, and an input is never overwritten.",
+        ),
     ] = None,
     geotiff: Annotated[
         bool, typer.Option("--geotiff", help="Also write every map as a GeoTIFF.")
     ] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+    force: ForceOpt = False,
 ) -> None:
     """Run a Circuitscape INI job file (circuit-theory connectivity)."""
     from .circuit import run
+    from .errors import CorridorsWarning, OutputError
 
-    result = run(job, base_dir=base_dir, output_dir=output_dir, geotiff=geotiff, progress=progress)
+    if output_dir is not None and output_dir.exists() and not output_dir.is_dir():
+        raise OutputError(
+            f"--output-dir {output_dir} is a file, not a directory; give a folder (it is "
+            "created if missing)"
+        )
+    options: dict[str, Any] = {}
+    # ``overwrite`` guards the job's outputs and inputs inside run(); older run() lack it.
+    if "overwrite" in inspect.signature(run).parameters:
+        options["overwrite"] = force
+    result = run(
+        job,
+        base_dir=base_dir,
+        output_dir=output_dir,
+        geotiff=geotiff,
+        progress=progress,
+        **options,
+    )
     for note in result.notes:
-        typer.echo(f"warning: {note}", err=True)
+        # Through the warnings machinery, so a note that run() also warned about is
+        # printed once (handle_errors shows each message once).
+        warnings.warn(note, CorridorsWarning, stacklevel=1)
     typer.echo(
         f"{result.scenario} ({result.data_type}): {result.solves} solve(s), "
         f"{len(result.files)} file(s) written"
     )
     if result.resistances is not None and result.resistances.ndim == 2:
         k = result.resistances.shape[0]
-        if k <= 10:
+        if k <= MAX_NODES_LISTED:
             for i in range(k):
                 for j in range(i + 1, k):
                     typer.echo(

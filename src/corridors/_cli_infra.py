@@ -15,7 +15,15 @@ from typing import Annotated
 import geopandas as gpd
 import typer
 
-from ._cli_common import CasesOpt, FormatOpt, OutputOpt, emit, handle_errors
+from ._cli_common import (
+    CasesOpt,
+    ForceOpt,
+    FormatOpt,
+    OutputOpt,
+    emit,
+    handle_errors,
+    prepare_output,
+)
 from .errors import DataFileError, InputError
 
 infra_app = typer.Typer(
@@ -56,16 +64,34 @@ _COLUMNS = (
 )
 
 
+# Vector files worth suggesting when a folder is given instead of a file.
+_VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb", ".kml", ".gml", ".csv")
+_MAX_SUGGESTED = 3
+
+
 def _read(path: Path, what: str) -> gpd.GeoDataFrame:
     if not path.exists():
         raise DataFileError(f"{what} file {path} does not exist")
     try:
         frame = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several unrelated types
+        if path.is_dir():
+            # Some formats are folders (a FileGDB); any other folder is a mistake.
+            raise DataFileError(_directory_message(path, what)) from None
         raise DataFileError(f"cannot read {what} file {path}: {exc}") from exc
     if frame.empty:
         raise InputError(f"{what} file {path} has no features")
     return frame
+
+
+def _directory_message(path: Path, what: str) -> str:
+    inside = sorted(p.name for p in path.iterdir() if p.suffix.lower() in _VECTOR_SUFFIXES)
+    hint = (
+        f"e.g. {', '.join(str(path / name) for name in inside[:_MAX_SUGGESTED])}"
+        if inside
+        else "it holds no vector file"
+    )
+    return f"--{what} {path} is a directory, not a vector file; give a file inside it ({hint})"
 
 
 def _catalogue(cases: Path | None, roles: tuple[str, ...]) -> gpd.GeoDataFrame:
@@ -83,6 +109,7 @@ def crossings_command(
     cases: CasesOpt = None,
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
+    force: ForceOpt = False,
 ) -> None:
     """Rank every place where a line crosses a corridor or case area as a crossing site.
 
@@ -92,6 +119,7 @@ def crossings_command(
     """
     from .leastcost import infrastructure_crossings
 
+    prepare_output(output, inputs=(line, corridors, cases), force=force)
     lines = (
         _read(line, "line")
         if line is not None

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ._cli_common import err_console, handle_errors
+from ._cli_common import ForceOpt, err_console, file_input, handle_errors, prepare_output
 
 __all__ = ["register"]
 
@@ -47,13 +47,23 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         title: Annotated[str, typer.Option(help="Page title.")] = "corridors atlas",
+        force: ForceOpt = False,
     ) -> None:
-        """Build the interactive atlas of connectivity cases as one HTML file."""
+        """Build the interactive atlas of connectivity cases as one HTML file.
+
+        An existing file (atlas.html by default) is kept unless --force is given.
+        """
         from . import catalogue, maps
         from .errors import InputError
 
         if layer_by not in LAYER_BY:
             raise InputError(f"--layer-by must be one of {', '.join(LAYER_BY)}, not {layer_by!r}")
+        prepare_output(
+            output,
+            inputs=(cases_file, file_input(highlight_crossing)),
+            force=force,
+            what="atlas",
+        )
         features = catalogue.load_features(cases_file)
         highlight = None
         name = "Query result"
@@ -71,7 +81,7 @@ def register(app: typer.Typer) -> None:
             highlight_name=name,
             title=title,
         )
-        path = maps.save_map(m, output)
+        path = maps.save_map(m, output, overwrite=force)
         size = path.stat().st_size / 1e6
         n_cases = features["case_id"].nunique() if "case_id" in features else len(features)
         extra = f", {len(highlight)} highlighted" if highlight is not None else ""

@@ -19,7 +19,16 @@ import geopandas as gpd
 import shapely
 import typer
 
-from ._cli_common import CasesOpt, FormatOpt, OutputOpt, emit, handle_errors
+from ._cli_common import (
+    CasesOpt,
+    ForceOpt,
+    FormatOpt,
+    OutputOpt,
+    emit,
+    file_input,
+    handle_errors,
+    prepare_output,
+)
 from .errors import InputError
 
 query_app = typer.Typer(
@@ -57,7 +66,16 @@ def _show(
     frame: gpd.GeoDataFrame, columns: tuple[str, ...], fmt: str, output: Path | None, title: str
 ) -> None:
     shown = tuple(dict.fromkeys(c for c in ("name", *columns) if c in frame.columns))
-    emit(frame, fmt=fmt, output=output, columns=shown, title=title)
+    if fmt == "table":
+        # Columns of the other kind of boundary (areal or linear) are empty; a console
+        # table has no room for them.
+        shown = tuple(c for c in shown if frame[c].notna().any()) if len(frame) else shown
+    members = {
+        "name": f"corridors query: {title}",
+        "description": "One feature per case with the query's columns: a case-level "
+        "summary, not a catalogue that corridors can load or validate.",
+    }
+    emit(frame, fmt=fmt, output=output, columns=shown, title=title, geojson_members=members)
 
 
 _AREAL = ("boundary", "share_inside", "area_inside_km2", "length_inside_km", "n_crossings")
@@ -71,12 +89,14 @@ def crossing_command(
     tolerance_km: ToleranceOpt = DEFAULT_TOLERANCE_KM,
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
+    force: ForceOpt = False,
     cases_file: CasesOpt = None,
 ) -> None:
     """Cases that cross a boundary: parts on both sides of an area's edge, or a line
     passing through them."""
     from .query import crossing
 
+    prepare_output(output, inputs=(cases_file, file_input(boundary)), force=force)
     result = crossing(_cases(cases_file), boundary, tolerance_km=tolerance_km)
     _show(result, _AREAL + _LINEAR, fmt, output, f"Cases crossing {boundary}")
 
@@ -88,11 +108,13 @@ def within_command(
     tolerance_km: ToleranceOpt = DEFAULT_TOLERANCE_KM,
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
+    force: ForceOpt = False,
     cases_file: CasesOpt = None,
 ) -> None:
     """Cases that lie within an area (a country, a reserve, a polygon file)."""
     from .query import within
 
+    prepare_output(output, inputs=(cases_file, file_input(boundary)), force=force)
     result = within(_cases(cases_file), boundary, tolerance_km=tolerance_km)
     _show(result, _AREAL, fmt, output, f"Cases within {boundary}")
 
@@ -103,11 +125,13 @@ def intersecting_command(
     boundary: BoundaryOpt,
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
+    force: ForceOpt = False,
     cases_file: CasesOpt = None,
 ) -> None:
     """Cases that share any point with a boundary (touching included)."""
     from .query import intersecting
 
+    prepare_output(output, inputs=(cases_file, file_input(boundary)), force=force)
     result = intersecting(_cases(cases_file), boundary)
     _show(result, _AREAL + _LINEAR, fmt, output, f"Cases intersecting {boundary}")
 
@@ -120,6 +144,7 @@ def near_command(
     km: Annotated[float, typer.Option("--km", help="Distance, km (geodesic).")],
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
+    force: ForceOpt = False,
     cases_file: CasesOpt = None,
 ) -> None:
     """Cases within KM kilometres of the point LON, LAT, nearest first."""
@@ -130,6 +155,7 @@ def near_command(
             f"--lon {lon} --lat {lat} is not a longitude/latitude; longitude must lie in "
             "[-180, 180] and latitude in [-90, 90] degrees"
         )
+    prepare_output(output, inputs=(cases_file,), force=force)
     result = near(_cases(cases_file), shapely.Point(lon, lat), distance_km=km, crs="EPSG:4326")
     _show(result, ("distance_km",), fmt, output, f"Cases within {km:g} km of ({lon}, {lat})")
 
@@ -144,12 +170,14 @@ def transboundary_command(
     tolerance_km: ToleranceOpt = DEFAULT_TOLERANCE_KM,
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
+    force: ForceOpt = False,
     cases_file: CasesOpt = None,
 ) -> None:
     """Cases whose interior meets two or more countries (coastlines are not borders)."""
     from .query import transboundary
 
     codes: Any = [c.strip() for c in countries.split(",") if c.strip()] if countries else None
+    prepare_output(output, inputs=(cases_file,), force=force)
     result = transboundary(_cases(cases_file), codes, tolerance_km=tolerance_km)
     _show(result, ("countries", "n_countries"), fmt, output, "Transboundary cases")
 
@@ -160,11 +188,13 @@ def countries_command(
     tolerance_km: ToleranceOpt = DEFAULT_TOLERANCE_KM,
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
+    force: ForceOpt = False,
     cases_file: CasesOpt = None,
 ) -> None:
     """The countries each case lies in."""
     from .query import countries_of
 
+    prepare_output(output, inputs=(cases_file,), force=force)
     result = countries_of(_cases(cases_file), tolerance_km=tolerance_km)
     _show(result, ("countries", "n_countries"), fmt, output, "Countries of each case")
 

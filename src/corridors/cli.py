@@ -3,6 +3,9 @@
 ``corridors cases`` lists the catalogue, ``corridors show ID`` prints one case,
 ``corridors validate PATH`` checks a catalogue file; further command groups (``map``,
 ``query``, ``circuit``, ``infra``) are registered from their own modules.
+
+Exit status: 0 on success, 1 only when ``validate`` read the file and found problems,
+2 for any bad input (a missing or unreadable file included).
 """
 
 from __future__ import annotations
@@ -16,7 +19,17 @@ from rich.console import Console
 from rich.panel import Panel
 
 from . import catalogue
-from ._cli_common import CasesOpt, FormatOpt, OutputOpt, emit, err_console, handle_errors
+from ._cli_common import (
+    CasesOpt,
+    ForceOpt,
+    FormatOpt,
+    OutputOpt,
+    emit,
+    err_console,
+    fail,
+    handle_errors,
+    prepare_output,
+)
 
 app = typer.Typer(
     name="corridors",
@@ -27,8 +40,21 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+# Exit status of ``validate`` for a readable catalogue that has problems.
+EXIT_PROBLEMS = 1
 
 CASE_TABLE_COLUMNS = ("name", "realm", "scale", "countries")
+FEATURE_TABLE_COLUMNS = ("case_id", "feature_name", "role", "uncertainty_km")
+
+# What a ``cases -f geojson`` file holds, said in the file itself.
+CASE_SUMMARY_MEMBERS = {
+    "name": "corridors case summary",
+    "description": (
+        "One feature per case study (all of its features together), for reading and "
+        "mapping; not a catalogue that corridors can load or validate. Export the "
+        "loadable feature-level catalogue with `corridors cases --features -f geojson`."
+    ),
+}
 
 
 @app.command("cases")
@@ -40,30 +66,88 @@ def cases_command(
     country: Annotated[
         str | None, typer.Option(help="Only cases that involve this ISO alpha-3 country.")
     ] = None,
+    features: Annotated[
+        bool,
+        typer.Option(
+            "--features",
+            help="One row per feature instead of per case; with -f geojson the file is a "
+            "catalogue that --cases, `corridors validate` and load_features read back.",
+        ),
+    ] = False,
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
+    force: ForceOpt = False,
     cases_file: CasesOpt = None,
 ) -> None:
-    """List the case studies of the catalogue."""
+    """List the case studies of the catalogue.
+
+    With -f geojson each case is one feature holding all of its parts: a case-level
+    summary (named so in the file) for reading and mapping, not a loadable catalogue.
+    Add --features to export the feature-level catalogue, which loads and validates.
+    """
     from .schema import REALMS
 
+    if realm is not None and realm not in REALMS:
+        fail(f"unknown realm {realm!r}; use one of {', '.join(REALMS)}")
+    code = None
+    if country is not None:
+        from .boundaries import country as country_rows
+
+        # The same check and suggestions as `corridors query` gives for a code.
+        code = str(country_rows(country)["iso_a3"].iloc[0])
+    prepare_output(output, inputs=(cases_file,), force=force)
+    if features:
+        _emit_features(realm, code, fmt=fmt, output=output, cases_file=cases_file)
+        return
     frame = catalogue.load_cases(cases_file)
     if realm is not None:
-        if realm not in REALMS:
-            from ._cli_common import fail
-
-            fail(f"unknown realm {realm!r}; use one of {', '.join(REALMS)}")
         frame = frame[frame["realm"] == realm]
-    if country is not None:
-        code = country.upper()
+    if code is not None:
         frame = frame[frame["countries"].map(lambda cs: code in cs)]
-    emit(frame, fmt=fmt, output=output, columns=CASE_TABLE_COLUMNS, title="Case studies")
+    emit(
+        frame,
+        fmt=fmt,
+        output=output,
+        columns=CASE_TABLE_COLUMNS,
+        title="Case studies",
+        geojson_members=CASE_SUMMARY_MEMBERS,
+    )
+
+
+def _emit_features(
+    realm: str | None, code: str | None, *, fmt: str, output: Path | None, cases_file: Path | None
+) -> None:
+    from ._io import atomic_write_text
+
+    frame = catalogue.load_features(cases_file)
+    if realm is not None:
+        frame = frame[frame["realm"] == realm]
+    if code is not None:
+        frame = frame[frame["countries"].map(lambda cs: code in cs)]
+    if frame.empty and fmt != "table":
+        # An empty catalogue would not load back; say so rather than write one.
+        fail("no feature matches these filters; nothing to export")
+    if fmt != "geojson":
+        indexed = frame.set_index("feature_id")
+        emit(indexed, fmt=fmt, output=output, columns=FEATURE_TABLE_COLUMNS, title="Features")
+        return
+    text = catalogue.to_geojson(frame)
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        atomic_write_text(output, text)
 
 
 @app.command("show")
 @handle_errors
 def show_command(
-    case_id: Annotated[str, typer.Argument(help="The case id, e.g. fremont-lake-bottleneck.")],
+    case_id: Annotated[
+        str,
+        typer.Argument(
+            help="The case id, e.g. fremont-lake-mule-deer, or a unique part of it or of "
+            "its name (koytendag, fremont)."
+        ),
+    ],
     fmt: FormatOpt = "table",
     cases_file: CasesOpt = None,
 ) -> None:
@@ -72,12 +156,14 @@ def show_command(
     if fmt != "table":
         emit(case, fmt=fmt, output=None, columns=())
         return
+    # The argument may be a prefix or a word of the id; the case knows its full id.
+    resolved = str(case.index[0])
     features = catalogue.load_features(cases_file)
-    features = features[features["case_id"] == case_id]
+    features = features[features["case_id"] == resolved]
     row = case.iloc[0]
     species = "; ".join(f"{s['common']} ({s['scientific']})" for s in row["species"]) or "-"
     lines = [
-        f"[bold]{_esc(row['name'])}[/bold]  [dim]({case_id})[/dim]",
+        f"[bold]{_esc(row['name'])}[/bold]  [dim]({_esc(resolved)})[/dim]",
         "",
         _esc(row["summary"]),
         "",
@@ -109,27 +195,27 @@ def _esc(text: str) -> str:
 
 
 @app.command("validate")
+@handle_errors
 def validate_command(
     path: Annotated[Path, typer.Argument(help="The catalogue file to check.")],
 ) -> None:
-    """Check a catalogue file; exit 0 when valid, 1 with every problem listed otherwise."""
-    from .errors import CorridorsError
+    """Check a catalogue file.
 
-    try:
-        problems = catalogue.validate(path)
-    except CorridorsError as exc:
-        err_console.print(f"[bold red]error:[/] {_esc(str(exc))}")
-        raise typer.Exit(1) from None
+    Exit 0 when it is valid; 1 when it was read and has problems (every one is listed);
+    2 when it cannot be read at all (missing, a directory, not GeoJSON/GeoPackage/CSV).
+    """
+    problems = catalogue.validate(path)
     if not problems:
         Console().print(f"[green]valid[/]: {_esc(str(path))}")
         return
     err_console.print(
         f"[bold red]{len(problems)} problem{'s' if len(problems) != 1 else ''}[/] in "
-        f"{_esc(str(path))}:"
+        f"{_esc(str(path))}:",
+        soft_wrap=True,
     )
     for problem in problems:
         err_console.print(f"  - {problem.location}: {problem.message}", markup=False)
-    raise typer.Exit(1)
+    raise typer.Exit(EXIT_PROBLEMS)
 
 
 def _register_subcommands() -> None:
