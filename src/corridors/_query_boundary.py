@@ -23,7 +23,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ._antimeridian import split_antimeridian
 from .crs import as_crs, to_wgs84
-from .errors import BoundaryError, CRSError, DataFileError, InputError
+from .errors import BoundaryError, CorridorsWarning, CRSError, DataFileError, InputError
 
 __all__ = ["Boundary", "BoundaryRepairedWarning", "resolve_boundary"]
 
@@ -34,7 +34,13 @@ _BORDER = re.compile(r"^\s*([A-Za-z]{3})\s*[-/]\s*([A-Za-z]{3})\s*$")
 _ISO_LIST = re.compile(r"^\s*[A-Za-z]{3}(\s*[,+]\s*[A-Za-z]{3})+\s*$")
 
 
-class BoundaryRepairedWarning(UserWarning):
+#: Vector file suffixes listed when a directory is given where a file is expected.
+_VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb", ".kml", ".gml", ".csv")
+#: Files named in that message.
+_MAX_FILES_LISTED = 5
+
+
+class BoundaryRepairedWarning(CorridorsWarning):
     """An invalid boundary geometry was repaired with ``shapely.make_valid``."""
 
 
@@ -114,11 +120,15 @@ def resolve_boundary(boundary: Any, *, crs: Any = None, label: str | None = None
     CRSError
         A geometry without a CRS, or a projected CRS whose coordinates look like degrees.
     DataFileError
-        A file that does not exist or cannot be read.
+        A file that does not exist or cannot be read, or a directory.
     BoundaryError
         Empty geometry, points only, areas mixed with lines, or geometry that cannot be
-        repaired. Invalid geometry is repaired with ``make_valid`` and a
-        :class:`BoundaryRepairedWarning`.
+        repaired; a coordinate that is not a number, infinite, or (in a geographic CRS)
+        outside longitude/latitude ranges: latitude in [-90, 90], longitude in [-180,
+        180], for lines and polygons up to ±360 (data that runs on across the
+        antimeridian). The message names the file, every such feature (index and
+        label column) and its first bad coordinate. Invalid geometry is repaired with
+        ``make_valid`` and a :class:`BoundaryRepairedWarning`.
     """
     if isinstance(boundary, Boundary):
         return boundary
@@ -134,7 +144,7 @@ def resolve_boundary(boundary: Any, *, crs: Any = None, label: str | None = None
                 "or wrap it in a GeoSeries([geom], crs=...)"
             )
         series = gpd.GeoSeries([boundary], crs=as_crs(crs))
-        return _from_frame(series, label=None, name=f"<{boundary.geom_type}>")
+        return _from_frame(series, label=None, name=f"<{boundary.geom_type}>", drop_hint="")
     if isinstance(boundary, str) and not os.path.exists(boundary):
         return _from_string(boundary)
     if isinstance(boundary, str | os.PathLike):
@@ -243,16 +253,47 @@ def _from_border(a: str, b: str) -> Boundary:
 
 
 def _from_file(path: Path, *, label: str | None) -> Boundary:
-    if not path.is_file():
-        raise DataFileError(f"boundary file {str(path)!r} does not exist; check the path")
+    frame = read_vector(path, what="boundary file")
+    return _from_frame(
+        frame,
+        label=label,
+        name=path.name,
+        what=f"boundary file {str(path)!r}",
+        drop_hint="delete them from the file",
+    )
+
+
+def read_vector(path: Path, *, what: str) -> gpd.GeoDataFrame:
+    """Read a vector file, refusing a missing path or a directory with a clear message.
+
+    Raises
+    ------
+    DataFileError
+        If ``path`` does not exist, is a directory that is not a vector dataset, or
+        cannot be read.
+    """
+    if path.is_dir() and path.suffix.lower() != ".gdb":  # a FileGDB is a directory
+        found = sorted(
+            p.name for p in path.iterdir() if p.is_file() and p.suffix.lower() in _VECTOR_SUFFIXES
+        )
+        listed = ", ".join(found[:_MAX_FILES_LISTED]) + (" ..." if len(found) > 5 else "")
+        raise DataFileError(
+            f"{what} {str(path)!r} is a directory, not a vector file; pass a file "
+            + (f"in it ({listed})" if found else "(GeoJSON, GeoPackage, Shapefile, ...)")
+        )
+    if not path.exists():
+        raise DataFileError(f"{what} {str(path)!r} does not exist; check the path")
     try:
-        frame = gpd.read_file(path, engine="pyogrio")
+        with warnings.catch_warnings():
+            # GEOS warns while decoding NaN coordinates; they are reported by feature
+            # once the frame is read.
+            warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
+            return gpd.read_file(path, engine="pyogrio")
     except Exception as exc:  # pyogrio raises DataSourceError and friends
         raise DataFileError(
-            f"cannot read boundary file {str(path)!r}: {exc}; pass a vector file that "
+            f"cannot read {what} {str(path)!r}: {exc}; pass a vector file that "
             "pyogrio reads (GeoJSON, GeoPackage, Shapefile, ...)"
         ) from exc
-    return _from_frame(frame, label=label, name=path.name)
 
 
 def _from_bbox(bounds: tuple[float, ...], *, crs: Any) -> Boundary:
@@ -299,23 +340,29 @@ def _labels(frame: gpd.GeoDataFrame | gpd.GeoSeries, label: str | None) -> list[
 
 
 def _from_frame(
-    frame: gpd.GeoDataFrame | gpd.GeoSeries, *, label: str | None, name: str
+    frame: gpd.GeoDataFrame | gpd.GeoSeries,
+    *,
+    label: str | None,
+    name: str,
+    what: str | None = None,
+    drop_hint: str | None = None,
 ) -> Boundary:
+    what = what or f"boundary {name}"
     if len(frame) == 0:
-        raise BoundaryError(f"boundary {name} has no features")
-    frame = to_wgs84(frame, what=f"boundary {name}")
+        raise BoundaryError(f"{what} has no features")
     labels = _labels(frame, label)
+    frame = to_wgs84(frame, what=what, check=BoundaryError, id_column=label, drop_hint=drop_hint)
     geoms = np.asarray(frame.geometry.values, dtype=object)
     keep = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
     if not keep.any():
-        raise BoundaryError(f"boundary {name} has only empty geometries; nothing to query")
+        raise BoundaryError(f"{what} has only empty geometries; nothing to query")
     geoms, labels = geoms[keep], [lab for lab, k in zip(labels, keep, strict=True) if k]
     geoms = split_antimeridian(geoms)
     invalid = ~shapely.is_valid(geoms)
     if invalid.any():
         reasons = shapely.is_valid_reason(geoms[invalid])
         warnings.warn(
-            f"boundary {name}: {int(invalid.sum())} invalid geometr"
+            f"{what}: {int(invalid.sum())} invalid geometr"
             f"{'y' if invalid.sum() == 1 else 'ies'} repaired with make_valid "
             f"(first: {reasons[0]})",
             BoundaryRepairedWarning,
@@ -330,7 +377,7 @@ def _from_frame(
     has_line = bool((types == 1).any() | (types == 2).any())
     if has_area and has_line and np.any(dims == 1):
         raise BoundaryError(
-            f"boundary {name} mixes areas (polygons) and lines; query them separately, "
+            f"{what} mixes areas (polygons) and lines; query them separately, "
             "e.g. frame[frame.geom_type.str.contains('Polygon')]"
         )
     if has_area:
@@ -347,7 +394,7 @@ def _from_frame(
         lines = (types == 1) | (types == 2)
         line_parts = parts[lines]
         if len(line_parts) == 0 or np.all(shapely.length(line_parts) == 0):
-            raise BoundaryError(f"boundary {name} has only zero-length lines")
+            raise BoundaryError(f"{what} has only zero-length lines")
         return Boundary(
             "linear",
             np.asarray(line_parts, dtype=object),
@@ -355,7 +402,7 @@ def _from_frame(
             name,
         )
     raise BoundaryError(
-        f"boundary {name} holds only points; points enclose nothing and cross nothing. "
+        f"{what} holds only points; points enclose nothing and cross nothing. "
         "To find cases around a point use near(cases, point, distance_km=...)"
     )
 
@@ -367,26 +414,48 @@ def _flat(geoms: NDArray[np.object_]) -> tuple[NDArray[np.object_], NDArray[np.i
 
 
 def single_geometry(geometry: Any, *, crs: Any = None, what: str = "geometry") -> BaseGeometry:
-    """One lon/lat geometry (EPSG:4326) from a geometry with ``crs``, a frame or a path."""
+    """One lon/lat geometry (EPSG:4326) from a geometry with ``crs``, a frame or a path.
+
+    Frames and files may hold any geometry, points included (all their features are
+    taken together); anything else goes through :func:`resolve_boundary`.
+
+    Raises
+    ------
+    InputError
+        If nothing is left once missing and empty geometries are dropped, or a
+        coordinate is not a number, infinite or outside longitude/latitude ranges.
+    """
+    drop_hint: str | None = None
     if isinstance(geometry, BaseGeometry):
         if crs is None:
             raise CRSError(
                 f"a bare shapely geometry ({geometry.geom_type}) has no CRS; pass crs=, "
                 "e.g. near(cases, Point(lon, lat), distance_km=50, crs='EPSG:4326')"
             )
-        series = gpd.GeoSeries([geometry], crs=as_crs(crs))
+        frame: gpd.GeoDataFrame | gpd.GeoSeries = gpd.GeoSeries([geometry], crs=as_crs(crs))
+        drop_hint = ""
     elif isinstance(geometry, gpd.GeoDataFrame | gpd.GeoSeries):
-        series = geometry.geometry if isinstance(geometry, gpd.GeoDataFrame) else geometry
+        frame = geometry
     elif isinstance(geometry, Boundary):
         return shapely.union_all(geometry.geoms)
+    elif isinstance(geometry, os.PathLike) or (
+        isinstance(geometry, str) and os.path.exists(geometry)
+    ):
+        path = Path(geometry)
+        frame = read_vector(path, what=f"{what} file")
+        what = f"{what} file {str(path)!r}"
+        drop_hint = "delete them from the file"
     else:
         b = resolve_boundary(geometry, crs=crs)
         return shapely.union_all(b.geoms)
-    series = to_wgs84(series, what=what)
+    series = to_wgs84(frame, what=what, check=InputError, drop_hint=drop_hint).geometry
     geoms = np.asarray(series.values, dtype=object)
-    geoms = geoms[[g is not None and not g.is_empty for g in geoms]]
+    geoms = geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))]
     if len(geoms) == 0:
-        raise BoundaryError(f"{what} is empty; nothing to measure distances to")
+        raise InputError(
+            f"{what} is empty (no feature has a geometry); nothing to measure distances to: "
+            "pass a geometry with coordinates, e.g. Point(lon, lat) with crs='EPSG:4326'"
+        )
     geoms = split_antimeridian(geoms)
     invalid = ~shapely.is_valid(geoms)
     if invalid.any():

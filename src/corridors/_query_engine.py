@@ -701,6 +701,10 @@ class LinearResult:
     length_across_km: FloatArray
     labels: NDArray[np.object_]  # of str: the boundary labels met, comma-separated
     touches: BoolArray  # any exact contact (for ``intersecting``)
+    #: Crossed by the line itself (``crossed`` also holds the border's two sides).
+    by_line: BoolArray | None = None
+    #: For a border: parts deeper than the tolerance in both countries.
+    deep_both: BoolArray | None = None
 
 
 def _joined_labels(label_sets: dict[int, list[str]], n: int) -> NDArray[np.object_]:
@@ -780,8 +784,10 @@ def linear(
             res.length_across_km[slow] = sub.length_across_km
             res.touches[slow] = sub.touches
             res.labels[slow] = sub.labels
+    res.by_line = res.crossed.copy()
     if boundary.sides is not None:
-        res.crossed |= _on_both_sides(cases, boundary, tol_km)
+        res.deep_both = _on_both_sides(cases, boundary, tol_km)
+        res.crossed |= res.deep_both
     return res
 
 

@@ -78,13 +78,22 @@ Result columns
 ``area_inside_km2``, ``length_inside_km``
     Geodesic area and length of the case inside the area.
 ``length_across_km``
-    Geodesic length of the boundary line inside the case's polygons.
+    Geodesic length of the boundary line inside the case's polygons (0 when the line
+    does not enter them, or the case has none).
 ``n_crossings``
     Crossing points: times the case's lines pass through the edge of the area or from
-    one side of the line to the other, or separate stretches of the line inside the
-    case's polygons (pandas ``Int64``; missing when the case has neither).
+    one side of the line to the other, plus, against a line, the separate stretches of
+    the line inside the case's polygons (pandas ``Int64``). Against a line it is always
+    a number (0 for a case matched only by lying deep in both countries of a border);
+    against an area it is missing for a case without lines, whose ``share_inside`` and
+    ``area_inside_km2`` say how it straddles the edge.
 ``severs``
     Whether the line cuts a polygon of the case into separate parts.
+``matched_by``
+    Why :func:`crossing` matched the case, in words: ``"parts inside and outside"``
+    (an area), ``"line passes through"`` (a line through a polygon of the case),
+    ``"crosses the line"`` (a line of the case from one side to the other), ``"deep in
+    both countries"`` (a border); several reasons are joined with ``", "``.
 ``distance_km``
     Geodesic distance to the geometry.
 ``countries``, ``n_countries``, ``country_shares``
@@ -105,6 +114,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from . import _geodesy as geo
 from . import _query_engine as eng
 from ._antimeridian import split_antimeridian
 from ._areal_fast import crossing_areal
@@ -136,6 +146,16 @@ DEFAULT_TOLERANCE_KM = 1.0
 
 _AREAL_COLUMNS = ("boundary", "share_inside", "area_inside_km2", "length_inside_km")
 
+#: ``matched_by`` of :func:`crossing`: why a case matched. An areal boundary: parts of
+#: the case lie more than t inside and more than t outside the area.
+MATCHED_INSIDE_AND_OUTSIDE = "parts inside and outside"
+#: A linear boundary passes through a polygon of the case (or cuts it apart).
+MATCHED_THROUGH = "line passes through"
+#: A line of the case passes from one side of the linear boundary to the other.
+MATCHED_ACROSS = "crosses the line"
+#: A border "AAA-BBB": the case has parts more than t deep in both countries.
+MATCHED_BOTH_COUNTRIES = "deep in both countries"
+
 
 # ----------------------------------------------------------------------------- helpers
 
@@ -166,11 +186,22 @@ def _frame(cases: Any) -> gpd.GeoDataFrame:
     return cases
 
 
+#: Columns that name a row of cases in messages, by preference.
+_CASE_ID_COLUMNS = ("feature_id", "case_id", "id", "name")
+
+
 def _lonlat(frame: gpd.GeoDataFrame) -> np.ndarray:
-    """The frame's geometries in lon/lat, split at the antimeridian; None for empties."""
+    """The frame's geometries in lon/lat, split at the antimeridian; None for empties.
+
+    Raises InputError naming every row with a coordinate that is not a position.
+    """
     if len(frame) == 0:
         return np.empty(0, dtype=object)
-    geoms = np.asarray(to_wgs84(frame.geometry, what="cases").values, dtype=object)
+    # Only the column that names the rows goes along: the check names them by it.
+    named = [c for c in _CASE_ID_COLUMNS if c in frame.columns][:1]
+    light = frame[[*named, frame.geometry.name]] if named else frame.geometry
+    lonlat = to_wgs84(light, what="cases", check=InputError, noun="row")
+    geoms = np.asarray(lonlat.geometry.values, dtype=object)
     geoms = geoms.copy()
     geoms[shapely.is_empty(geoms) | shapely.is_missing(geoms)] = None
     return split_antimeridian(geoms)
@@ -270,10 +301,29 @@ def crossing(
     Returns
     -------
     GeoDataFrame
-        Matching cases, in the input's CRS and index. Areal boundary: columns
-        ``boundary``, ``share_inside``, ``area_inside_km2``, ``length_inside_km``,
-        ``n_crossings``. Linear boundary: ``boundary``, ``length_across_km``,
-        ``n_crossings``, ``severs``.
+        Matching cases, in the input's CRS and index, with columns that say why each
+        matched (see *Result columns* in :mod:`corridors.query`):
+
+        * areal boundary: ``boundary``, ``share_inside`` (strictly between 0 and 1),
+          ``area_inside_km2``, ``length_inside_km``, ``n_crossings`` (missing for a case
+          without lines), ``matched_by`` (``"parts inside and outside"``);
+        * linear boundary: ``boundary``, ``length_across_km`` (geodesic length of the
+          line inside the case's polygons, 0 when it does not enter them),
+          ``n_crossings``, ``severs``, ``matched_by`` (``"line passes through"``,
+          ``"crosses the line"``);
+        * a border ``"AAA-BBB"``: as a linear boundary, and ``matched_by`` also
+          ``"deep in both countries"`` for a case with parts more than
+          ``tolerance_km`` deep in each (alone when the line does not cross it: then
+          ``n_crossings`` is 0 and ``length_across_km`` is the border's length inside
+          it, often 0).
+
+    Raises
+    ------
+    BoundaryError
+        A boundary with no usable geometry, or with a coordinate that is not a number,
+        infinite or outside longitude/latitude ranges (every such feature is named).
+    InputError
+        Cases with such a coordinate, or a bad ``tolerance_km``.
 
     Examples
     --------
@@ -305,6 +355,7 @@ def _crossing(frame: gpd.GeoDataFrame, bnd: Boundary, tol: float) -> gpd.GeoData
             "boundary": [bnd.labels[t] for t in pairs.target[sel]],
             **m,
             "n_crossings": n_cross,
+            "matched_by": [MATCHED_INSIDE_AND_OUTSIDE] * int(sel.sum()),
         },
     )
 
@@ -321,17 +372,63 @@ def _linear_rows(
     res = eng.linear(geoms[usable], bnd, tol, touching=not crossed_only)
     keep = res.crossed if crossed_only else res.touches
     n_cross = pd.array(res.n_crossings[keep], dtype="Int64")
+    kept = geoms[usable[keep]]
+    polys, _ = eng.split_dims(kept)
+    across = res.length_across_km[keep].copy()
+    # A case the line never enters has no length measured: 0 km of the line lies in its
+    # polygons (a border's sides can match it without the line, FOCUS-BRI by TKM-UZB).
+    todo = np.flatnonzero(np.isnan(across) & (shapely.get_type_id(polys) >= 0))
+    across[todo] = _length_inside_km(polys[todo], bnd)
+    across[np.isnan(across)] = 0.0
     cols: dict[str, Any] = {
         "boundary": [lab or bnd.name for lab in np.asarray(res.labels, dtype=object)[keep]],
-        "length_across_km": res.length_across_km[keep],
+        "length_across_km": across,
         "n_crossings": n_cross,
         "severs": res.severs[keep],
     }
-    if not crossed_only:
+    if crossed_only:
+        cols["matched_by"] = _linear_reasons(kept, res, keep, bnd, tol)
+    else:
         cols["crosses"] = res.crossed[keep]
     if len(bnd.labels) and len(set(bnd.labels)) == 1:
         cols["boundary"] = [bnd.name] * int(keep.sum())
     return _rows(frame, usable[keep], cols)
+
+
+def _length_inside_km(polys: np.ndarray, bnd: Boundary) -> np.ndarray:
+    """Geodesic length (km) of the boundary's lines inside each lon/lat polygon."""
+    out = np.zeros(len(polys))
+    ci, ti = eng.candidate_pairs(polys, bnd.geoms, bnd.tree)
+    if len(ci):
+        inside = shapely.intersection(bnd.geoms[ti], polys[ci])
+        out += np.bincount(ci, geo.lengths_km(inside), minlength=len(polys))
+    return out
+
+
+def _linear_reasons(
+    kept: np.ndarray, res: eng.LinearResult, keep: np.ndarray, bnd: Boundary, tol: float
+) -> list[str]:
+    """Why each crossed case matched: ``matched_by`` of :func:`crossing`."""
+    polys, lines = eng.split_dims(kept)
+    has_poly = shapely.get_type_id(polys) >= 0
+    has_line = shapely.get_type_id(lines) >= 0
+    by_line = res.by_line[keep] if res.by_line is not None else np.ones(len(kept), bool)
+    deep = res.deep_both[keep] if res.deep_both is not None else np.zeros(len(kept), bool)
+    through = by_line & has_poly & ~has_line
+    across = by_line & has_line & ~has_poly
+    mixed = np.flatnonzero(by_line & has_poly & has_line)
+    if len(mixed):
+        # Which of its parts the line crossed: ask again for each kind of part alone.
+        plain = Boundary(bnd.kind, bnd.geoms, bnd.labels, bnd.name, tree=bnd.tree)
+        p_hit = eng.linear(polys[mixed], plain, tol).crossed
+        l_hit = eng.linear(lines[mixed], plain, tol).crossed
+        through[mixed] = p_hit | ~l_hit
+        across[mixed] = l_hit
+    reasons = []
+    for t, a, d in zip(through.tolist(), across.tolist(), deep.tolist(), strict=True):
+        found = [MATCHED_THROUGH] * t + [MATCHED_ACROSS] * a + [MATCHED_BOTH_COUNTRIES] * d
+        reasons.append(", ".join(found))
+    return reasons
 
 
 # ----------------------------------------------------------------------------- within
@@ -435,6 +532,16 @@ def near(
     GeoDataFrame
         Matching cases, nearest first, with ``distance_km`` (geodesic, WGS84
         ellipsoid; 0 for cases touching the geometry).
+
+    Raises
+    ------
+    InputError
+        ``distance_km`` negative or not a finite number; a geometry that is empty, or
+        has a coordinate that is not a number, infinite or outside longitude/latitude
+        ranges (longitude in [-180, 180], latitude in [-90, 90]; the message asks
+        whether longitude and latitude were swapped when swapping them would do).
+    CRSError
+        A bare shapely geometry without ``crs=``.
     """
     dist = _check_km(distance_km, "distance_km")
     target = single_geometry(geometry, crs=crs, what="near() geometry")
