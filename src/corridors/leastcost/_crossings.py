@@ -11,6 +11,9 @@ sites for crossing structures: highest pinch-point current first, then narrowest
 
 from __future__ import annotations
 
+import os
+import warnings
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -20,8 +23,9 @@ import shapely
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
-from ..crs import ensure_crs, local_crs
-from ..errors import CRSError, InputError
+from .._query_boundary import read_vector
+from ..crs import as_crs, check_coordinates, ensure_crs, local_crs, looks_like_degrees
+from ..errors import CorridorsWarning, CRSError, InputError
 from ._corridors import CorridorNetwork
 from ._raster import cells_of
 
@@ -41,12 +45,19 @@ CROSSING_COLUMNS = [
 ]
 
 _SAMPLES = 200  # points per crossing piece when measuring width and pinch score
+#: Geometry type ids that hold a line to cross with: lines, rings and polygons (by
+#: their boundary); a collection counts when it holds one of them.
+_LINE_TYPES = (1, 2, 3, 5, 6)
+_COLLECTION = 7
+#: Features named one by one in a message about features that are not lines.
+_MAX_NAMED = 10
 
 
 def infrastructure_crossings(
     corridors: CorridorNetwork | gpd.GeoDataFrame | gpd.GeoSeries,
-    lines: gpd.GeoDataFrame | gpd.GeoSeries,
+    lines: gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry | str | os.PathLike[str],
     *,
+    crs: Any = None,
     line_name_column: str | None = None,
     corridor_name_column: str | None = None,
 ) -> gpd.GeoDataFrame:
@@ -61,9 +72,17 @@ def infrastructure_crossings(
         Line rows (the catalogue's ``route`` features) count as corridors of unknown
         width: a crossing is where the two lines meet (``kind="route"``, ``width_km`` NaN).
         Point rows are ignored.
-    lines : GeoDataFrame or GeoSeries
-        Line features with a CRS; reprojected to the CRS of ``corridors`` when it differs.
-        Polygons count by their boundary (a fenced enclosure).
+    lines : GeoDataFrame, GeoSeries, shapely geometry or path
+        Line features with a CRS, reprojected to the CRS of ``corridors`` when it
+        differs; or a vector file of them; or one shapely line (a planned road), whose
+        coordinates are in ``crs``, or, without ``crs``, in the CRS of ``corridors``.
+        Polygons count by their boundary (a fenced enclosure). Features without a line
+        (points, missing or empty geometry) are left out with a
+        :class:`~corridors.errors.CorridorsWarning`; if no feature has one, the call is
+        refused.
+    crs : optional
+        The CRS of ``lines`` when it is a bare shapely geometry (anything pyproj
+        accepts); default: the CRS of ``corridors``.
     line_name_column, corridor_name_column : str, optional
         Columns naming the lines and polygons; by default ``feature_name`` or ``name``
         when present.
@@ -83,13 +102,27 @@ def infrastructure_crossings(
     Raises
     ------
     CRSError
-        ``corridors`` or ``lines`` without a CRS.
+        ``corridors`` or ``lines`` without a CRS, or a bare line whose coordinates look
+        like longitude/latitude while ``corridors`` is projected (pass ``crs=``).
     InputError
-        ``lines`` of the wrong type.
+        ``lines`` of the wrong type, with no line at all (only points, missing or empty
+        geometries: the message names the features), or a coordinate that is not a
+        number, infinite or outside longitude/latitude ranges.
+    DataFileError
+        ``lines`` a path that does not exist, is a directory or cannot be read.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> import corridors
+    >>> areas = gpd.GeoSeries([shapely.box(0, 0, 1000, 1000)], crs="EPSG:32633")
+    >>> road = shapely.LineString([(-500, 500), (1500, 500)])  # in the areas' CRS
+    >>> len(corridors.infrastructure_crossings(areas, road))
+    1
     """
     polys, pinch = _polygons(corridors, corridor_name_column)
     out_crs = polys.crs
-    lines = _lines(lines, out_crs, line_name_column)
+    lines = _lines(lines, out_crs, line_name_column, crs=crs)
     empty = gpd.GeoDataFrame(
         {c: pd.Series(dtype=object) for c in CROSSING_COLUMNS},
         geometry=gpd.GeoSeries([], crs=out_crs),
@@ -179,6 +212,11 @@ def _polygons(
             f"{type(corridors).__name__}"
         )
     ensure_crs(corridors, what="the corridors")
+    check_coordinates(
+        corridors,
+        what="the corridors",
+        ranges=bool(CRS.from_user_input(corridors.crs).is_geographic),
+    )
     keep = corridors.geometry.notna() & corridors.geom_type.isin(
         ["Polygon", "MultiPolygon", "LineString", "MultiLineString"]
     )
@@ -220,19 +258,35 @@ def _names(frame: gpd.GeoDataFrame, column: str | None, ids: pd.Series) -> list[
     return [str(i) for i in ids]
 
 
-def _lines(lines: Any, crs: CRS, name_column: str | None) -> gpd.GeoDataFrame:
+def _lines(lines: Any, out_crs: CRS, name_column: str | None, *, crs: Any) -> gpd.GeoDataFrame:
+    what, drop_hint = "the lines", None
+    if isinstance(lines, str | os.PathLike):
+        path = Path(lines)
+        lines = read_vector(path, what="lines file")
+        what, drop_hint = f"lines file {str(path)!r}", "delete them from the file"
+    elif isinstance(lines, BaseGeometry):
+        lines = _bare_line(lines, out_crs, crs)
+        what, drop_hint = f"the line ({lines.geom_type.iloc[0]})", ""
     if isinstance(lines, gpd.GeoSeries):
         lines = gpd.GeoDataFrame(geometry=lines)
     if not isinstance(lines, gpd.GeoDataFrame):
         raise InputError(
-            f"lines must be a GeoDataFrame or GeoSeries with a CRS, got {type(lines).__name__}"
+            "lines must be a GeoDataFrame or GeoSeries with a CRS, a vector file or one "
+            f"shapely line, got {type(lines).__name__}; for several shapely lines pass "
+            "gpd.GeoSeries([...], crs=...)"
         )
     if lines.crs is None:
-        raise CRSError("the lines have no CRS; set one with .set_crs(...) before crossing them")
-    ensure_crs(lines, what="the lines")
-    lines = lines[lines.geometry.notna() & ~lines.geometry.is_empty]
-    if not CRS.from_user_input(lines.crs).equals(crs):
-        lines = lines.to_crs(crs)
+        raise CRSError(f"{what}: no CRS; set one with .set_crs(...) before crossing them")
+    ensure_crs(lines, what=what)
+    check_coordinates(
+        lines,
+        what=what,
+        ranges=bool(CRS.from_user_input(lines.crs).is_geographic),
+        drop_hint=drop_hint,
+    )
+    lines = _only_lines(lines, what)
+    if not CRS.from_user_input(lines.crs).equals(out_crs):
+        lines = lines.to_crs(out_crs)
     geoms = [
         g.boundary if isinstance(g, shapely.Polygon | shapely.MultiPolygon) else g
         for g in lines.geometry
@@ -243,8 +297,69 @@ def _lines(lines: Any, crs: CRS, name_column: str | None) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {"line_id": ids.tolist(), "line_name": _names(lines, name_column, ids)},
         geometry=geoms,
-        crs=crs,
+        crs=out_crs,
     )
+
+
+def _bare_line(line: BaseGeometry, out_crs: CRS, crs: Any) -> gpd.GeoSeries:
+    """A bare shapely line as a GeoSeries: in ``crs``, else in the corridors' CRS."""
+    if crs is not None:
+        return gpd.GeoSeries([line], crs=as_crs(crs))
+    if (
+        out_crs.is_projected
+        and not line.is_empty
+        and looks_like_degrees(line.bounds)
+        and max(line.bounds[2] - line.bounds[0], line.bounds[3] - line.bounds[1]) > 1e-3
+    ):
+        raise CRSError(
+            f"the line's coordinates {tuple(round(v, 4) for v in line.bounds)} look like "
+            f"longitude/latitude, but a bare shapely line takes the CRS of the corridors "
+            f"({out_crs.to_string()}, projected); pass crs='EPSG:4326' if they are degrees"
+        )
+    return gpd.GeoSeries([line], crs=out_crs)
+
+
+def _only_lines(lines: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
+    """The features that hold a line; the others named, in a warning or (none left) an
+    InputError."""
+    geoms = np.asarray(lines.geometry.values, dtype=object)
+    types = shapely.get_type_id(geoms)
+    missing = shapely.is_missing(geoms)
+    empty = ~missing & shapely.is_empty(geoms)
+    usable = ~missing & ~empty & np.isin(types, _LINE_TYPES)
+    coll = np.flatnonzero(~missing & ~empty & (types == _COLLECTION))
+    usable[coll] = shapely.get_dimensions(geoms[coll]) >= 1
+    if usable.all():
+        return lines
+    groups = {
+        "no geometry": np.flatnonzero(missing),
+        "an empty geometry": np.flatnonzero(empty),
+        "points only": np.flatnonzero(~missing & ~empty & ~usable),
+    }
+    named = "; ".join(
+        f"{_features(lines.index[pos])} {'has' if len(pos) == 1 else 'have'} {kind}"
+        for kind, pos in groups.items()
+        if len(pos)
+    )
+    if not usable.any():
+        raise InputError(
+            f"no line to cross corridors with in {what}: {named}. Crossings need a "
+            "line layer (roads, railways, canals or fences as LineStrings or "
+            "MultiLineStrings; polygons count by their boundary)"
+        )
+    warnings.warn(
+        f"{what}: {int((~usable).sum())} of {len(usable)} features without a line are "
+        f"left out: {named}",
+        CorridorsWarning,
+        stacklevel=4,
+    )
+    return lines[usable]
+
+
+def _features(index: pd.Index) -> str:
+    labels = [repr(v) if isinstance(v, str) else str(v) for v in index[:_MAX_NAMED]]
+    more = f" and {len(index) - _MAX_NAMED} more" if len(index) > _MAX_NAMED else ""
+    return f"feature{'s' if len(index) > 1 else ''} {', '.join(labels)}{more}"
 
 
 def _working_crs(polys: gpd.GeoDataFrame, lines: gpd.GeoDataFrame) -> CRS:
