@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import io
 import json
+import numbers
 import os
 import shutil
 import sys
@@ -208,6 +209,13 @@ def _cell(value: Any, *, max_items: int = 0) -> str:
     return str(value)
 
 
+def _csv_list(value: Any) -> Any:
+    if not isinstance(value, list | tuple):
+        return value
+    # An empty list is written "[]" so it reads back as empty, not as a missing value.
+    return "; ".join(_cell(x) for x in value) if value else "[]"
+
+
 def frame_to_csv(frame: gpd.GeoDataFrame | pd.DataFrame) -> str:
     """CSV text: list cells joined with '; ', geometry as WKT in a ``wkt`` column."""
     out = pd.DataFrame(frame).copy()
@@ -219,9 +227,7 @@ def frame_to_csv(frame: gpd.GeoDataFrame | pd.DataFrame) -> str:
         out = out.reset_index()
     for col in out.columns:
         if out[col].map(lambda v: isinstance(v, list | tuple)).any():
-            out[col] = out[col].map(
-                lambda v: "; ".join(_cell(x) for x in v) if isinstance(v, list | tuple) else v
-            )
+            out[col] = out[col].map(_csv_list)
     buffer = io.StringIO()
     out.to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue()
@@ -337,7 +343,9 @@ def _blocks(frame: pd.DataFrame, shown: Sequence[str], title: str, width: int) -
     for n, (idx, row) in enumerate(zip(frame.index, records, strict=True)):
         if n:
             lines.append(Text(""))
-        head = str(idx) if index_name in ("", "id") else f"{index_name} {idx}"
+        # A number alone says little ("3"); an id says everything.
+        numeric = isinstance(idx, numbers.Real) and not isinstance(idx, bool)
+        head = f"{index_name} {idx}" if numeric and index_name else str(idx)
         lines.append(Text(head, style="bold cyan"))  # whole, however narrow
         for col, value in zip(shown, row, strict=True):
             text = _cell(value)

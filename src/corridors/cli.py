@@ -199,10 +199,12 @@ def _esc(text: str) -> str:
 def validate_command(
     path: Annotated[Path, typer.Argument(help="The catalogue file to check.")],
 ) -> None:
-    """Check a catalogue file.
+    """Check a catalogue file and list every problem in it.
 
-    Exit 0 when it is valid; 1 when it was read and has problems (every one is listed);
-    2 when it cannot be read at all (missing, a directory, not GeoJSON/GeoPackage/CSV).
+    Exit 0: the file is valid.
+    Exit 1: the file was read and has problems (every one is listed).
+    Exit 2: the file cannot be read at all (missing, a directory, not GeoJSON,
+    GeoPackage or CSV).
     """
     problems = catalogue.validate(path)
     if not problems:
@@ -214,7 +216,9 @@ def validate_command(
         soft_wrap=True,
     )
     for problem in problems:
-        err_console.print(f"  - {problem.location}: {problem.message}", markup=False)
+        err_console.print(
+            f"  - {problem.location}: {problem.message}", markup=False, soft_wrap=True
+        )
     raise typer.Exit(EXIT_PROBLEMS)
 
 
