@@ -98,7 +98,9 @@ def _catalogue(cases: Path | None, roles: tuple[str, ...]) -> gpd.GeoDataFrame:
     from .catalogue import load_features
 
     features = load_features(cases)
-    return features[features["role"].isin(roles)]
+    selected = features[features["role"].isin(roles)]
+    # Messages about single features then name them by catalogue id, not row number.
+    return selected.set_axis(selected["feature_id"].rename(None).to_numpy(), axis=0)
 
 
 @infra_app.command("crossings")

@@ -98,7 +98,7 @@ def crossing_command(
 
     prepare_output(output, inputs=(cases_file, file_input(boundary)), force=force)
     result = crossing(_cases(cases_file), boundary, tolerance_km=tolerance_km)
-    _show(result, _AREAL + _LINEAR, fmt, output, f"Cases crossing {boundary}")
+    _show(result, (*_AREAL, *_LINEAR, "matched_by"), fmt, output, f"Cases crossing {boundary}")
 
 
 @query_app.command("within")
