@@ -12,7 +12,6 @@ Python overhead is a handful of calls per level.
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,7 +22,7 @@ from pyamg import amg_core
 from pyamg.aggregation import standard_aggregation
 from pyamg.relaxation.relaxation import gauss_seidel
 
-from ._errors import ConvergenceWarning
+from ._errors import ConvergenceWarning, warn
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -236,10 +235,9 @@ def pcg(
         p *= rz_next / rz
         p += z
         rz = rz_next
-    warnings.warn(
+    warn(
         f"conjugate gradients reached {maxiter} iterations with relative residual "
         f"{rnorm / bnorm:.1e} (wanted {rtol:.0e}); results may be inaccurate",
         ConvergenceWarning,
-        stacklevel=3,
     )
     return x, maxiter

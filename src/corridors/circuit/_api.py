@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,7 +16,7 @@ from ._errors import FocalPointError
 from ._inputs import PairSelection, Points, check_points_on_habitat, conductance_from_habitat
 from ._modes import Settings, raster_advanced, raster_one_or_all, raster_pairwise
 from ._outputs import MapOptions
-from ._raster_io import GridMeta, meta_from_transform
+from ._raster_io import GridMeta, meta_from_transform, read_raster
 from ._result import CircuitResult
 
 FloatArray = npt.NDArray[np.float64]
@@ -23,7 +25,9 @@ PointsLike = Any  # id grid, (k, 3) array of id,row,col, or {id: (row, col)}
 
 
 def _as_grid(data: Any, *, role: str) -> tuple[FloatArray, GridMeta]:
-    """Read a numpy array or an open rasterio dataset into float64 with NaN nodata."""
+    """Read an array, an open rasterio dataset or a raster file into float64, NaN nodata."""
+    if isinstance(data, str | os.PathLike):
+        return read_raster(Path(data), role=role)
     if hasattr(data, "read") and hasattr(data, "transform"):
         arr = np.asarray(data.read(1), dtype=np.float64)
         nodata = data.nodata
@@ -160,16 +164,17 @@ def pairwise(
 
     Parameters
     ----------
-    habitat : ndarray or rasterio dataset
+    habitat : ndarray, rasterio dataset or path
         Cell resistances (or conductances with ``resistances=False``); NaN is nodata.
+        A path is read like a job's habitat file (``.asc``, ``.asc.gz``, GeoTIFF).
     points : id grid, (k, 3) array or mapping
         Focal nodes: a grid of ids (0 = none; an id on several cells is a focal
         region), rows of ``id, row, col`` (0-based), or ``{id: (row, col)}``.
     resistances : bool
         Whether ``habitat`` holds resistances (True) or conductances.
-    polygons : ndarray, optional
+    polygons : ndarray, rasterio dataset or path, optional
         Short-circuit regions: cells sharing a non-zero label become one node.
-    mask : ndarray, optional
+    mask : ndarray, rasterio dataset or path, optional
         Cells where the mask is not positive are removed.
     included_pairs : sequence of (id, id), optional
         Solve only these pairs.
@@ -361,9 +366,9 @@ def advanced(
 
     Parameters
     ----------
-    sources : ndarray
+    sources : ndarray, rasterio dataset or path
         Current injected in each cell (0 or NaN for none).
-    grounds : ndarray
+    grounds : ndarray, rasterio dataset or path
         Each cell's conductance to ground (or resistance with
         ``grounds_are_resistances``; a resistance of 0 is a direct ground); 0 or NaN
         for none.

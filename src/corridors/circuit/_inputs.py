@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import DataFileError, RasterError
-from ._errors import FocalPointError
-from ._raster_io import GridMeta, check_aligned, read_raster, read_table, xy_to_rowcol
+from ..errors import CorridorsWarning, DataFileError, RasterError
+from ._errors import FocalPointError, warn
+from ._raster_io import (
+    GridMeta,
+    check_aligned,
+    check_input_file,
+    read_raster,
+    read_table,
+    xy_to_rowcol,
+)
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
+#: A current needs a source and a ground: fewer focal points leave nothing to solve.
+MIN_FOCAL_POINTS = 2
 
-class FocalPointWarning(UserWarning):
+
+class FocalPointWarning(CorridorsWarning):
     """Focal points on cells without habitat; Circuitscape reports them as disconnected (-1)."""
 
 
@@ -74,8 +83,9 @@ def conductance_from_habitat(values: FloatArray, *, is_resistance: bool, source:
             worst = float(vals[bad].min())
             raise RasterError(
                 f"{source}: {int(bad.sum())} cells have zero or negative resistance "
-                f"(e.g. {worst:g}); resistances must be positive: mark barriers as nodata "
-                "and use a short-circuit region (polygon_file) for zero resistance"
+                f"(e.g. {worst:g}; {_first_cell(finite & (values <= 0), values)}); "
+                "resistances must be positive: mark barriers as nodata and use a "
+                "short-circuit region (polygon_file) for zero resistance"
             )
         g = np.zeros_like(values)
         g[finite] = 1.0 / vals
@@ -84,11 +94,17 @@ def conductance_from_habitat(values: FloatArray, *, is_resistance: bool, source:
         if bad.any():
             raise RasterError(
                 f"{source}: {int(bad.sum())} cells have negative conductance "
-                f"(e.g. {float(vals[bad].min()):g}); conductances must be zero (no movement) "
-                "or positive"
+                f"(e.g. {float(vals[bad].min()):g}; {_first_cell(finite & (values < 0), values)}"
+                "); conductances must be zero (no movement) or positive"
             )
         g = np.where(finite, values, 0.0)
     return g
+
+
+def _first_cell(mask: npt.NDArray[np.bool_], values: FloatArray) -> str:
+    """Where the first ``True`` cell of ``mask`` is, for messages (rows and columns from 0)."""
+    row, col = (int(i[0]) for i in np.nonzero(mask))
+    return f"first {values[row, col]:g} at row {row}, column {col}, counting from 0"
 
 
 def load_habitat(path: Path, *, is_resistance: bool) -> tuple[FloatArray, GridMeta]:
@@ -153,8 +169,15 @@ def load_points(path: Path, ref: GridMeta) -> Points:
     ids_i = np.round(ids).astype(np.int64)
     order = np.argsort(ids_i, kind="stable")
     pts = Points(ids_i[order], np.asarray(rows)[keep][order], np.asarray(cols)[keep][order])
-    if pts.unique_ids.size < 1:
-        raise FocalPointError(f"point file {path} holds no focal points; give at least two")
+    if pts.unique_ids.size < MIN_FOCAL_POINTS:
+        found = (
+            f"only focal point {pts.unique_ids[0]}" if pts.unique_ids.size else "no focal points"
+        )
+        raise FocalPointError(
+            f"point file {path} holds {found}; pairwise, one-to-all and all-to-one jobs "
+            f"need at least {MIN_FOCAL_POINTS} (cells with an id > 0 in a raster, lines "
+            "`id x y` in a text list): add the missing points"
+        )
     return pts
 
 
@@ -169,7 +192,7 @@ def check_points_on_habitat(points: Points, g: FloatArray, *, source: str) -> li
             "habitat (nodata or zero conductance); they are reported as disconnected (-1), "
             "as Circuitscape does: move them onto habitat if that is not intended"
         )
-        warnings.warn(msg, FocalPointWarning, stacklevel=3)
+        warn(msg, FocalPointWarning)
         notes.append(msg)
     if np.unique(points.ids[on]).size < 1:
         raise FocalPointError(
@@ -181,8 +204,7 @@ def check_points_on_habitat(points: Points, g: FloatArray, *, source: str) -> li
 
 def load_included_pairs(path: Path) -> PairSelection:
     """Read an included-pairs file in either of Circuitscape's two formats."""
-    if not path.is_file():
-        raise DataFileError(f"included pairs file {path} does not exist; check the path")
+    check_input_file(path, role="included pairs")
     lines = [ln.split() for ln in path.read_text(errors="replace").splitlines() if ln.strip()]
     if not lines:
         raise DataFileError(f"included pairs file {path} is empty")

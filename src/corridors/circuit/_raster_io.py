@@ -11,6 +11,9 @@ import gzip
 import io
 import math
 import warnings
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,7 @@ import numpy.typing as npt
 
 from .._io import atomic_write_bytes
 from ..errors import DataFileError, RasterError
+from ._ascii import check_ascii_file, is_gzip
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -103,6 +107,12 @@ def meta_from_transform(
             "north-up grids: warp it first, e.g. with `gdalwarp`"
         )
     cellsize = float(transform.a)
+    if not (cellsize > 0 and transform.e < 0):
+        raise RasterError(
+            f"{path}: the cell size is {transform.a:g} by {-transform.e:g}; circuit models "
+            "need north-up grids with positive cell sizes (columns run west to east, rows "
+            "north to south): flip or warp it first, e.g. with `gdalwarp`"
+        )
     if not math.isclose(abs(transform.e), cellsize, rel_tol=1e-6):
         raise RasterError(
             f"{path}: cells are not square ({transform.a:g} by {-transform.e:g}); "
@@ -114,13 +124,38 @@ def meta_from_transform(
 
 
 def _gdal_path(path: Path) -> str:
-    if path.suffix.lower() == ".gz":
+    if is_gzip(path):
         return f"/vsigzip/{path}"
     return str(path)
 
 
+def check_input_file(path: Path, *, role: str) -> None:
+    """Raise :class:`DataFileError` unless ``path`` is an existing file (not a directory)."""
+    problem = input_file_problem(path, role=role)
+    if problem:
+        raise DataFileError(problem)
+
+
+def input_file_problem(path: Path, *, role: str) -> str | None:
+    """Why ``path`` cannot be read as the job's ``role`` file, or None if it can."""
+    if path.is_dir():
+        return (
+            f"{role} file {path} is a directory, not a file; give the path of the "
+            f"{role} file itself (in the job file, or the argument)"
+        )
+    if not path.is_file():
+        return (
+            f"{role} file {path} does not exist; check the path in the job file "
+            "(relative paths are resolved against the working directory or --base-dir)"
+        )
+    return None
+
+
 def read_raster(path: str | Path, *, role: str = "raster") -> tuple[FloatArray, GridMeta]:
     """Read a single-band raster as float64 with nodata cells set to NaN.
+
+    ESRI ASCII grids (``.asc``, ``.asc.gz``, or any file that starts with an ASCII grid
+    header) are checked against their header first (see :func:`~._ascii.check_ascii_grid`).
 
     Parameters
     ----------
@@ -132,20 +167,25 @@ def read_raster(path: str | Path, *, role: str = "raster") -> tuple[FloatArray, 
     Returns
     -------
     values, meta
+
+    Raises
+    ------
+    DataFileError
+        A missing file, a directory, or a file GDAL cannot read.
+    RasterError
+        An ASCII grid that disagrees with its header or holds non-numbers, a rotated,
+        south-up or non-square grid.
     """
-    import rasterio
     from rasterio.errors import RasterioIOError
 
     p = Path(path)
-    if not p.is_file():
-        raise DataFileError(
-            f"{role} file {p} does not exist; check the path in the job file "
-            "(relative paths are resolved against the working directory or --base-dir)"
-        )
+    check_input_file(p, role=role)
+    checked = check_ascii_file(p, source=f"{role} file {p}")
+    text = checked[1] if checked is not None else None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            with rasterio.open(_gdal_path(p)) as ds:
+            with _open(p, text) as ds:
                 data = ds.read(1, masked=False).astype(np.float64, copy=False)
                 nodata = ds.nodata
                 transform = ds.transform
@@ -161,6 +201,22 @@ def read_raster(path: str | Path, *, role: str = "raster") -> tuple[FloatArray, 
         data.shape[0], data.shape[1], transform, crs=crs, nodata=NODATA, path=str(p)
     )
     return data, meta
+
+
+@contextmanager
+def _open(path: Path, text: bytes | None) -> Iterator[Any]:
+    """Open ``path`` with rasterio; a gzip'd ASCII grid already read is not unpacked twice."""
+    import rasterio
+    from rasterio.io import MemoryFile
+
+    if text is not None and is_gzip(path):
+        # /vsigzip/ would decompress the file a second time; GDAL finds no .prj beside
+        # a gzip'd grid either way.
+        with MemoryFile(text, ext=".asc") as mem, mem.open() as ds:
+            yield ds
+        return
+    with rasterio.open(_gdal_path(path)) as ds:
+        yield ds
 
 
 def check_aligned(meta: GridMeta, ref: GridMeta) -> None:
@@ -186,14 +242,13 @@ def read_table(path: str | Path, *, role: str, ncols: int | None = None) -> Floa
     Lines that are blank are skipped. The result is two-dimensional.
     """
     p = Path(path)
-    if not p.is_file():
-        raise DataFileError(
-            f"{role} file {p} does not exist; check the path in the job file "
-            "(relative paths are resolved against the working directory or --base-dir)"
-        )
-    raw = p.read_bytes()
-    if p.suffix.lower() == ".gz":
-        raw = gzip.decompress(raw)
+    check_input_file(p, role=role)
+    try:
+        raw = p.read_bytes()
+        if is_gzip(p):
+            raw = gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise DataFileError(f"cannot read {role} file {p}: {exc}; check the file") from None
     rows: list[list[float]] = []
     for lineno, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), 1):
         parts = line.replace(",", " ").split()
