@@ -116,8 +116,24 @@ class Job:
     direct_grounds: bool = False
     policy: str = "keepall"
     output_prefix: Path | None = None
+    output_file: Path | None = None
     maps: MapOptions = field(default_factory=MapOptions)
     raw: dict[str, str] = field(default_factory=dict)
+
+    def inputs(self) -> list[tuple[str, Path]]:
+        """Every file the job reads, as ``(role, path)``, the job file first."""
+        roles = [
+            ("job", self.ini_path),
+            ("habitat", self.habitat_file),
+            ("polygon", self.polygon_file),
+            ("mask", self.mask_file),
+            ("point", self.point_file),
+            ("included pairs", self.included_pairs_file),
+            ("variable source strength", self.variable_source_file),
+            ("source", self.source_file),
+            ("ground", self.ground_file),
+        ]
+        return [(role, path) for role, path in roles if path is not None]
 
 
 def _where(ini: Path | None) -> str:
@@ -156,6 +172,11 @@ def _path(raw: dict[str, str], key: str, base: Path) -> Path | None:
 
 def read_ini(ini_path: Path) -> dict[str, str]:
     """Read ``key = value`` lines the way Circuitscape does (sections are ignored)."""
+    if ini_path.is_dir():
+        raise JobFileError(
+            f"job file {ini_path} is a directory, not a file; give the path of the "
+            "Circuitscape INI file inside it"
+        )
     try:
         text = ini_path.read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
@@ -321,9 +342,11 @@ def parse_job(
         name = name.split(".out", 1)[0]
     if output_dir is not None:
         job.output_prefix = Path(output_dir) / name
+        job.output_file = Path(output_dir) / out_path.name
     else:
         parent = out_path.parent if out_path.is_absolute() else base / out_path.parent
         job.output_prefix = parent / name
+        job.output_file = parent / out_path.name
 
     # INI keys of the output switches, by MapOptions field.
     switches = {

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from .._io import atomic_write_bytes, atomic_write_text
+from .._io import atomic_write_bytes, atomic_write_text, check_output
+from ..errors import OutputError
 from ._raster_io import NODATA, GridMeta, encode_ascii_grid, format_number, write_geotiff
 
 FloatArray = npt.NDArray[np.float64]
@@ -56,13 +57,63 @@ def process_voltage_map(vmap: FloatArray, g: FloatArray, opts: MapOptions) -> Fl
     return out
 
 
+def grid_extensions(opts: MapOptions) -> list[str]:
+    """The file extensions each map is written with."""
+    if opts.write_as_tif:
+        return [".tif"]
+    return [".asc.gz" if opts.compress_grids else ".asc"] + ([".tif"] if opts.also_geotiff else [])
+
+
+def planned_outputs(scenario: str, data_type: str, opts: MapOptions) -> list[str]:
+    """Glob patterns, after ``{prefix}_``, of every file a job with these settings writes.
+
+    ``*`` stands for focal node ids (``curmap_*`` covers ``curmap_1_2``). ``opts`` are the
+    job's switches as :func:`corridors.circuit._run.map_options` returns them.
+    """
+    if data_type == "network":
+        if scenario == "advanced":
+            names = ["voltages.txt"] if opts.write_volt_maps else []
+            if opts.write_cur_maps:
+                names += ["node_currents.txt", "branch_currents.txt"]
+            return names
+        names = ["resistances.out", "resistances_3columns.out"]
+        if opts.write_volt_maps:
+            names.append("voltages_*.txt")
+        if opts.write_cur_maps:
+            names += ["node_currents_*.txt", "branch_currents_*.txt"]
+        return names
+    if scenario == "advanced":
+        stems = ["voltmap"] if opts.write_volt_maps else []
+        if opts.currents_needed:
+            stems.append("curmap")
+        names = []
+    else:
+        names = ["resistances.out"]
+        if scenario == "pairwise":
+            names.append("resistances_3columns.out")
+        stems = ["voltmap_*"] if opts.write_volt_maps else []
+        if opts.write_cur_maps and not opts.write_cum_cur_map_only:
+            stems.append("curmap_*")
+        if opts.currents_needed:
+            stems.append("cum_curmap")
+        if opts.currents_needed and opts.write_max_cur_maps:
+            stems.append("max_curmap")
+    return names + [stem + ext for stem in stems for ext in grid_extensions(opts)]
+
+
 @dataclass
 class Writer:
-    """Writes output files under a Circuitscape prefix (``output/job`` -> ``output/job_*``)."""
+    """Writes output files under a Circuitscape prefix (``output/job`` -> ``output/job_*``).
+
+    Every file is checked just before it is written: it must not be one of ``inputs``
+    (same path, symlink or hard link), and must not exist yet unless ``overwrite``.
+    """
 
     prefix: Path
     meta: GridMeta | None
     opts: MapOptions
+    inputs: tuple[Path, ...] = ()
+    overwrite: bool = False
     files: list[Path] = field(default_factory=list)
     # The last ASCII grid encoded; a one-pair job's cumulative map equals its pair map,
     # and formatting millions of numbers is the slowest part of writing.
@@ -71,14 +122,28 @@ class Writer:
     def _grid_path(self, stem: str, ext: str) -> Path:
         return Path(f"{self.prefix}_{stem}{ext}")
 
+    def _target(self, path: Path) -> Path:
+        folder = self.prefix.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(
+                f"cannot create the output folder {folder}: {exc.strerror or exc}; choose "
+                "another output folder"
+            ) from None
+        # A file this job already wrote may be written again (never happens today).
+        again = path in self.files
+        return check_output(path, inputs=self.inputs, overwrite=self.overwrite or again)
+
     def grid(self, stem: str, values: FloatArray) -> None:
         """Write one map, e.g. ``stem = "curmap_1_2"``."""
         assert self.meta is not None
-        self.prefix.parent.mkdir(parents=True, exist_ok=True)
         if self.opts.write_as_tif:
-            self.files.append(write_geotiff(self._grid_path(stem, ".tif"), values, self.meta))
+            path = self._target(self._grid_path(stem, ".tif"))
+            self.files.append(write_geotiff(path, values, self.meta))
             return
         ext = ".asc.gz" if self.opts.compress_grids else ".asc"
+        path = self._target(self._grid_path(stem, ext))
         if self._last is not None and np.array_equal(self._last[0], values):
             data = self._last[1]
         else:
@@ -86,14 +151,14 @@ class Writer:
             # Callers pass freshly processed arrays (process_*_map copy), so holding a
             # reference is safe and costs no extra grid.
             self._last = (values, data)
-        self.files.append(atomic_write_bytes(self._grid_path(stem, ext), data))
+        self.files.append(atomic_write_bytes(path, data))
         if self.opts.also_geotiff:
-            self.files.append(write_geotiff(self._grid_path(stem, ".tif"), values, self.meta))
+            tif = self._target(self._grid_path(stem, ".tif"))
+            self.files.append(write_geotiff(tif, values, self.meta))
 
     def text(self, name: str, content: str) -> None:
         """Write a text file named ``{prefix}_{name}``."""
-        self.prefix.parent.mkdir(parents=True, exist_ok=True)
-        path = Path(f"{self.prefix}_{name}")
+        path = self._target(Path(f"{self.prefix}_{name}"))
         self.files.append(atomic_write_text(path, content))
 
 

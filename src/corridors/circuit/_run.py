@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import glob
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from .._io import same_file
+from ..errors import DataFileError, OutputError
 from ._advanced import ground_conductances, source_currents
 from ._errors import JobFileError
 from ._ini import Job, load_job
@@ -23,10 +27,13 @@ from ._inputs import (
 )
 from ._modes import Settings, raster_advanced, raster_one_or_all, raster_pairwise
 from ._network import network_advanced, network_from_edges, network_pairwise, read_focal_nodes
-from ._outputs import MapOptions, Writer
-from ._raster_io import read_table
+from ._outputs import MapOptions, Writer, planned_outputs
+from ._raster_io import input_file_problem, read_table
 from ._result import CircuitResult
 from ._solver import check_memory, estimate_memory
+
+#: Existing outputs named in a message; the rest are counted.
+_MAX_FILES_SHOWN = 5
 
 
 def map_options(job: Job, *, geotiff: bool = False) -> MapOptions:
@@ -49,8 +56,14 @@ def run(
     keep_maps: bool = False,
     memory_limit: int | None = None,
     quiet: bool = False,
+    overwrite: bool = False,
 ) -> CircuitResult:
     """Run a Circuitscape INI job file and write its outputs.
+
+    Before anything is solved, the job's input files are checked (all of them, each
+    problem reported) and so are its outputs: an output that would replace an input
+    (same path, symlink or hard link; or ``output_file`` naming an input) is always
+    refused, and outputs left by an earlier run are kept unless ``overwrite`` is true.
 
     Parameters
     ----------
@@ -72,6 +85,8 @@ def run(
         Bytes available; by default the system's available memory.
     quiet : bool
         Do not print the memory estimate.
+    overwrite : bool
+        Replace output files that already exist (``--force`` on the command line).
 
     Returns
     -------
@@ -79,8 +94,8 @@ def run(
 
     Raises
     ------
-    JobFileError, UnsupportedOptionError, RasterError, DataFileError, FocalPointError,
-    JobTooLargeError
+    JobFileError, UnsupportedOptionError, RasterError, DataFileError, OutputError,
+    FocalPointError, JobTooLargeError
     """
     job = load_job(ini_path, base_dir=base_dir, output_dir=output_dir)
     return run_job(
@@ -90,6 +105,7 @@ def run(
         keep_maps=keep_maps,
         memory_limit=memory_limit,
         quiet=quiet,
+        overwrite=overwrite,
     )
 
 
@@ -101,10 +117,14 @@ def run_job(
     keep_maps: bool = False,
     memory_limit: int | None = None,
     quiet: bool = False,
+    overwrite: bool = False,
 ) -> CircuitResult:
     """Run a parsed :class:`Job` (see :func:`run`)."""
     assert job.habitat_file is not None and job.output_prefix is not None
     opts = map_options(job, geotiff=geotiff)
+    check_inputs(job)
+    check_outputs(job, opts, overwrite=overwrite)
+    inputs = tuple(path for _, path in job.inputs())
     settings = Settings(
         four_neighbors=job.four_neighbors,
         avg_resistances=job.avg_resistances,
@@ -113,7 +133,7 @@ def run_job(
         keep_maps=keep_maps,
     )
     if job.data_type == "network":
-        return _run_network(job, opts)
+        return _run_network(job, opts, Writer(job.output_prefix, None, opts, inputs, overwrite))
 
     g, meta = load_habitat(job.habitat_file, is_resistance=job.habitat_is_resistances)
     nnodes = int(np.count_nonzero(g))
@@ -128,7 +148,7 @@ def run_job(
     polygons = load_polygons(job.polygon_file, meta) if job.polygon_file is not None else None
     if job.mask_file is not None:
         g = apply_mask(g, job.mask_file, meta)
-    writer = Writer(job.output_prefix, meta, opts)
+    writer = Writer(job.output_prefix, meta, opts, inputs, overwrite)
 
     if job.scenario == "advanced":
         assert job.source_file is not None and job.ground_file is not None
@@ -204,13 +224,12 @@ def run_job(
     return result
 
 
-def _run_network(job: Job, opts: MapOptions) -> CircuitResult:
+def _run_network(job: Job, opts: MapOptions, writer: Writer) -> CircuitResult:
     assert job.habitat_file is not None and job.output_prefix is not None
     edges = read_table(job.habitat_file, role="graph", ncols=3)
     graph, node_ids = network_from_edges(
         edges, is_resistance=job.habitat_is_resistances, source=str(job.habitat_file)
     )
-    writer = Writer(job.output_prefix, None, opts)
     if job.scenario == "pairwise":
         assert job.point_file is not None
         focal = read_focal_nodes(job.point_file)
@@ -245,3 +264,94 @@ def _run_network(job: Job, opts: MapOptions) -> CircuitResult:
         write_cur=opts.write_cur_maps,
         source=str(job.ini_path),
     )
+
+
+def check_inputs(job: Job) -> None:
+    """Refuse a job with input files that are missing or directories, naming all of them."""
+    problems = [
+        problem
+        for role, path in job.inputs()[1:]
+        if (problem := input_file_problem(path, role=role)) is not None
+    ]
+    if len(problems) == 1:
+        raise DataFileError(problems[0])
+    if problems:
+        raise DataFileError(
+            f"{len(problems)} input files of job {job.ini_path} cannot be read:\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        )
+
+
+def check_outputs(job: Job, opts: MapOptions, *, overwrite: bool) -> None:
+    """Refuse, before any solve, outputs that would replace inputs or (without
+    ``overwrite``) files already there.
+
+    Raises
+    ------
+    OutputError
+        Naming every clash: the output folder is a file or cannot be written, an output
+        (or ``output_file`` itself) is an input, or outputs exist and ``overwrite`` is
+        false.
+    """
+    assert job.output_prefix is not None
+    inputs = job.inputs()
+    folder = job.output_prefix.parent
+    _check_folder(folder)
+    problems: list[str] = []
+    if job.output_file is not None:
+        for role, path in inputs:
+            if same_file(job.output_file, path):
+                problems.append(
+                    f"output_file {job.output_file} is the {role} file {path}; outputs are "
+                    "named after output_file: give a new name, e.g. output/myjob.out"
+                )
+    existing: list[Path] = []
+    for pattern in planned_outputs(job.scenario, job.data_type, opts):
+        for found in sorted(folder.glob(glob.escape(job.output_prefix.name) + "_" + pattern)):
+            clash = next(((r, p) for r, p in inputs if same_file(found, p)), None)
+            if clash is not None:
+                problems.append(
+                    f"output {found} would replace the {clash[0]} file {clash[1]}; choose "
+                    "another output_file or output folder"
+                )
+            elif found.is_dir():
+                problems.append(f"output {found} is a directory; remove or rename it")
+            elif not overwrite:
+                existing.append(found)
+    if existing:
+        existing = sorted(set(existing))
+        shown = ", ".join(p.name for p in existing[:_MAX_FILES_SHOWN])
+        more = (
+            f" and {len(existing) - _MAX_FILES_SHOWN} more"
+            if len(existing) > _MAX_FILES_SHOWN
+            else ""
+        )
+        problems.append(
+            f"{len(existing)} output file(s) of this job already exist in {folder}: "
+            f"{shown}{more}; they are kept: pass overwrite=True (--force on the command "
+            "line) to replace them, or write elsewhere with output_dir (--output-dir)"
+        )
+    if len(problems) == 1:
+        raise OutputError(f"job {job.ini_path}: {problems[0]}")
+    if problems:
+        raise OutputError(
+            f"job {job.ini_path} cannot write its outputs:\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        )
+
+
+def _check_folder(folder: Path) -> None:
+    """The output folder, or its nearest existing ancestor, must be a writable folder."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(
+            f"cannot write outputs into {folder}: {existing} is a file, not a folder; "
+            "choose another output folder"
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(
+            f"cannot write outputs into {folder}: {existing} is not writable; choose a "
+            "folder you can write to"
+        )
