@@ -170,6 +170,19 @@ def test_output_that_is_an_input_is_refused(
     assert _hash(source) == before
 
 
+@pytest.mark.parametrize("name", ["cases.geojson", "countries.geojson"])
+def test_bundled_data_is_never_an_output(name: str) -> None:
+    from corridors._resources import data_file
+
+    bundled = Path(str(data_file(name)))
+    before = _hash(bundled)
+    for args in (["cases", "-f", "geojson"], ["query", "within", "-b", "TKM", "-f", "geojson"]):
+        result = runner.invoke(app, [*args, "-o", str(bundled), "--force"])
+        assert result.exit_code == 2
+        assert "refusing to write" in result.stderr
+    assert _hash(bundled) == before
+
+
 # --------------------------------------------------------------------------- existing outputs
 
 
@@ -327,11 +340,29 @@ def test_circuit_keeps_existing_outputs_without_force(tmp_path: Path) -> None:
     written.write_text("precious")
     again = _circuit(job, out)
     assert again.exit_code == 2
-    assert "already exists" in again.stderr or "exists" in again.stderr
+    assert "already exist" in again.stderr and "--force" in again.stderr
     assert written.read_text() == "precious"
     forced = _circuit(job, out, "--force")
     assert forced.exit_code == 0, forced.output
     assert written.read_text() != "precious"
+
+
+@pytest.mark.skipif(
+    not _run_has_overwrite(), reason="corridors.circuit.run(overwrite=...) not there yet"
+)
+def test_circuit_never_overwrites_an_input_even_with_force(tmp_path: Path) -> None:
+    job = _circuit_job(tmp_path)
+    out = tmp_path / "results"
+    out.mkdir()
+    # The point file sits where the job's resistances would be written.
+    points = out / "job_resistances.out"
+    points.write_text((tmp_path / "pts.txt").read_text())
+    job.write_text(job.read_text().replace("pts.txt", "results/job_resistances.out"))
+    before = _hash(points)
+    result = _circuit(job, out, "--force")
+    assert result.exit_code == 2
+    assert str(points) in _flat(result.stderr)
+    assert _hash(points) == before
 
 
 def test_circuit_focal_point_warning_is_printed_once(tmp_path: Path) -> None:

@@ -181,11 +181,24 @@ def prepare_output(
 ) -> Path | None:
     """Refuse a bad ``-o`` before any work (see :func:`corridors._io.check_output`).
 
-    Returns ``output`` unchanged; ``None`` (stdout) needs no check.
+    ``inputs`` are the files the command was given; the bundled data files are always
+    inputs too. Returns ``output`` unchanged; ``None`` (stdout) needs no check.
     """
     if output is None:
         return None
-    return check_output(output, inputs=tuple(inputs), overwrite=force, what=what)
+    # Commands read the bundled catalogue and boundaries when no file is given.
+    every_input = (*inputs, *_bundled_files())
+    return check_output(output, inputs=every_input, overwrite=force, what=what)
+
+
+def _bundled_files() -> list[Path]:
+    from ._resources import data_dir
+
+    try:
+        folder = Path(str(data_dir()))
+    except CorridorsError:
+        return []  # a broken installation fails later, with its own message
+    return [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
 
 
 # --------------------------------------------------------------------------- cells
