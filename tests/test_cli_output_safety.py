@@ -8,7 +8,6 @@ says what it is and the feature-level export loads back; bad input exits 2.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import os
 import re
@@ -323,15 +322,6 @@ def test_circuit_output_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
     assert job.read_text().startswith("scenario = pairwise")
 
 
-def _run_has_overwrite() -> bool:
-    from corridors.circuit import run
-
-    return "overwrite" in inspect.signature(run).parameters
-
-
-@pytest.mark.skipif(
-    not _run_has_overwrite(), reason="corridors.circuit.run(overwrite=...) not there yet"
-)
 def test_circuit_keeps_existing_outputs_without_force(tmp_path: Path) -> None:
     job = _circuit_job(tmp_path)
     out = tmp_path / "results"
@@ -347,9 +337,6 @@ def test_circuit_keeps_existing_outputs_without_force(tmp_path: Path) -> None:
     assert written.read_text() != "precious"
 
 
-@pytest.mark.skipif(
-    not _run_has_overwrite(), reason="corridors.circuit.run(overwrite=...) not there yet"
-)
 def test_circuit_never_overwrites_an_input_even_with_force(tmp_path: Path) -> None:
     job = _circuit_job(tmp_path)
     out = tmp_path / "results"

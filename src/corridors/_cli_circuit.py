@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import inspect
 import warnings
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -45,17 +44,14 @@ def circuit(
             f"--output-dir {output_dir} is a file, not a directory; give a folder (it is "
             "created if missing)"
         )
-    options: dict[str, Any] = {}
-    # ``overwrite`` guards the job's outputs and inputs inside run(); older run() lack it.
-    if "overwrite" in inspect.signature(run).parameters:
-        options["overwrite"] = force
+    # run() refuses outputs that are inputs and keeps existing ones unless overwrite.
     result = run(
         job,
         base_dir=base_dir,
         output_dir=output_dir,
         geotiff=geotiff,
         progress=progress,
-        **options,
+        overwrite=force,
     )
     for note in result.notes:
         # Through the warnings machinery, so a note that run() also warned about is
