@@ -14,7 +14,6 @@ needs it.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -450,10 +449,12 @@ class _Builder:
                 parts.append(f"{len(bad)} pair(s) cannot reach each other: {', '.join(pairs[:10])}")
             if lonely:
                 parts.append(f"core(s) {lonely[:10]} have no corridor")
-            warnings.warn(
+            # The circuit package's helper attributes the warning to the caller's code.
+            from ..circuit._errors import warn
+
+            warn(
                 "; ".join(parts) + " (barriers cut them off; see network.candidates)",
                 UnreachableCoresWarning,
-                stacklevel=4,
             )
 
 

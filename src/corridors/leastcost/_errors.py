@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import InputError, RasterError
+from ..errors import CorridorsWarning, InputError, RasterError
 
 __all__ = ["CoreError", "ResistanceError", "UnreachableCoresWarning"]
 
@@ -15,7 +15,7 @@ class CoreError(InputError):
     """Cores (sources) that lie outside the raster, on barrier cells, or cannot be read."""
 
 
-class UnreachableCoresWarning(UserWarning):
+class UnreachableCoresWarning(CorridorsWarning):
     """Some pairs of cores cannot reach each other across the resistance surface.
 
     Raised as a warning, not an error: the unreachable pairs are reported in the results

@@ -10,8 +10,8 @@ import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 
-from .._io import atomic_write_bytes, atomic_write_text
-from ..errors import DataFileError
+from .._io import atomic_write_bytes, atomic_write_text, check_output
+from ..errors import DataFileError, OutputError
 from ._corridors import CorridorNetwork
 from ._network import NetworkMetrics
 
@@ -23,6 +23,7 @@ def write_network(
     directory: str | os.PathLike[str],
     *,
     metrics: NetworkMetrics | None = None,
+    overwrite: bool = False,
 ) -> dict[str, Path]:
     """Write a corridor network's tables and rasters into ``directory`` (atomically).
 
@@ -33,14 +34,45 @@ def write_network(
     float32 GeoTIFFs in the raster CRS: ``corridors.tif`` (the truncated mosaic, NaN
     outside) and ``pinch.tif`` (current, when computed).
 
+    Parameters
+    ----------
+    network : CorridorNetwork
+    directory : path-like
+        An existing folder.
+    metrics : NetworkMetrics, optional
+        Added to ``cores.geojson``.
+    overwrite : bool
+        Replace files already there; by default they are kept and nothing is written.
+
     Returns
     -------
     dict of str to Path
         What was written, by name.
+
+    Raises
+    ------
+    DataFileError
+        ``directory`` is not a folder.
+    OutputError
+        Some of the files exist and ``overwrite`` is false (all of them are named), or
+        one of them cannot be written.
     """
     folder = Path(directory)
     if not folder.is_dir():
         raise DataFileError(f"cannot write to {folder}: not a directory; create it first")
+    names = [f"{name}.geojson" for name in ("links", "corridors", "cores", "pinch_points")]
+    names += ["candidates.csv", "corridors.tif"] + (
+        ["pinch.tif"] if network.pinch is not None else []
+    )
+    existing = [name for name in names if (folder / name).exists()]
+    if existing and not overwrite:
+        raise OutputError(
+            f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''} in "
+            f"{folder}; they are kept: pass overwrite=True to replace them, or write into "
+            "another folder"
+        )
+    for name in names:
+        check_output(folder / name, overwrite=True, what="network file")
     out: dict[str, Path] = {}
     cores = network.cores
     if metrics is not None:

@@ -137,8 +137,12 @@ def read_resistance(
         No CRS, or a geographic CRS.
     InputError
         An array without a transform, or a rotated transform.
+    RasterError
+        An ESRI ASCII grid (``.asc``, ``.asc.gz``) that disagrees with its header
+        (truncated, other shape, rows of other lengths), holds text, NaN or infinity
+        instead of numbers, or has a cell size that is not positive.
     DataFileError
-        A file that cannot be read.
+        A file that is missing, a directory, or cannot be read.
     """
     if isinstance(resistance, ResistanceSurface):
         return resistance
@@ -177,15 +181,33 @@ def read_resistance(
 
 def _read_file(path: Path) -> tuple[npt.NDArray[Any], Affine, Any, float | None]:
     import rasterio
+    from rasterio.io import MemoryFile
 
+    from ..circuit._ascii import check_ascii_file, is_gzip
+
+    source = f"resistance raster {path}"
+    if path.is_dir():
+        raise DataFileError(
+            f"{source} is a directory, not a file; give the path of the raster file itself"
+        )
     if not path.exists():
-        raise DataFileError(f"resistance raster {path} does not exist")
+        raise DataFileError(f"{source} does not exist; check the path")
+    # GDAL reads a grid that disagrees with its header silently (truncated, shifted,
+    # text as 0): ASCII grids are checked against their header first.
+    checked = check_ascii_file(path, source=source)
     try:
-        with rasterio.open(path) as src:
-            values = src.read(1)
-            return values, src.transform, src.crs, src.nodata
+        if checked is not None and checked[1] is not None:
+            # A gzip'd ASCII grid, already decompressed for the check.
+            with MemoryFile(checked[1], ext=".asc") as mem, mem.open() as src:
+                return src.read(1), src.transform, src.crs, src.nodata
+        name = f"/vsigzip/{path}" if is_gzip(path) else path
+        with rasterio.open(name) as src:
+            return src.read(1), src.transform, src.crs, src.nodata
     except rasterio.errors.RasterioError as exc:
-        raise DataFileError(f"cannot read resistance raster {path}: {exc}") from exc
+        raise DataFileError(
+            f"cannot read {source}: {exc}; it must be a raster GDAL reads (GeoTIFF, ESRI "
+            "ASCII grid ...)"
+        ) from exc
 
 
 def _projected_crs(crs: Any, what: str) -> CRS:
@@ -221,7 +243,7 @@ def _clean_values(values: npt.NDArray[Any], nodata: float | None, what: str) -> 
     has_nodata = nodata is not None and bool(np.any(arr == nodata))
     if lowest > 0 and not has_nodata:
         if not np.isfinite(arr).any():
-            raise ResistanceError(f"{what} has no passable cell: every cell is a barrier")
+            raise ResistanceError(_all_barrier(what, nodata))
         return arr
     barrier = np.isnan(arr) | np.isposinf(arr)
     if nodata is not None:
@@ -235,10 +257,18 @@ def _clean_values(values: npt.NDArray[Any], nodata: float | None, what: str) -> 
             "resistances must be > 0: mark impassable cells as nodata or inf instead"
         )
     if barrier.all():
-        raise ResistanceError(f"{what} has no passable cell: every cell is a barrier")
+        raise ResistanceError(_all_barrier(what, nodata))
     out = np.array(arr, dtype=np.float64, copy=True)
     out[barrier] = np.inf
     return out
+
+
+def _all_barrier(what: str, nodata: float | None) -> str:
+    marks = "NaN or infinite" if nodata is None else f"nodata ({nodata:g}), NaN or infinite"
+    return (
+        f"{what} has no passable cell: every cell is {marks}, a barrier; check that the "
+        "nodata value is right and that the raster covers the study area"
+    )
 
 
 @dataclass(frozen=True)
