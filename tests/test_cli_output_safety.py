@@ -666,3 +666,14 @@ def test_feature_export_with_no_match_is_refused(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "no feature matches" in result.stderr
     assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["cases", "query crossing", "infra crossings"])
+def test_unknown_format_is_refused_before_any_work(
+    name: str, world: dict[str, Path], tmp_path: Path, no_work: None
+) -> None:
+    output = tmp_path / "out.txt"
+    result = runner.invoke(app, [*_args(name, world, output), "-f", "xlsx"])
+    assert result.exit_code == 2
+    assert "unknown format 'xlsx'; use table, geojson, csv" in result.stderr
+    assert not output.exists()

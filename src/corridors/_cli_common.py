@@ -29,6 +29,7 @@ from ._io import atomic_write_text, check_output
 from .errors import CorridorsError, ValidationError
 
 OutputFormat = Literal["table", "geojson", "csv"]
+OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("table", "geojson", "csv")
 
 # Options shared by every command that prints or reads catalogues.
 FormatOpt = Annotated[
@@ -177,13 +178,16 @@ def prepare_output(
     *,
     inputs: Iterable[Path | None] = (),
     force: bool = False,
+    fmt: str | None = None,
     what: str = "output",
 ) -> Path | None:
-    """Refuse a bad ``-o`` before any work (see :func:`corridors._io.check_output`).
+    """Refuse a bad ``-o`` or ``-f`` before any work (see :func:`corridors._io.check_output`).
 
     ``inputs`` are the files the command was given; the bundled data files are always
     inputs too. Returns ``output`` unchanged; ``None`` (stdout) needs no check.
     """
+    if fmt is not None:
+        check_format(fmt)
     if output is None:
         return None
     # Commands read the bundled catalogue and boundaries when no file is given.
@@ -410,6 +414,12 @@ def _print_records(
             console.print(renderable)
 
 
+def check_format(fmt: str) -> None:
+    """Refuse an output format other than table, geojson or csv."""
+    if fmt not in OUTPUT_FORMATS:
+        fail(escape(f"unknown format {fmt!r}; use {', '.join(OUTPUT_FORMATS)}"))
+
+
 def emit(
     frame: gpd.GeoDataFrame,
     *,
@@ -424,8 +434,7 @@ def emit(
 
     Check ``output`` with :func:`prepare_output` before the work that builds ``frame``.
     """
-    if fmt not in ("table", "geojson", "csv"):
-        fail(f"unknown format {fmt!r}; use table, geojson or csv")
+    check_format(fmt)
     if fmt == "table":
         if output is not None:
             console = Console(file=io.StringIO(), width=FILE_TABLE_WIDTH, record=True)

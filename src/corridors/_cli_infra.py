@@ -121,7 +121,7 @@ def crossings_command(
     """
     from .leastcost import infrastructure_crossings
 
-    prepare_output(output, inputs=(line, corridors, cases), force=force)
+    prepare_output(output, inputs=(line, corridors, cases), force=force, fmt=fmt)
     lines = (
         _read(line, "line")
         if line is not None

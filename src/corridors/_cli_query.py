@@ -96,7 +96,7 @@ def crossing_command(
     passing through them."""
     from .query import crossing
 
-    prepare_output(output, inputs=(cases_file, file_input(boundary)), force=force)
+    prepare_output(output, inputs=(cases_file, file_input(boundary)), force=force, fmt=fmt)
     result = crossing(_cases(cases_file), boundary, tolerance_km=tolerance_km)
     _show(result, (*_AREAL, *_LINEAR, "matched_by"), fmt, output, f"Cases crossing {boundary}")
 
@@ -114,7 +114,7 @@ def within_command(
     """Cases that lie within an area (a country, a reserve, a polygon file)."""
     from .query import within
 
-    prepare_output(output, inputs=(cases_file, file_input(boundary)), force=force)
+    prepare_output(output, inputs=(cases_file, file_input(boundary)), force=force, fmt=fmt)
     result = within(_cases(cases_file), boundary, tolerance_km=tolerance_km)
     _show(result, _AREAL, fmt, output, f"Cases within {boundary}")
 
@@ -131,7 +131,7 @@ def intersecting_command(
     """Cases that share any point with a boundary (touching included)."""
     from .query import intersecting
 
-    prepare_output(output, inputs=(cases_file, file_input(boundary)), force=force)
+    prepare_output(output, inputs=(cases_file, file_input(boundary)), force=force, fmt=fmt)
     result = intersecting(_cases(cases_file), boundary)
     _show(result, _AREAL + _LINEAR, fmt, output, f"Cases intersecting {boundary}")
 
@@ -155,7 +155,7 @@ def near_command(
             f"--lon {lon} --lat {lat} is not a longitude/latitude; longitude must lie in "
             "[-180, 180] and latitude in [-90, 90] degrees"
         )
-    prepare_output(output, inputs=(cases_file,), force=force)
+    prepare_output(output, inputs=(cases_file,), force=force, fmt=fmt)
     result = near(_cases(cases_file), shapely.Point(lon, lat), distance_km=km, crs="EPSG:4326")
     _show(result, ("distance_km",), fmt, output, f"Cases within {km:g} km of ({lon}, {lat})")
 
@@ -177,7 +177,7 @@ def transboundary_command(
     from .query import transboundary
 
     codes: Any = [c.strip() for c in countries.split(",") if c.strip()] if countries else None
-    prepare_output(output, inputs=(cases_file,), force=force)
+    prepare_output(output, inputs=(cases_file,), force=force, fmt=fmt)
     result = transboundary(_cases(cases_file), codes, tolerance_km=tolerance_km)
     _show(result, ("countries", "n_countries"), fmt, output, "Transboundary cases")
 
@@ -194,7 +194,7 @@ def countries_command(
     """The countries each case lies in."""
     from .query import countries_of
 
-    prepare_output(output, inputs=(cases_file,), force=force)
+    prepare_output(output, inputs=(cases_file,), force=force, fmt=fmt)
     result = countries_of(_cases(cases_file), tolerance_km=tolerance_km)
     _show(result, ("countries", "n_countries"), fmt, output, "Countries of each case")
 

@@ -88,14 +88,14 @@ def cases_command(
     from .schema import REALMS
 
     if realm is not None and realm not in REALMS:
-        fail(f"unknown realm {realm!r}; use one of {', '.join(REALMS)}")
+        fail(_esc(f"unknown realm {realm!r}; use one of {', '.join(REALMS)}"))
     code = None
     if country is not None:
         from .boundaries import country as country_rows
 
         # The same check and suggestions as `corridors query` gives for a code.
         code = str(country_rows(country)["iso_a3"].iloc[0])
-    prepare_output(output, inputs=(cases_file,), force=force)
+    prepare_output(output, inputs=(cases_file,), force=force, fmt=fmt)
     if features:
         _emit_features(realm, code, fmt=fmt, output=output, cases_file=cases_file)
         return
