@@ -24,6 +24,7 @@ from ._cli_common import (
     ForceOpt,
     FormatOpt,
     OutputOpt,
+    console_width,
     emit,
     err_console,
     fail,
@@ -154,7 +155,7 @@ def show_command(
     """Show one case study: its summary, species, countries, features and source."""
     case = catalogue.get_case(case_id, path=cases_file)
     if fmt != "table":
-        emit(case, fmt=fmt, output=None, columns=())
+        emit(case, fmt=fmt, output=None, columns=(), geojson_members=CASE_SUMMARY_MEMBERS)
         return
     # The argument may be a prefix or a word of the id; the case knows its full id.
     resolved = str(case.index[0])
@@ -185,7 +186,7 @@ def show_command(
             f"{feat.geometry.geom_type}; {feat['georef_method']}, "
             f"± {feat['uncertainty_km']:g} km)[/dim]"
         )
-    Console().print(Panel("\n".join(lines), expand=False))
+    Console(width=console_width()).print(Panel("\n".join(lines), expand=False))
 
 
 def _esc(text: str) -> str:
