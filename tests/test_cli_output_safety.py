@@ -677,3 +677,24 @@ def test_unknown_format_is_refused_before_any_work(
     assert result.exit_code == 2
     assert "unknown format 'xlsx'; use table, geojson, csv" in result.stderr
     assert not output.exists()
+
+
+def test_every_command_reports_errors_and_warnings_centrally() -> None:
+    import typer
+
+    def callbacks(group: typer.Typer, prefix: str = "") -> dict[str, Any]:
+        found = {f"{prefix}{c.name}": c.callback for c in group.registered_commands}
+        for sub in group.registered_groups:
+            assert sub.typer_instance is not None
+            found.update(callbacks(sub.typer_instance, f"{prefix}{sub.name} "))
+        return found
+
+    commands = callbacks(app)
+    assert {"cases", "show", "validate", "map", "circuit", "query near", "infra crossings"} <= set(
+        commands
+    )
+    # handle_errors' wrapper runs the command: its code lives in _cli_common.
+    unwrapped = [
+        n for n, cb in commands.items() if Path(cb.__code__.co_filename).name != "_cli_common.py"
+    ]
+    assert unwrapped == []
