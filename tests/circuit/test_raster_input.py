@@ -368,6 +368,14 @@ def test_existing_outputs_are_kept_unless_overwrite(job_dir: Path) -> None:
     assert sorted(again.files) == sorted(first.files)
 
 
+def test_bad_input_is_reported_before_existing_outputs(job_dir: Path) -> None:
+    ini = write_job(job_dir)
+    run(ini, base_dir=job_dir, quiet=True)
+    write_grid(job_dir / "habitat.asc", ROWS_5X5[:4])
+    with pytest.raises(RasterError, match=r"habitat\.asc.*ends after 20 values"):
+        run(ini, base_dir=job_dir, quiet=True)
+
+
 def test_other_outputs_in_the_folder_do_not_block(job_dir: Path) -> None:
     (job_dir / "out").mkdir()
     (job_dir / "out" / "job_voltmap_1_2.asc").write_text("not written by this job")

@@ -60,10 +60,11 @@ def run(
 ) -> CircuitResult:
     """Run a Circuitscape INI job file and write its outputs.
 
-    Before anything is solved, the job's input files are checked (all of them, each
-    problem reported) and so are its outputs: an output that would replace an input
-    (same path, symlink or hard link; or ``output_file`` naming an input) is always
-    refused, and outputs left by an earlier run are kept unless ``overwrite`` is true.
+    The job's input files are checked first (all of them, each problem reported), then
+    read; its outputs are checked before anything is solved: an output that would
+    replace an input (same path, symlink or hard link; or ``output_file`` naming an
+    input) is always refused, and outputs left by an earlier run are kept unless
+    ``overwrite`` is true.
 
     Parameters
     ----------
@@ -122,8 +123,9 @@ def run_job(
     """Run a parsed :class:`Job` (see :func:`run`)."""
     assert job.habitat_file is not None and job.output_prefix is not None
     opts = map_options(job, geotiff=geotiff)
+    # Inputs first: a bad input is what the user must fix, whatever the outputs. The
+    # outputs are checked once every input is read, before the first solve.
     check_inputs(job)
-    check_outputs(job, opts, overwrite=overwrite)
     inputs = tuple(path for _, path in job.inputs())
     settings = Settings(
         four_neighbors=job.four_neighbors,
@@ -133,7 +135,8 @@ def run_job(
         keep_maps=keep_maps,
     )
     if job.data_type == "network":
-        return _run_network(job, opts, Writer(job.output_prefix, None, opts, inputs, overwrite))
+        writer = Writer(job.output_prefix, None, opts, inputs, overwrite)
+        return _run_network(job, opts, writer)
 
     g, meta = load_habitat(job.habitat_file, is_resistance=job.habitat_is_resistances)
     nnodes = int(np.count_nonzero(g))
@@ -171,6 +174,7 @@ def run_job(
                 f"{job.ground_file}: no grounds (every cell is 0 or nodata); give at least "
                 "one cell a ground"
             )
+        check_outputs(job, opts, overwrite=overwrite)
         result = raster_advanced(
             g,
             sources,
@@ -191,6 +195,10 @@ def run_job(
         if job.included_pairs_file is not None
         else None
     )
+    strengths = (
+        load_strengths(job.variable_source_file) if job.variable_source_file is not None else None
+    )
+    check_outputs(job, opts, overwrite=overwrite)
     if job.scenario == "pairwise":
         result = raster_pairwise(
             g,
@@ -203,11 +211,6 @@ def run_job(
             meta=meta,
         )
     else:
-        strengths = (
-            load_strengths(job.variable_source_file)
-            if job.variable_source_file is not None
-            else None
-        )
         result = raster_one_or_all(
             g,
             points,
@@ -238,6 +241,7 @@ def _run_network(job: Job, opts: MapOptions, writer: Writer) -> CircuitResult:
             if job.included_pairs_file is not None
             else None
         )
+        check_outputs(job, opts, overwrite=writer.overwrite)
         return network_pairwise(
             graph,
             node_ids,
@@ -250,6 +254,7 @@ def _run_network(job: Job, opts: MapOptions, writer: Writer) -> CircuitResult:
     assert job.source_file is not None and job.ground_file is not None
     sources = read_table(job.source_file, role="source", ncols=2)
     grounds = read_table(job.ground_file, role="ground", ncols=2)
+    check_outputs(job, opts, overwrite=writer.overwrite)
     return network_advanced(
         graph,
         node_ids,
