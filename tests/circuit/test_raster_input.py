@@ -189,6 +189,8 @@ def test_without_nodata_line_the_fix_says_to_add_one(tmp_path: Path) -> None:
         ({"cellsize": "0"}, r"cellsize 0 is not a positive size"),
         ({"ncols": "5.5"}, r"header line 1: ncols 5\.5 is not a positive whole number"),
         ({"nrows": "-5"}, r"nrows -5 is not a positive whole number"),
+        ({"ncols": "5e0"}, r"ncols 5e0 is not a positive whole number"),
+        ({"nrows": "0"}, r"nrows 0 is not a positive whole number"),
         ({"cellsize": ""}, r"the header has no cellsize line"),
         ({"xllcorner": "west"}, r"xllcorner 'west' is not a number"),
     ],
@@ -260,6 +262,25 @@ def test_valid_grid_layouts_read_as_gdal_does(tmp_path: Path) -> None:
     with rasterio.open(path) as ds:
         np.testing.assert_array_equal(values, ds.read(1).astype(float))
     assert meta.shape == (5, 5) and values[4, 4] == 25
+
+
+def test_whole_numbers_with_a_zero_fraction_are_accepted(tmp_path: Path) -> None:
+    values, meta = read_raster(write_grid(tmp_path / "g.asc", ROWS_5X5, ncols="5.0"), role="h")
+    assert meta.shape == (5, 5) and values[0, 4] == 5
+
+
+def test_geotiff_named_asc_is_still_read(tmp_path: Path) -> None:
+    import rasterio
+    from affine import Affine
+
+    path = tmp_path / "really_a_tiff.asc"
+    with rasterio.open(
+        path, "w", driver="GTiff", height=2, width=3, count=1, dtype="float64",
+        transform=Affine(1.0, 0.0, 0.0, 0.0, -1.0, 2.0),
+    ) as ds:  # fmt: skip
+        ds.write(np.arange(6.0).reshape(1, 2, 3))
+    values, meta = read_raster(path, role="habitat")
+    assert meta.shape == (2, 3) and values[1, 2] == 5
 
 
 def test_gzip_grid_reads_like_the_plain_one(tmp_path: Path) -> None:

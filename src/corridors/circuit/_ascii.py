@@ -68,6 +68,7 @@ _IS_BAD_BYTE[: _SPACE + 1] = False
 _IS_BAD_BYTE[list(_NUMBER_BYTES)] = False
 _DELETE_GOOD = bytes(range(_SPACE + 1)) + _NUMBER_BYTES
 _TOKEN = re.compile(rb"[^\x00-\x20]+")
+_WHOLE = re.compile(r"\+?([0-9]+)(?:\.0*)?")
 _NAN_WORDS = frozenset({b"nan", b"-nan", b"+nan"})
 _INF_WORDS = frozenset(
     {b"inf", b"-inf", b"+inf", b"infinity", b"-infinity", b"+infinity", b"1.#inf", b"-1.#inf"}
@@ -140,7 +141,8 @@ def check_ascii_file(path: Path, *, source: str) -> tuple[AsciiHeader, bytes | N
     except (OSError, EOFError, zlib.error) as exc:
         raise DataFileError(f"cannot read {source}: {_read_failure(exc, gz)}") from None
     if _first_word(head).decode("ascii", "replace") not in HEADER_KEYS:
-        if not named_asc:
+        # A binary file named .asc (a GeoTIFF, say) is left to GDAL, as before.
+        if not named_asc or b"\x00" in head:
             return None
         first = head.split(b"\n", 1)[0].strip()[:60].decode("utf-8", "replace")
         raise RasterError(
@@ -254,17 +256,15 @@ def _whole(fields: dict[str, tuple[str, int]], key: str, problems: list[str]) ->
         problems.append(f"the header has no {key} line; add `{key} N` with the grid's size")
         return None
     raw, line = fields[key]
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value == int(value) and value > 0):
+    # Digits only (GDAL reads "1e3" as 1 and "5.5" as 5); a ".0" tail is harmless.
+    match = _WHOLE.fullmatch(raw)
+    if match is None or int(match.group(1)) == 0:
         problems.append(
             f"header line {line}: {key} {raw} is not a positive whole number; set it to the "
             f"number of {'columns' if key == 'ncols' else 'rows'} of the grid"
         )
         return None
-    return int(value)
+    return int(match.group(1))
 
 
 def _number(
