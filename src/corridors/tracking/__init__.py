@@ -28,6 +28,7 @@ from ._bbmm import (
     motion_variance,
 )
 from ._clean import DEFAULT_MAX_LAG_H, DEFAULT_MAX_SPEED_KMH, CleanedFixes, clean_fixes
+from ._crossings import DEFAULT_TRACK_TOLERANCE_KM, crossing_events, passages
 from ._errors import NaiveTimestampWarning, ShortSequenceWarning, TrackingWarning
 from ._fixes import as_fixes, read_movebank
 from ._grid import Grid
@@ -54,6 +55,7 @@ __all__ = [
     "DEFAULT_MAX_SPEED_KMH",
     "DEFAULT_STOPOVER_LEVEL",
     "DEFAULT_TIME_STEP_MIN",
+    "DEFAULT_TRACK_TOLERANCE_KM",
     "MIN_FIXES",
     "BBMMResult",
     "CleanedFixes",
@@ -66,7 +68,9 @@ __all__ = [
     "as_fixes",
     "bbmm",
     "clean_fixes",
+    "crossing_events",
     "motion_variance",
+    "passages",
     "population_corridors",
     "read_movebank",
     "sequences",
