@@ -123,7 +123,16 @@ BAD_RECORDS = [
     pytest.param({"feature_id": "other/area"}, r"must start with its case_id", id="fid-prefix"),
     pytest.param({"summary": "word " * 120}, r"120 words", id="long-summary"),
     pytest.param({"species": ["Markhor"]}, r"species\[0\]", id="species-shape"),
-    pytest.param({"source": "wikipedia"}, r"unknown source 'wikipedia'", id="unknown-source"),
+    pytest.param(
+        {"source": "wikipedia", "source_url": None},
+        r"unknown source 'wikipedia' has no source_url: .*http\(s\) source_url",
+        id="own-source-without-url",
+    ),
+    pytest.param(
+        {"source": "panorama-cms-cop41"},
+        r"unknown source 'panorama-cms-cop41': did you mean 'panorama-cms-cop14'",
+        id="misspelt-seed-source",
+    ),
     pytest.param(
         {"geometry": {"type": "Point", "coordinates": [66.5, 37.8]}},
         r"'area' must be a Polygon or MultiPolygon, not a Point",

@@ -10,7 +10,9 @@ Case-level fields
     ``case_id`` (slug), ``name``, ``summary`` (own words, at most about 80 words),
     ``species`` (list of ``{"common": ..., "scientific": ...}``), ``taxon``, ``realm``,
     ``countries`` (ISO 3166-1 alpha-3), ``region``, ``scale``, ``interventions``,
-    ``threats``, ``organisations``, ``source``, ``source_title``, ``source_url``.
+    ``threats``, ``organisations``, ``source`` (a seed document's key from
+    :data:`SOURCES`, or a source of your own, which then needs ``source_title`` and an
+    http(s) ``source_url``), ``source_title``, ``source_url``.
 Feature-level fields
     ``feature_id`` (``"<case_id>/<slug>"``), ``feature_name``, ``role``,
     ``georef_method``, ``georef_note``, ``uncertainty_km``.
@@ -68,10 +70,17 @@ GEOREF_METHODS: Final = {
     "approximate-envelope": "approximate envelope of a named region or landscape",
     "country-boundaries": "derived from the bundled Natural Earth country polygons",
 }
+# The seed documents the bundled catalogue is drawn from. A case may cite one of them by
+# key (its source_url may then be null), or any source of its own: any other name, with
+# a source_title and an http(s) source_url saying where to read it.
 SOURCES: Final = {
     "panorama-cms-cop14": "PANORAMA: Selected Solutions on Connectivity Conservation for CMS COP14",
     "icp-programme-page": "International Connectivity programme page",
 }
+# A source name this close (difflib ratio) to a seed document's key is taken for a
+# misspelling of it rather than for a source of the user's own.
+SOURCE_LIKENESS: Final = 0.85
+URL_RE: Final = re.compile(r"^https?://[^\s<>\"']+$")
 
 # Geometry types each role may take: areas are outlines, sites points, routes lines.
 ROLE_GEOMETRIES: Final = {
@@ -115,7 +124,13 @@ _SPECS: Final = (
     FieldSpec("interventions", "list", "case"),
     FieldSpec("threats", "list", "case"),
     FieldSpec("organisations", "list", "case"),
-    FieldSpec("source", "str", "case", doc="which source document (a key of SOURCES)"),
+    FieldSpec(
+        "source",
+        "str",
+        "case",
+        doc="a seed document (a key of SOURCES) or the short name of a source of your own, "
+        "which then needs a source_title and an http(s) source_url",
+    ),
     FieldSpec("source_title", "str", "case"),
     FieldSpec("source_url", "url", "case", nullable=True, doc="http(s) URL or null"),
     FieldSpec("feature_id", "str", "feature", doc="'<case_id>/<slug>'"),
@@ -187,7 +202,7 @@ def _check_value(spec: FieldSpec, value: Any) -> list[str]:
             return [f"unknown {name} {value!r}: {_suggest(value, spec.choices)}"]
         return _check_str_field(name, value)
     if spec.kind == "url":
-        if not isinstance(value, str) or not re.match(r"^https?://[^\s<>\"']+$", value):
+        if not isinstance(value, str) or not URL_RE.match(value):
             return [f"field {name!r} must be an http:// or https:// URL (or null), not {value!r}"]
         return []
     if spec.kind == "number":
@@ -219,8 +234,6 @@ def _check_str_field(name: str, value: str) -> list[str]:
         words = len(value.split())
         if words > MAX_SUMMARY_WORDS:
             return [f"summary has {words} words; shorten it to about 80"]
-    if name == "source" and value not in SOURCES:
-        return [f"unknown source {value!r}: {_suggest(value, list(SOURCES))}"]
     return []
 
 
@@ -257,6 +270,7 @@ def _check_species(value: Any) -> list[str]:
 
 
 def _check_cross_fields(props: Mapping[str, Any]) -> list[str]:
+    problems = []
     case_id, feature_id = props.get("case_id"), props.get("feature_id")
     if (
         isinstance(case_id, str)
@@ -264,7 +278,28 @@ def _check_cross_fields(props: Mapping[str, Any]) -> list[str]:
         and FEATURE_ID_RE.match(feature_id)
         and feature_id.split("/")[0] != case_id
     ):
-        return [f"feature_id {feature_id!r} must start with its case_id {case_id!r} + '/'"]
+        problems.append(f"feature_id {feature_id!r} must start with its case_id {case_id!r} + '/'")
+    problems.extend(_check_source(props.get("source"), props.get("source_url")))
+    return problems
+
+
+def _check_source(source: Any, url: Any) -> list[str]:
+    """A seed document's key, or a source of the user's own that says where to read it."""
+    if not isinstance(source, str) or not source.strip() or source in SOURCES:
+        return []  # a missing or empty source is reported as such
+    seeds = " or ".join(repr(key) for key in SOURCES)
+    near = difflib.get_close_matches(source, list(SOURCES), n=1, cutoff=SOURCE_LIKENESS)
+    if near:
+        return [
+            f"unknown source {source!r}: did you mean {near[0]!r}? (a source of your own "
+            "needs a name unlike the seed documents' keys)"
+        ]
+    if _is_missing(url):
+        # An invalid URL is reported by the source_url check; a missing one only here.
+        return [
+            f"unknown source {source!r} has no source_url: cite a source of your own with "
+            f"a source_title and an http(s) source_url, or use a seed document, {seeds}"
+        ]
     return []
 
 
