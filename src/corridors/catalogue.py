@@ -11,11 +11,15 @@ All geometries are in EPSG:4326 with RFC 7946 axis order (longitude, latitude).
 from __future__ import annotations
 
 import contextlib
+import csv
 import functools
 import json
 import math
 import os
 import re
+import reprlib
+import sys
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,6 +40,7 @@ __all__ = [
     "get_case",
     "load_cases",
     "load_features",
+    "resolve_case_id",
     "save_catalogue",
     "to_geojson",
     "validate",
@@ -59,7 +64,20 @@ _FEATURE_COLUMNS = [
     "uncertainty_km",
 ]
 
+# A catalogue GeoJSON nests about this deep: collection, features list, feature,
+# geometry, and a MultiPolygon's four levels of coordinates.
+_CATALOGUE_DEPTH = 8
+# The deepest catalogue field is ``species`` (a list of objects: 2 levels). Values far
+# deeper are no catalogue field and would exhaust Python's recursion when compared or
+# printed, so they are reported instead of checked.
+MAX_PROPERTY_DEPTH = 16
+# A GeoJSON geometry nests 2 to 4 levels (a MultiPolygon's coordinates); collections of
+# collections add levels, which GEOS walks recursively in C, and so are bounded too.
+MAX_GEOMETRY_DEPTH = 32
+
 PathLike = str | os.PathLike[str]
+# File types named as examples when a directory is given instead of a catalogue file.
+_CATALOGUE_SUFFIXES = (".geojson", ".json", ".gpkg", ".csv")
 
 
 # --------------------------------------------------------------------------- reading
@@ -84,22 +102,26 @@ def _read_geojson(text: str, source: str) -> tuple[list[dict[str, Any]], list[Pr
             f"{source} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
             "fix the syntax or export the file again as GeoJSON"
         ) from None
+    except RecursionError:
+        raise DataFileError(
+            f"{source} nests JSON arrays or objects too deeply to read (over "
+            f"{sys.getrecursionlimit()} levels; a catalogue needs about "
+            f"{_CATALOGUE_DEPTH}); it is not a catalogue: export it again as GeoJSON"
+        ) from None
+    except ValueError as exc:  # e.g. an integer beyond Python's digit limit
+        raise DataFileError(
+            f"{source} holds a JSON value Python cannot read ({exc}); "
+            "fix the value or export the file again as GeoJSON"
+        ) from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         kind = doc.get("type") if isinstance(doc, dict) else type(doc).__name__
         raise DataFileError(
-            f"{source} is a GeoJSON {kind!r}, not a FeatureCollection; "
+            f"{source} is a GeoJSON {_brief(kind)}, not a FeatureCollection; "
             "wrap the features in {'type': 'FeatureCollection', 'features': [...]}"
         )
     problems: list[Problem] = []
-    crs_member = doc.get("crs")
-    if crs_member is not None:
-        name = str((crs_member.get("properties") or {}).get("name", crs_member))
-        if not re.search(r"(CRS84|EPSG:+4326)$", name):
-            raise DataFileError(
-                f"{source} declares CRS {name!r}; catalogues are RFC 7946 GeoJSON in "
-                "longitude/latitude (EPSG:4326): reproject it, e.g. "
-                "`ogr2ogr -t_srs EPSG:4326 out.geojson in.geojson`"
-            )
+    if doc.get("crs") is not None:
+        _check_crs_member(doc["crs"], source)
     features = doc.get("features")
     if not isinstance(features, list):
         raise DataFileError(f"{source} has no 'features' list; it is not a FeatureCollection")
@@ -114,6 +136,15 @@ def _read_geojson(text: str, source: str) -> tuple[list[dict[str, Any]], list[Pr
             if props is not None and not isinstance(props, dict):
                 record["error"] = "has 'properties' that is not an object"
             geom = feat.get("geometry")
+            if isinstance(geom, dict) and geom.get("type") == "GeometryCollection":
+                # Collections nest collections; GEOS recurses through them in C.
+                depth = _depth(geom, limit=MAX_GEOMETRY_DEPTH)
+                if depth > MAX_GEOMETRY_DEPTH:
+                    record["error"] = (
+                        f"has a GeometryCollection nested over {MAX_GEOMETRY_DEPTH} levels "
+                        "deep; give a Point, LineString or Polygon (or Multi-)"
+                    )
+                    geom = None
             if geom is not None:
                 try:
                     record["geometry"] = shapely.geometry.shape(geom)
@@ -121,6 +152,66 @@ def _read_geojson(text: str, source: str) -> tuple[list[dict[str, Any]], list[Pr
                     record["error"] = f"has a malformed geometry ({exc}); fix its coordinates"
         records.append(record)
     return records, problems
+
+
+# The legacy (2008) GeoJSON ``crs`` member names these for longitude/latitude WGS 84;
+# GDAL writes the EPSG form for lon/lat data too, so both mean RFC 7946 axis order.
+_LONLAT_CRS_RE = re.compile(r"(CRS84|EPSG:+4326)$", re.IGNORECASE)
+
+
+def _check_crs_member(crs_member: Any, source: str) -> None:
+    """Accept a ``crs`` member that names longitude/latitude WGS 84; refuse the rest.
+
+    RFC 7946 dropped the member (GeoJSON is always WGS 84 lon/lat); the legacy form is
+    ``{"type": "name", "properties": {"name": ...}}``. A bare string naming the CRS is
+    read the same way: it is not standard, but its meaning is unambiguous.
+    """
+    name: Any = crs_member
+    if isinstance(crs_member, dict):
+        props = crs_member.get("properties")
+        name = props.get("name") if isinstance(props, dict) else None
+    if not isinstance(name, str):
+        raise DataFileError(
+            f"{source} has a 'crs' member {_brief(crs_member)} that names no CRS; "
+            "remove it if the coordinates are longitude/latitude (RFC 7946 GeoJSON always "
+            'is), or write {"type": "name", "properties": {"name": "OGC:CRS84"}}'
+        )
+    if not _LONLAT_CRS_RE.search(name.strip()):
+        raise DataFileError(
+            f"{source} declares CRS {_brief(name)}; catalogues are RFC 7946 GeoJSON in "
+            "longitude/latitude (EPSG:4326): reproject it, e.g. "
+            "`ogr2ogr -t_srs EPSG:4326 out.geojson in.geojson`"
+        )
+
+
+_BRIEF = reprlib.Repr()
+_BRIEF.maxstring = 80
+_BRIEF.maxother = 80
+
+
+def _brief(value: Any) -> str:
+    """A short repr of any value from a file, safe however large or deeply nested."""
+    return _BRIEF.repr(value)
+
+
+def _depth(value: Any, *, limit: int) -> int:
+    """How deeply lists and dicts nest in ``value`` (0 for a scalar), up to ``limit + 1``.
+
+    Iterative, so that it works however deep the value is.
+    """
+    if not isinstance(value, list | tuple | dict):
+        return 0
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if level > deepest:
+            deepest = level
+            if deepest > limit:
+                break
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((c, level + 1) for c in children if isinstance(c, list | tuple | dict))
+    return deepest
 
 
 def _parse_list(value: Any) -> Any:
@@ -136,7 +227,7 @@ def _parse_list(value: Any) -> Any:
         if text.startswith("["):
             try:
                 return json.loads(text)
-            except json.JSONDecodeError:
+            except (ValueError, RecursionError):  # not JSON after all: reported as it is
                 return value
         return [part.strip() for part in text.split(";") if part.strip()]
     return value
@@ -180,6 +271,8 @@ def _normalise_props(props: Mapping[str, Any]) -> dict[str, Any]:
                 value = float(value)
         elif isinstance(value, np.generic):
             value = value.item()
+        elif isinstance(value, np.ndarray):  # a list-typed column of a vector file
+            value = _parse_list(value)
         out[key] = value
     return out
 
@@ -196,6 +289,11 @@ def _read_table(path: Path, source: str) -> list[dict[str, Any]]:
             f"cannot read {source} as a vector file ({exc}); give a GeoJSON, GeoPackage "
             "or CSV catalogue"
         ) from None
+    if not isinstance(frame, gpd.GeoDataFrame) or "geometry" not in frame.columns:
+        raise DataFileError(
+            f"{source} has no geometry column (read as a plain table); give a GeoJSON or "
+            "GeoPackage catalogue, or a .csv file with 'lon' and 'lat' (or 'wkt') columns"
+        )
     if frame.crs is None:
         raise DataFileError(
             f"{source} has no CRS; catalogues are in longitude/latitude (EPSG:4326): "
@@ -214,45 +312,94 @@ def _read_table(path: Path, source: str) -> list[dict[str, Any]]:
     return records
 
 
+# Parentheses a WKT geometry nests: three for a MultiPolygon, one more per collection
+# level. GEOS parses WKT recursively in C and crashes the process on absurd nesting, so
+# deeper text is refused before it reaches GEOS.
+MAX_WKT_DEPTH = 32
+_PARENS_RE = re.compile(r"[()]")
+
+
+def _wkt_depth(text: str) -> int:
+    depth = deepest = 0
+    for match in _PARENS_RE.finditer(text):
+        depth += 1 if match.group() == "(" else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def _read_csv(path: Path, source: str) -> list[dict[str, Any]]:
-    text = _decode(path.read_bytes(), source)
     import io
 
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    lower = {c.lower(): c for c in frame.columns}
+    text = _decode(_read_bytes(path, source), source)
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise DataFileError(
+            f"{source} is empty; a CSV catalogue needs a header row with 'lon' and 'lat' "
+            "columns and one row per feature"
+        ) from None
+    except (ValueError, csv.Error) as exc:  # pandas' ParserError is a ValueError
+        raise DataFileError(
+            f"cannot read {source} as CSV ({exc}); fix the rows or export it again as CSV "
+            "(UTF-8, comma-separated, with a header row)"
+        ) from None
+    lower = {str(c).lower(): c for c in frame.columns}
     lon_col = next((lower[c] for c in ("lon", "longitude", "lng", "x") if c in lower), None)
     lat_col = next((lower[c] for c in ("lat", "latitude", "y") if c in lower), None)
     wkt_col = lower.get("wkt")
     if wkt_col is None and (lon_col is None or lat_col is None):
         raise DataFileError(
             f"{source} has no 'lon' and 'lat' columns (nor a 'wkt' column); add them "
-            f"(columns found: {', '.join(frame.columns)})"
+            f"(columns found: {_brief(', '.join(map(str, frame.columns)))})"
         )
     records = []
     coord_cols = {c for c in (lon_col, lat_col, wkt_col) if c}
     for row in frame.to_dict("records"):
         record: dict[str, Any] = {"props": {}, "geometry": None, "error": None}
-        record["props"] = {k: v for k, v in row.items() if k not in coord_cols}
+        record["props"] = {str(k): v for k, v in row.items() if k not in coord_cols}
+        wkt = row[wkt_col] if wkt_col else None
         try:
-            if wkt_col and row[wkt_col].strip():
-                record["geometry"] = shapely.from_wkt(row[wkt_col])
+            if isinstance(wkt, str) and wkt.strip():
+                if _wkt_depth(wkt) > MAX_WKT_DEPTH:
+                    raise ValueError(f"WKT nested over {MAX_WKT_DEPTH} levels deep")
+                record["geometry"] = shapely.from_wkt(wkt)
             elif lon_col and lat_col:
                 record["geometry"] = shapely.Point(float(row[lon_col]), float(row[lat_col]))
-        except (ValueError, shapely.errors.GEOSException) as exc:
+        except (ValueError, TypeError, shapely.errors.GEOSException) as exc:
             record["error"] = f"has unreadable coordinates ({exc}); give decimal degrees"
         records.append(record)
     return records
 
 
+def _read_bytes(path: Path, source: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise DataFileError(
+            f"cannot read catalogue file {source} ({exc.strerror or exc}); check that it is "
+            "a readable file"
+        ) from None
+
+
 def _read_records(path: PathLike) -> tuple[list[dict[str, Any]], str]:
-    p = Path(path)
-    source = str(path)
+    source = os.fspath(path) if isinstance(path, str | os.PathLike) else None
+    if not isinstance(source, str):
+        raise InputError(f"a catalogue path must be a str or path, not {_brief(path)}")
+    if not source.strip():
+        raise DataFileError("the catalogue path is empty; give the path of a catalogue file")
+    p = Path(source)
     if not p.exists():
         raise DataFileError(f"catalogue file {source} does not exist; check the path")
     if p.is_dir():
-        raise DataFileError(f"{source} is a directory; give the catalogue file inside it")
+        inside: list[str] = []
+        with contextlib.suppress(OSError):  # an unlistable folder still gets the message
+            inside = sorted(q.name for q in p.iterdir() if q.suffix in _CATALOGUE_SUFFIXES)[:3]
+        hint = f" (e.g. {', '.join(inside)})" if inside else ""
+        raise DataFileError(
+            f"catalogue file {source} is a directory; give the catalogue file inside it{hint}"
+        )
     if p.suffix.lower() in (".geojson", ".json"):
-        records, _ = _read_geojson(_decode(p.read_bytes(), source), source)
+        records, _ = _read_geojson(_decode(_read_bytes(p, source), source), source)
         return records, source
     return _read_table(p, source), source
 
@@ -277,10 +424,11 @@ def _where(index: int, props: Mapping[str, Any]) -> str:
 
 
 def _check_records(
-    records: Sequence[dict[str, Any]], source: str, *, geography: bool
+    records: Sequence[dict[str, Any]], source: str, *, geography: bool, countries: bool = True
 ) -> list[Problem]:
+    """Every problem of the records; ``countries=False`` skips loading the boundaries."""
     problems: list[Problem] = []
-    known = _known_countries()
+    known = _known_countries() if countries or geography else None
     if not records:
         problems.append(Problem(source, "file", "the catalogue has no features; add some"))
     seen_ids: dict[str, int] = {}
@@ -292,6 +440,20 @@ def _check_records(
         where = _where(i, props)
         if rec["error"]:
             problems.append(Problem(source, where, rec["error"]))
+            continue
+        too_deep = [
+            k for k, v in props.items() if _depth(v, limit=MAX_PROPERTY_DEPTH) > MAX_PROPERTY_DEPTH
+        ]
+        if too_deep:
+            problems.append(
+                Problem(
+                    source,
+                    where,
+                    f"field {', '.join(_brief(k) for k in too_deep)} nests over "
+                    f"{MAX_PROPERTY_DEPTH} levels deep; catalogue fields are text, numbers or "
+                    "lists (species: a list of {common, scientific}): fix it",
+                )
+            )
             continue
         for msg in schema.check_record(props, rec["geometry"], known_countries=known):
             problems.append(Problem(source, where, msg))
@@ -369,7 +531,9 @@ def _known_countries() -> Any:
 @functools.lru_cache(maxsize=256)
 def _countries_union(codes: tuple[str, ...]) -> BaseGeometry:
     frame = _country_frame()
-    return shapely.union_all(frame.loc[list(codes)].geometry.to_numpy())
+    union = shapely.union_all(frame.loc[list(codes)].geometry.to_numpy())
+    shapely.prepare(union)  # features plainly inside are settled by one indexed test
+    return union
 
 
 def _allowance_km(props: Mapping[str, Any]) -> float:
@@ -380,26 +544,112 @@ def _allowance_km(props: Mapping[str, Any]) -> float:
 
 
 def _max_outside_km(geometry: BaseGeometry, codes: tuple[str, ...], allow_km: float) -> float:
-    """How far (km) the farthest part of ``geometry`` lies outside the countries."""
+    """How far (km) the farthest part of ``geometry`` lies outside the countries.
+
+    Measured in an azimuthal equidistant projection centred on the feature, at points
+    along it every few kilometres (closer for small allowances). Exact when it exceeds
+    ``allow_km``; otherwise a figure of at most ``allow_km`` (nobody needs more then).
+    """
     union = _countries_union(codes)
     if union.contains(geometry):
         return 0.0
     centre = geometry.centroid
-    crs = local_crs(centre.x, centre.y)
     # Clip the (possibly huge) country union to the feature's neighbourhood first.
     pad = allow_km / 100.0 + 1.0
     minx, miny, maxx, maxy = geometry.bounds
     lat_scale = max(math.cos(math.radians(min(abs(miny), abs(maxy), 89.0))), 0.05)
-    clipped = shapely.clip_by_rect(
-        union, minx - pad / lat_scale, miny - pad, maxx + pad / lat_scale, maxy + pad
-    )
-    frame = gpd.GeoSeries([geometry, clipped], crs=WGS84).to_crs(crs)
-    geom_m, land_m = frame.iloc[0], frame.iloc[1]
-    if land_m.is_empty:
+    rect = (minx - pad / lat_scale, miny - pad, maxx + pad / lat_scale, maxy + pad)
+    land = _land_near(codes, (centre.x, centre.y), rect)
+    if land is None:
         return math.inf
+    geom_m = gpd.GeoSeries([geometry], crs=WGS84).to_crs(land.crs).iloc[0]
     step = max(min(allow_km * 500.0, 5000.0), 250.0)
-    points = shapely.points(shapely.get_coordinates(shapely.segmentize(geom_m, step)))
-    return float(shapely.distance(points, land_m).max()) / 1000.0
+    coords = shapely.get_coordinates(shapely.segmentize(geom_m, step))
+    return land.max_distance_km(coords, allow_km)
+
+
+class _Land:
+    """Countries near a feature, in the feature's local projection, ready to measure.
+
+    Parameters
+    ----------
+    crs : pyproj.CRS
+        The feature's local projection (metres).
+    geometry : shapely geometry
+        The countries' union clipped to the feature's neighbourhood, in ``crs``.
+    """
+
+    def __init__(self, crs: Any, geometry: BaseGeometry) -> None:
+        from scipy.spatial import cKDTree  # imported here: a quarter second at start-up
+
+        self.crs = crs
+        self.geometry = geometry
+        shapely.prepare(geometry)
+        vertices = shapely.get_coordinates(geometry)
+        # Far from the centre a projected vertex may be infinite; the rest still bound.
+        self._vertices = cKDTree(vertices[np.isfinite(vertices).all(axis=1)])
+
+    @functools.cached_property
+    def _edges(self) -> shapely.STRtree:
+        return shapely.STRtree(_edges(self.geometry))
+
+    def max_distance_km(self, points: np.ndarray, allow_km: float) -> float:
+        """How far (km) the farthest of ``points`` (x, y rows, metres) is from the land.
+
+        Exactly what ``shapely.distance`` gives for the farthest point when that
+        exceeds ``allow_km``; otherwise some distance of at most ``allow_km`` (the
+        caller needs no more).
+        """
+        # The nearest vertex is at least as far as the land: points near a vertex are
+        # settled without further work, whether on land or off it.
+        if self._vertices.n:
+            bound, _ = self._vertices.query(points)
+            points = points[bound / 1000.0 > allow_km]
+        if len(points) == 0:
+            return 0.0
+        # Points on land are 0 m out: one prepared, indexed test settles them all.
+        off = points[~shapely.intersects_xy(self.geometry, points[:, 0], points[:, 1])]
+        if len(off) == 0:
+            return 0.0
+        # A point off land is as far from it as from its nearest edge, which the edges'
+        # STRtree finds; shapely.distance gives the same figure but scans every edge
+        # for every point (seconds for one continent-sized feature).
+        _, dist = self._edges.query_nearest(
+            shapely.points(off), return_distance=True, all_matches=False
+        )
+        return float(dist.max()) / 1000.0 if len(dist) else math.inf
+
+
+@functools.lru_cache(maxsize=64)
+def _land_near(
+    codes: tuple[str, ...], centre: tuple[float, float], rect: tuple[float, float, float, float]
+) -> _Land | None:
+    """The countries' union clipped to ``rect`` and projected around ``centre``.
+
+    Cached like the boundaries it derives from, so that validating a catalogue again
+    does not project the same coastlines again. None when nothing is left after
+    clipping.
+    """
+    clipped = shapely.clip_by_rect(_countries_union(codes), *rect)
+    if clipped.is_empty:
+        return None
+    crs = local_crs(*centre)
+    return _Land(crs, gpd.GeoSeries([clipped], crs=WGS84).to_crs(crs).iloc[0])
+
+
+def _edges(geometry: BaseGeometry) -> np.ndarray:
+    """The two-point segments of a geometry's rings and lines, plus its lone points."""
+    parts = shapely.get_parts(shapely.get_parts(geometry))  # collections hold multi-parts
+    kinds = shapely.get_type_id(parts)
+    polygonal = parts[kinds == shapely.GeometryType.POLYGON]
+    lines = parts[
+        (kinds == shapely.GeometryType.LINESTRING) | (kinds == shapely.GeometryType.LINEARRING)
+    ]
+    linework = np.concatenate([shapely.get_rings(polygonal), lines])
+    coords, which = shapely.get_coordinates(linework, return_index=True)
+    same = which[:-1] == which[1:]  # consecutive vertices of one ring or line
+    segments = shapely.linestrings(np.stack([coords[:-1][same], coords[1:][same]], axis=1))
+    return np.concatenate([segments, parts[kinds == shapely.GeometryType.POINT]])
 
 
 def _check_geography(
@@ -582,9 +832,10 @@ def _load(path: PathLike | None) -> gpd.GeoDataFrame:
 @functools.lru_cache(maxsize=1)
 def _load_bundled() -> gpd.GeoDataFrame:
     records, source = _bundled_records()
-    # The bundled file's geography is checked by the test suite; at run time only the
-    # schema is checked, so that the first call in a notebook stays quick.
-    problems = _check_records(records, source, geography=False)
+    # The bundled file's geography and country codes are checked by the test suite; at
+    # run time only the schema is checked, so that the first call (a notebook's, or
+    # `corridors cases`) does not wait for the country boundaries to load.
+    problems = _check_records(records, source, geography=False, countries=False)
     if problems:
         raise ValidationError(problems, source=source)
     return _features_frame(records)
@@ -642,25 +893,150 @@ def load_cases(path: PathLike | None = None) -> gpd.GeoDataFrame:
 def get_case(case_id: str, *, path: PathLike | None = None) -> gpd.GeoDataFrame:
     """Return one case study as a one-row GeoDataFrame (EPSG:4326).
 
+    Parameters
+    ----------
+    case_id : str
+        The case's id, or what a user would type for it: the id in any letter case, a
+        unique start of the id (``"koytendag"``), or a unique whole word or run of
+        words of its id or name (``"fremont"``, ``"barrier reef"``); see
+        :func:`resolve_case_id`.
+    path : path-like, optional
+        A user's catalogue; by default the bundled one.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row, as in :func:`load_cases`, indexed by the resolved case id.
+
     Raises
     ------
     UnknownCaseError
-        If no case has this id; the message lists close matches.
+        If no case matches (the message suggests related ids) or several do (the
+        message lists them all).
     """
-    cases = load_cases(path)
-    if case_id in cases.index:
-        return cases.loc[[case_id]]
+    features = _load(path)
+    cases = _cases_frame(features)
+    return cases.loc[[_resolve(case_id, cases, features)]]
+
+
+def resolve_case_id(case_id: str, *, path: PathLike | None = None) -> str:
+    """Return the id of the one case that ``case_id`` names.
+
+    Tried in turn: the exact id; the id in any letter case (accents ignored); then
+    every case whose id starts with ``case_id`` or whose id or name holds it as whole
+    words (``"fremont"`` and ``"fremont lake"`` name ``fremont-lake-mule-deer``):
+    exactly one such case is the answer.
+
+    Raises
+    ------
+    UnknownCaseError
+        If no case matches, with suggestions that share words with ``case_id`` or
+        resemble it (ids, names and the names of their features); or if several
+        match, listing every one.
+    InputError
+        If ``case_id`` is not text or is blank.
+    """
+    features = _load(path)
+    return _resolve(case_id, _cases_frame(features), features)
+
+
+# Words too common in case names to say which case is meant.
+_STOPWORDS = frozenset({"the", "and", "for", "with", "from", "into", "across", "between"})
+_MAX_SUGGESTIONS = 5
+# difflib ratio above which a typed word or id counts as a misspelling of another.
+_WORD_LIKENESS = 0.8
+_ID_LIKENESS = 0.6
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, so that "Köpetdag" is typed as "kopetdag"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", _fold(text))
+
+
+def _holds_run(words: Sequence[str], run: Sequence[str]) -> bool:
+    n = len(run)
+    return n > 0 and any(list(words[i : i + n]) == list(run) for i in range(len(words) - n + 1))
+
+
+def _resolve(case_id: Any, cases: gpd.GeoDataFrame, features: gpd.GeoDataFrame) -> str:
+    if not isinstance(case_id, str):
+        raise InputError(f"a case id is text, not {_brief(case_id)}")
+    if not case_id.strip():
+        raise InputError(
+            "the case id is empty; give one, e.g. 'fremont-lake-mule-deer' "
+            "(`corridors cases` lists them)"
+        )
+    ids = [str(i) for i in cases.index]
+    if case_id in ids:
+        return case_id
+    query = _fold(case_id.strip())
+    same = [i for i in ids if _fold(i) == query]
+    if len(same) == 1:
+        return same[0]
+    run = _words(case_id)
+    matches = [
+        i
+        for i, name in zip(ids, cases["name"], strict=True)
+        if _fold(i).startswith(query) or _holds_run(_words(i), run) or _holds_run(_words(name), run)
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise UnknownCaseError(
+            f"case id {case_id!r} is ambiguous: it matches {len(matches)} cases "
+            f"({', '.join(repr(m) for m in matches)}); give more of the id"
+        )
+    close = _suggestions(case_id, cases, features)
+    hint = f"did you mean {_or(close)}?" if close else "run `corridors cases` to list the ids"
+    raise UnknownCaseError(f"no case with id {case_id!r}; {hint}")
+
+
+def _or(items: Sequence[str]) -> str:
+    quoted = [repr(i) for i in items]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
+def _suggestions(case_id: str, cases: gpd.GeoDataFrame, features: gpd.GeoDataFrame) -> list[str]:
+    """Case ids related to what was typed, best first.
+
+    A case scores the share of the typed words (stopwords and one- or two-letter words
+    left out) found, exactly or misspelt, among the words of its id, its name and its
+    features' ids and names; or, if higher, how closely the whole text resembles its
+    id or name. Cases scoring half the best or less are left out, so that one shared
+    common word does not bring in an unrelated case.
+    """
     import difflib
 
-    ids = list(cases.index)
-    close = difflib.get_close_matches(str(case_id), ids, n=3, cutoff=0.4)
-    close += [i for i in ids if str(case_id).lower() in i and i not in close][:3]
-    hint = (
-        f"did you mean {', '.join(repr(c) for c in close)}?"
-        if close
-        else "run `corridors cases` to list the ids"
-    )
-    raise UnknownCaseError(f"no case with id {case_id!r}; {hint}")
+    typed = [w for w in _words(case_id) if len(w) >= 3 and w not in _STOPWORDS]
+    query = _fold(case_id.strip())
+    scores: dict[str, float] = {}
+    for cid, name in zip(cases.index, cases["name"], strict=True):
+        own = features[features["case_id"] == cid]
+        vocab = set(_words(f"{cid} {name}"))
+        for text in [*own["feature_id"], *own["feature_name"]]:
+            vocab.update(_words(str(text)))
+        found = sum(
+            1
+            for w in typed
+            if w in vocab or difflib.get_close_matches(w, vocab, n=1, cutoff=_WORD_LIKENESS)
+        )
+        word_score = found / len(typed) if typed else 0.0
+        likeness = max(
+            difflib.SequenceMatcher(None, query, _fold(text)).ratio() for text in (cid, name)
+        )
+        score = max(word_score, likeness if likeness >= _ID_LIKENESS else 0.0)
+        if score > 0:
+            scores[str(cid)] = score
+    if not scores:
+        return []
+    best = max(scores.values())
+    ranked = sorted((c for c in scores if scores[c] > best / 2), key=lambda c: (-scores[c], c))
+    return ranked[:_MAX_SUGGESTIONS]
 
 
 # --------------------------------------------------------------------------- writing
