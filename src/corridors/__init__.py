@@ -16,7 +16,15 @@ from __future__ import annotations
 from .boundaries import border, country, load_boundaries
 
 # --- catalogue ------------------------------------------------------------------------
-from .catalogue import get_case, load_cases, load_features, save_catalogue, to_geojson, validate
+from .catalogue import (
+    get_case,
+    load_cases,
+    load_features,
+    resolve_case_id,
+    save_catalogue,
+    to_geojson,
+    validate,
+)
 
 # --- errors ---------------------------------------------------------------------------
 from .errors import (
@@ -85,6 +93,7 @@ __all__ = [
     "get_case",
     "load_cases",
     "load_features",
+    "resolve_case_id",
     "save_catalogue",
     "to_geojson",
     "validate",
