@@ -1,0 +1,141 @@
+"""How much memory an Omniscape run needs, before it starts.
+
+Peak memory is set by the window and the tile, times the workers, plus what the
+calling process holds: never by the raster alone when maps are accumulated on disk
+(the INI route on large rasters). The figures below were fitted to measured peaks
+(``ru_maxrss``) of radius 5 to 100 runs, with about 25 % to spare.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..circuit._errors import JobTooLargeError
+from ..circuit._solver import available_memory
+from ._core import Params
+from ._window import PLAN_CACHE_SIZE
+
+MiB = 2**20
+#: A Python process with numpy, scipy and rasterio loaded.
+_BASE_PROCESS = 150 * MiB
+#: Bytes per node of a window: its edge lists and matrix layout, the values and the
+#: LDLᵀ factor (about 35 entries per node at radius 50, growing with log n).
+_PLAN_BYTES_PER_NODE = 400
+_FACTOR_ENTRIES_PER_NODE_AT_8K = 35
+#: Copies of a tile's window held while it is read and prepared.
+_TILE_LAYER_COPIES = 5
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    """Estimated peak memory of a run, in bytes.
+
+    Attributes
+    ----------
+    per_worker : int
+        One worker solving one tile.
+    workers : int
+        Worker processes on this machine (0 for a dask cluster, whose workers have
+        their own memory; 1 for a serial run, which solves in the calling process).
+    driver : int
+        The calling process: accumulated maps, the result, partial maps waiting.
+    """
+
+    per_worker: int
+    workers: int
+    driver: int
+
+    @property
+    def total(self) -> int:
+        """Peak on this machine."""
+        return self.driver + self.per_worker * self.workers
+
+    def describe(self) -> str:
+        """One line for the console."""
+        if self.workers == 0:
+            return (
+                f"estimated peak memory {self.driver / MiB:,.0f} MiB here, "
+                f"{self.per_worker / MiB:,.0f} MiB per dask worker"
+            )
+        return (
+            f"estimated peak memory {self.total / MiB:,.0f} MiB ({self.workers} worker(s) x "
+            f"{self.per_worker / MiB:,.0f} MiB + {self.driver / MiB:,.0f} MiB for the maps)"
+        )
+
+
+def window_plan_bytes(params: Params) -> int:
+    """Memory of one cached window plan with its factor."""
+    side = 2 * params.reach + 1
+    nodes = side * side
+    growth = max(1.0, math.log2(max(nodes, 2)) / math.log2(8000))
+    factor = _FACTOR_ENTRIES_PER_NODE_AT_8K * growth * 12  # value + row index
+    return int(nodes * (_PLAN_BYTES_PER_NODE + factor))
+
+
+def estimate_memory(
+    params: Params,
+    *,
+    tile_size: int,
+    workers: int,
+    distributed: bool = False,
+    maps_in_memory: bool = True,
+    inputs_in_memory: int = 0,
+    output_maps: int = 1,
+) -> MemoryEstimate:
+    """Estimate the peak memory of a run.
+
+    Parameters
+    ----------
+    params : Params
+        The job (raster shape, radius, buffer, block size, flow potential).
+    tile_size : int
+        Tile side in cells (halo excluded).
+    workers : int
+        Worker processes (1 for a serial run).
+    distributed : bool
+        Tiles run on a dask cluster: workers' memory is theirs.
+    maps_in_memory : bool
+        The accumulated maps are held in RAM (else memory-mapped on disk).
+    inputs_in_memory : int
+        Bytes of input arrays the caller holds (the array API).
+    output_maps : int
+        Maps returned in memory.
+    """
+    ncells = params.nrows * params.ncols
+    nmaps = 2 if params.flow_potential else 1
+    side = min(tile_size + 2 * params.halo, max(params.nrows, params.ncols))
+    tile_cells = side * side
+    layers = 2 + (4 if params.conditions is not None else 0)
+    tile_bytes = tile_cells * 8 * (layers + _TILE_LAYER_COPIES + nmaps)
+    plans = min(PLAN_CACHE_SIZE, 2 * (tile_size // max(params.block_size, 1) + 4))
+    per_worker = _BASE_PROCESS + tile_bytes + plans * window_plan_bytes(params)
+    accum = ncells * 8 * nmaps if maps_in_memory else 0
+    waiting = tile_cells * 8 * nmaps * max(workers, 1) * 2
+    driver = _BASE_PROCESS + accum + ncells * 8 * output_maps + inputs_in_memory + waiting
+    if workers <= 1 and not distributed:
+        # A serial run solves in the calling process.
+        return MemoryEstimate(per_worker=per_worker - _BASE_PROCESS, workers=1, driver=driver)
+    return MemoryEstimate(
+        per_worker=per_worker, workers=0 if distributed else workers, driver=driver
+    )
+
+
+def check_memory(estimate: MemoryEstimate, *, what: str, limit: int | None = None) -> None:
+    """Refuse a run that cannot fit, with the estimate and what to change."""
+    avail = available_memory() if limit is None else limit
+    if estimate.total <= avail:
+        return
+    hints = []
+    if estimate.workers > 1:
+        hints.append("fewer workers (--workers)")
+    hints += [
+        "a smaller tile_size",
+        "a smaller radius or buffer (the window's area drives each solve)",
+        "a larger block_size (fewer targets, same windows)",
+        "a dask cluster with more memory (--scheduler)",
+    ]
+    raise JobTooLargeError(
+        f"{what}: {estimate.describe()}, but only {avail / MiB:,.0f} MiB is available; "
+        f"use {', or '.join(hints)}"
+    )

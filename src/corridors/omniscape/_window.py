@@ -1,0 +1,312 @@
+"""One moving-window solve: a small grounded resistor network around a target.
+
+Each window is an advanced-mode circuit in Circuitscape's sense, as Omniscape.jl
+builds it: the cells of the window are nodes joined to their eight (or four)
+neighbours by the average of the two cells' conductances (divided by ``sqrt(2)``
+on diagonals), the target cell is tied directly to ground, and the sources inject
+current. A source on the target cell is dropped (Circuitscape's ``rmvsrc``), only
+the connected component holding the ground is solved, and the current through each
+node is the larger of its inflow and outflow (:func:`corridors.circuit._graph.node_currents`).
+
+Windows repeat: every window away from the raster's edge and from NoData has the
+same cells, edges and matrix pattern, and only the conductances change. A
+:class:`Plan` holds everything that depends on the pattern alone (node numbering,
+edge lists, the compressed-column layout of the grounded Laplacian and the
+symbolic LDLᵀ factorisation with its fill-reducing ordering); a window that matches
+a cached plan pays for the numeric factorisation only. The null (uniform
+conductance) windows of the flow potential depend on the shape alone, so their
+numeric factor is cached too and each costs two triangular solves.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
+
+from ..circuit._graph import Graph, node_currents
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+_SQRT2 = float(np.sqrt(2.0))
+
+#: Plans kept per process. The plans that recur (interior windows, the windows along
+#: each edge, the null windows of the flow potential) are few and stay cached; a
+#: window cut by NoData has a plan of its own that is soon dropped. 16 plans of a
+#: radius-50 window take about 100 MB.
+PLAN_CACHE_SIZE = 16
+
+
+def _neighbour_offsets(four_neighbors: bool) -> list[tuple[int, int, bool]]:
+    """Half of the neighbourhood (each undirected edge once): (drow, dcol, diagonal)."""
+    offsets = [(0, 1, False), (1, 0, False)]
+    if not four_neighbors:
+        offsets += [(1, 1, True), (1, -1, True)]
+    return offsets
+
+
+def grid_edges(
+    shape: tuple[int, int], four_neighbors: bool
+) -> tuple[IntArray, IntArray, BoolArray]:
+    """Every edge of a full ``shape`` grid as flat cell indices ``(a, b, diagonal)``."""
+    h, w = shape
+    idx = np.arange(h * w, dtype=np.int64).reshape(h, w)
+    aa: list[IntArray] = []
+    bb: list[IntArray] = []
+    dd: list[BoolArray] = []
+    for dr, dc, diagonal in _neighbour_offsets(four_neighbors):
+        c0, c1 = (0, w - dc) if dc >= 0 else (-dc, w)
+        a = idx[0 : h - dr, c0:c1]
+        b = idx[dr:h, c0 + dc : c1 + dc]
+        aa.append(a.ravel())
+        bb.append(b.ravel())
+        dd.append(np.full(a.size, diagonal))
+    return np.concatenate(aa), np.concatenate(bb), np.concatenate(dd)
+
+
+@dataclass
+class Plan:
+    """What a window's solve needs that depends on its pattern, not its values.
+
+    Attributes
+    ----------
+    shape : (int, int)
+        Window rows and columns.
+    cells : int array
+        Flat cell index of each node of the ground's component; node 0 is the ground.
+    ea, eb : int arrays
+        Node numbers of the component's edges.
+    diagonal : bool array
+        Which edges are diagonal.
+    cell_a, cell_b : int arrays
+        Flat cell indices of the same edges (to read conductances).
+    indptr, indices : int arrays
+        Upper triangle of the grounded Laplacian (the ground's row and column
+        removed) in compressed-column form.
+    diag_pos : int array
+        Position in ``data`` of the diagonal of each unknown (nodes 1..n-1).
+    edge_pos : int array
+        Position in ``data`` of each edge between two unknowns, -1 for edges to ground.
+    factor : Any
+        The solver (qdldl's, or a SuperLU factor) once a window has used the plan.
+    """
+
+    shape: tuple[int, int]
+    cells: IntArray
+    ea: IntArray
+    eb: IntArray
+    diagonal: BoolArray
+    cell_a: IntArray
+    cell_b: IntArray
+    indptr: npt.NDArray[np.int32]
+    indices: npt.NDArray[np.int32]
+    diag_pos: IntArray
+    edge_pos: IntArray
+    factor: Any = None
+    null_weights: FloatArray | None = field(default=None, repr=False)
+
+    @property
+    def n(self) -> int:
+        """Nodes in the ground's component, the ground included."""
+        return int(self.cells.size)
+
+
+def _make_plan(valid: BoolArray, ground: int, four_neighbors: bool) -> Plan | None:
+    """Number the ground's component of ``valid`` and lay out its grounded Laplacian."""
+    shape = (int(valid.shape[0]), int(valid.shape[1]))
+    flat = valid.ravel()
+    if not flat[ground]:
+        return None
+    a, b, diagonal = grid_edges(shape, four_neighbors)
+    keep = flat[a] & flat[b]
+    a, b, diagonal = a[keep], b[keep], diagonal[keep]
+    number = np.full(flat.size, -1, dtype=np.int64)
+    cells = np.flatnonzero(flat)
+    number[cells] = np.arange(cells.size)
+    na, nb = number[a], number[b]
+    if not flat.all():
+        # NoData and the circular clip can cut the window into pieces; only the piece
+        # holding the ground carries current (Circuitscape skips the others).
+        graph = sp.coo_matrix((np.ones(na.size), (na, nb)), shape=(cells.size, cells.size))
+        _, labels = connected_components(graph, directed=False)
+        inside = labels == labels[number[ground]]
+        sel = inside[na]
+        cells = cells[inside]
+        a, b, diagonal = a[sel], b[sel], diagonal[sel]
+        number[:] = -1
+        number[cells] = np.arange(cells.size)
+    # Put the ground first so the unknowns are nodes 1..n-1.
+    g_node = number[ground]
+    order = np.r_[g_node, np.delete(np.arange(cells.size), g_node)]
+    cells = cells[order]
+    number[:] = -1
+    number[cells] = np.arange(cells.size)
+    ea, eb = number[a], number[b]
+    n_unknown = cells.size - 1
+    # Upper triangle of the grounded Laplacian (unknown k is node k + 1).
+    both = (ea > 0) & (eb > 0)
+    rows = np.concatenate([np.arange(n_unknown), np.minimum(ea[both], eb[both]) - 1])
+    cols = np.concatenate([np.arange(n_unknown), np.maximum(ea[both], eb[both]) - 1])
+    order_csc = np.lexsort((rows, cols))
+    pos = np.empty(order_csc.size, dtype=np.int64)
+    pos[order_csc] = np.arange(order_csc.size)
+    indptr = np.zeros(n_unknown + 1, dtype=np.int32)
+    np.cumsum(np.bincount(cols, minlength=n_unknown), out=indptr[1:])
+    edge_pos = np.full(ea.size, -1, dtype=np.int64)
+    edge_pos[both] = pos[n_unknown:]
+    return Plan(
+        shape=shape,
+        cells=cells,
+        ea=ea,
+        eb=eb,
+        diagonal=diagonal,
+        cell_a=a,
+        cell_b=b,
+        indptr=indptr,
+        indices=rows[order_csc].astype(np.int32),
+        diag_pos=pos[:n_unknown],
+        edge_pos=edge_pos,
+    )
+
+
+def _factorize(plan: Plan, matrix: sp.csc_matrix) -> Any:
+    """Factorise ``matrix`` (upper triangle), reusing the plan's symbolic analysis."""
+    try:
+        import qdldl
+    except ImportError:  # pragma: no cover - qdldl is a dependency; SuperLU is the fallback
+        qdldl = None
+    if qdldl is None:
+        import scipy.sparse.linalg as spla
+
+        full = (matrix + sp.triu(matrix, k=1).T).tocsc()
+        return spla.splu(
+            full,
+            permc_spec="MMD_AT_PLUS_A",
+            diag_pivot_thresh=0.0,
+            options={"SymmetricMode": True},
+        )
+    if plan.factor is None:
+        return qdldl.Solver(matrix, upper=True)
+    plan.factor.update(matrix, upper=True)
+    return plan.factor
+
+
+class WindowSolver:
+    """Solves windows, caching one :class:`Plan` per recurring pattern.
+
+    Parameters
+    ----------
+    four_neighbors : bool
+        Connect cells to their four orthogonal neighbours only.
+    """
+
+    def __init__(self, *, four_neighbors: bool) -> None:
+        self.four_neighbors = four_neighbors
+        self._plans: OrderedDict[bytes, Plan | None] = OrderedDict()
+        self.solves = 0
+        self.plan_builds = 0
+
+    def _plan(self, valid: BoolArray, ground: int, *, null: bool) -> Plan | None:
+        key = (
+            b"N" if null else b"R",
+            np.array([*valid.shape, ground], dtype=np.int64).tobytes(),
+            b"" if null else np.packbits(valid).tobytes(),
+        )
+        joined = b"|".join(key)
+        plans = self._plans
+        if joined in plans:
+            plans.move_to_end(joined)
+            return plans[joined]
+        plan = _make_plan(valid, ground, self.four_neighbors)
+        self.plan_builds += 1
+        plans[joined] = plan
+        if len(plans) > PLAN_CACHE_SIZE:
+            plans.popitem(last=False)
+        return plan
+
+    def current(
+        self,
+        conductance: FloatArray | None,
+        sources: FloatArray,
+        ground: tuple[int, int],
+    ) -> FloatArray | None:
+        """Node currents of one window (shape of ``sources``), or None when nothing flows.
+
+        Parameters
+        ----------
+        conductance : float array or None
+            Cell conductances; cells that are not finite and positive are not nodes.
+            None means the null model: every cell a node of conductance 1.
+        sources : float array
+            Current injected at each cell (A); a source on the ground is dropped.
+        ground : (int, int)
+            Row and column of the ground (the target) inside the window.
+        """
+        shape = sources.shape
+        g_flat = ground[0] * shape[1] + ground[1]
+        null = conductance is None
+        if null:
+            valid = np.ones(shape, dtype=bool)
+        else:
+            assert conductance is not None
+            with np.errstate(invalid="ignore"):
+                valid = np.isfinite(conductance) & (conductance > 0)
+        plan = self._plan(valid, g_flat, null=null)
+        if plan is None or plan.n < 2:
+            return None
+        src = sources.ravel()[plan.cells]
+        src[0] = 0.0  # Circuitscape's rmvsrc: the ground's own source goes
+        if not np.any(src):
+            return None
+        if null:
+            if plan.null_weights is None:
+                w = np.where(plan.diagonal, 1.0 / _SQRT2, 1.0)
+                plan.null_weights = w
+                plan.factor = _factorize(plan, self._matrix(plan, w))
+            w = plan.null_weights
+            factor = plan.factor
+        else:
+            assert conductance is not None
+            g = conductance.ravel()
+            w = 0.5 * (g[plan.cell_a] + g[plan.cell_b])
+            w[plan.diagonal] /= _SQRT2
+            factor = _factorize(plan, self._matrix(plan, w))
+            plan.factor = factor
+        self.solves += 1
+        volts = np.zeros(plan.n)
+        volts[1:] = factor.solve(np.ascontiguousarray(src[1:]))
+        graph = Graph(
+            n=plan.n,
+            u=plan.ea,
+            v=plan.eb,
+            w=w,
+            laplacian=_EMPTY,
+            components=_EMPTY_INT,
+            ncomponents=1,
+        )
+        out = np.zeros(sources.size)
+        out[plan.cells] = node_currents(graph, volts)
+        return out.reshape(shape)
+
+    @staticmethod
+    def _matrix(plan: Plan, w: FloatArray) -> sp.csc_matrix:
+        n = plan.n
+        degree = np.bincount(plan.ea, weights=w, minlength=n) + np.bincount(
+            plan.eb, weights=w, minlength=n
+        )
+        data = np.empty(plan.indices.size)
+        data[plan.diag_pos] = degree[1:]
+        inner = plan.edge_pos >= 0
+        data[plan.edge_pos[inner]] = -w[inner]
+        return sp.csc_matrix((data, plan.indices, plan.indptr), shape=(n - 1, n - 1))
+
+
+_EMPTY = sp.csr_matrix((0, 0))
+_EMPTY_INT = np.zeros(0, dtype=np.int64)
