@@ -235,7 +235,7 @@ def _traversals(
     edges = shapely.linestrings(
         np.stack([np.column_stack([ns.x0, ns.y0]), np.column_stack([ns.x1, ns.y1])], axis=1)
     )
-    tree = shapely.STRtree(edges)
+    tree = shapely.STRtree(np.asarray(edges, dtype=object))
     qi, ej = tree.query(tracks, predicate="dwithin", distance=r_m)
     if len(qi) == 0:
         return []
@@ -254,8 +254,8 @@ def _traversals(
     contact_pos = np.concatenate([(i + c_lo)[touch], (i + c_hi)[touch]])
     contact_run = np.concatenate([run[touch], run[touch]])
     # The first and last fix of each run of joined segments: the track's own ends.
-    run_first = {}
-    run_last = {}
+    run_first: dict[int, int] = {}
+    run_last: dict[int, int] = {}
     for s_idx, r_id in zip(seg.tolist(), run_of_seg[seg].tolist(), strict=True):
         run_first.setdefault(r_id, s_idx)
         run_last[r_id] = s_idx + 1

@@ -337,8 +337,19 @@ def as_fixes(
             "TrajectoryCollection"
         )
     if _is_fixes(data):
-        return data
+        if "row" in data.columns:
+            return data
+        # Positions in the frame point at the fix in messages.
+        out = data.copy()
+        out.attrs = dict(data.attrs)
+        out["row"] = np.arange(len(out), dtype=np.int64)
+        return out
     what = source_of(data)
+    if data.crs is None:
+        raise CRSError(
+            f"{what}: the GeoDataFrame of fixes has no CRS; set it first, e.g. "
+            "frame.set_crs('EPSG:4326') for longitude/latitude"
+        )
     time_col = time or _first(data, TIME_CANDIDATES)
     if time_col is None and isinstance(data.index, pd.DatetimeIndex):
         data = data.reset_index()

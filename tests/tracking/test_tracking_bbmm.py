@@ -1,0 +1,233 @@
+"""Brownian bridges: the motion variance, the two-fix bridge and grid agreement."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from conftest import brownian_xy, fixes_from_xy
+from pyproj import CRS
+
+from corridors import tracking as tr
+from corridors.tracking._grid import make_grid
+from corridors.tracking._kernel import (
+    TRUNCATE_SD,
+    Steps,
+    bridge_steps,
+    estimate_variance,
+    loo_terms,
+    occurrence,
+    occurrence_dense_peer,
+)
+
+UTM12 = CRS.from_epsg(32612)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize(
+    ("dt_min", "variance", "error_m"), [(60, 500.0, 0.0), (120, 1500.0, 20.0), (240, 3000.0, 30.0)]
+)
+def test_motion_variance_within_sampling_error(
+    seed: int, dt_min: float, variance: float, error_m: float
+) -> None:
+    """The estimate lies within 3.5 standard errors (Fisher information) of the truth.
+
+    Horne et al.'s likelihood leaves the middle fix's own error out, so under
+    independent errors the expected estimate is the truth plus delta^2 / (T a (1 - a)),
+    i.e. 2 delta^2 / dt for regular fixes: the bound is taken around that.
+    """
+    rng = np.random.default_rng(seed)
+    n = 801
+    xy = brownian_xy(n, dt_min, variance, error_m, rng)
+    t = np.arange(n) * dt_min
+    est = estimate_variance(xy[:, 0], xy[:, 1], t.astype(float), error_m, 1e9)
+    expected = variance + 2 * error_m**2 / dt_min
+    assert est.n_bridges == (n - 1) // 2
+    assert abs(est.m2_per_min - expected) <= 3.5 * est.stderr_m2_per_min
+    # The standard error itself: 1/sqrt(n/2) of the variance without location error.
+    if error_m == 0:
+        assert est.stderr_m2_per_min == pytest.approx(est.m2_per_min / math.sqrt(est.n_bridges))
+
+
+def test_motion_variance_public_api_matches_kernel() -> None:
+    rng = np.random.default_rng(7)
+    xy = brownian_xy(200, 120, 1000.0, 20.0, rng)
+    fixes = fixes_from_xy(xy, np.arange(200) * 2.0)
+    mv = tr.motion_variance(fixes, location_error_m=20.0, crs=UTM12)
+    assert 600 < float(mv) < 1600
+    assert mv.location_error_m == 20.0
+
+
+def test_motion_variance_estimates_scatter_as_stated() -> None:
+    """Over many seeds the z-scores have mean ~0 and spread ~1 (the bound is honest)."""
+    z = []
+    for seed in range(40):
+        rng = np.random.default_rng(100 + seed)
+        xy = brownian_xy(401, 120, 1000.0, 0.0, rng)
+        est = estimate_variance(xy[:, 0], xy[:, 1], np.arange(401) * 120.0, 0.0, 1e9)
+        z.append((est.m2_per_min - 1000.0) / est.stderr_m2_per_min)
+    assert abs(np.mean(z)) < 0.5
+    assert 0.7 < np.std(z) < 1.3
+
+
+def test_leave_one_out_terms_use_every_other_fix() -> None:
+    x = np.array([0.0, 10.0, 20.0, 30.0, 40.0])
+    y = np.zeros(5)
+    t = np.array([0.0, 30.0, 60.0, 120.0, 180.0])
+    r2, a, c = loo_terms(x, y, t, 5.0, 1e9)
+    # Fixes 1 and 3 left out; bridge 0->2 puts fix 1 exactly on its mean.
+    assert r2[0] == pytest.approx(0.0)
+    assert a[0] == pytest.approx(60 * 0.5 * 0.5)
+    # Bridge 2->4 at alpha 0.5: mean 30, fix 3 is on it; c = 0.5 delta^2.
+    assert c[1] == pytest.approx(0.5 * 25.0)
+
+
+def _grid(cell: float, half_m: float = 6000.0):
+    x = np.array([-half_m, half_m])
+    return make_grid(x, x, crs=UTM12, cell_size_m=cell, margin_m=0.0, extent=None)
+
+
+def test_two_fix_bridge_integrates_to_one_with_the_right_moments() -> None:
+    x0, y0, x1, y1 = -1500.0, -300.0, 1800.0, 900.0
+    T, var, delta = 240.0, 800.0, 25.0
+    steps = bridge_steps(
+        np.array([x0, x1]),
+        np.array([y0, y1]),
+        np.array([0.0, T]),
+        variance_m2_per_min=var,
+        delta_m=delta,
+        time_step_min=5.0,
+        max_lag_min=480.0,
+    )
+    grid = _grid(20.0)
+    ud = occurrence(steps, grid).dense(0, grid.nrows, 0, grid.ncols)
+    assert ud.sum() == pytest.approx(1.0, abs=1e-12)
+    xc = grid.left + (np.arange(grid.ncols) + 0.5) * grid.cell_size_m
+    yc = grid.top - (np.arange(grid.nrows) + 0.5) * grid.cell_size_m
+    mx = float((ud.sum(axis=0) * xc).sum())
+    my = float((ud.sum(axis=1) * yc).sum())
+    assert mx == pytest.approx((x0 + x1) / 2, abs=0.5)
+    assert my == pytest.approx((y0 + y1) / 2, abs=0.5)
+    # Variance along x: spread of the means over time plus the mean bridge variance,
+    # from the midpoint rule's own steps (K = 48).
+    K = 48
+    alpha = (np.arange(K) + 0.5) / K
+    means = x0 + alpha * (x1 - x0)
+    bridge_var = T * alpha * (1 - alpha) * var + ((1 - alpha) ** 2 + alpha**2) * delta**2
+    expect_vx = np.var(means) + bridge_var.mean()
+    vx = float((ud.sum(axis=0) * (xc - mx) ** 2).sum())
+    assert vx == pytest.approx(expect_vx, rel=1e-4)
+
+
+@pytest.mark.parametrize("alpha", [0.25, 0.5, 0.8])
+def test_bridge_step_follows_the_line_with_the_bridge_variance(alpha: float) -> None:
+    """One time step at alpha: mean on the straight line, variance of the formula."""
+    x0, y0, x1, y1 = -1000.0, 500.0, 2000.0, -700.0
+    T, var, delta = 180.0, 1200.0, 20.0
+    mx, my = x0 + alpha * (x1 - x0), y0 + alpha * (y1 - y0)
+    sd = math.sqrt(T * alpha * (1 - alpha) * var + ((1 - alpha) ** 2 + alpha**2) * delta**2)
+    one = Steps(np.array([mx]), np.array([my]), np.array([sd]), np.array([1.0]), np.zeros(1, int))
+    grid = _grid(10.0)
+    ud = occurrence(one, grid).dense(0, grid.nrows, 0, grid.ncols)
+    xc = grid.left + (np.arange(grid.ncols) + 0.5) * 10.0
+    yc = grid.top - (np.arange(grid.nrows) + 0.5) * 10.0
+    px, py = ud.sum(axis=0), ud.sum(axis=1)
+    assert float((px * xc).sum()) == pytest.approx(mx, abs=1e-6)
+    assert float((py * yc).sum()) == pytest.approx(my, abs=1e-6)
+    assert float((px * (xc - mx) ** 2).sum()) == pytest.approx(sd**2, rel=1e-6)
+    # The bridge_steps midpoints reproduce the same mean and sd at their alphas.
+    steps = bridge_steps(
+        np.array([x0, x1]),
+        np.array([y0, y1]),
+        np.array([0.0, T]),
+        variance_m2_per_min=var,
+        delta_m=delta,
+        time_step_min=T / 4,
+        max_lag_min=1e9,
+    )
+    a = (np.arange(4) + 0.5) / 4
+    np.testing.assert_allclose(steps.mx, x0 + a * (x1 - x0))
+    np.testing.assert_allclose(
+        steps.sd**2, T * a * (1 - a) * var + ((1 - a) ** 2 + a**2) * delta**2
+    )
+
+
+def test_coarse_and_fine_grids_agree_after_aggregation() -> None:
+    rng = np.random.default_rng(3)
+    xy = brownian_xy(60, 120, 600.0, 20.0, rng)
+    steps = bridge_steps(
+        xy[:, 0],
+        xy[:, 1],
+        np.arange(60) * 120.0,
+        variance_m2_per_min=600.0,
+        delta_m=20.0,
+        time_step_min=5.0,
+        max_lag_min=480.0,
+    )
+    span = math.ceil((float(np.abs(xy).max()) + 3000.0) / 30.0) * 30.0
+    fine = _grid(10.0, span)
+    coarse = _grid(30.0, span)
+    # Same corner: the coarse cells are 3 x 3 blocks of fine cells.
+    assert (fine.left, fine.top) == (coarse.left, coarse.top)
+    f = occurrence(steps, fine).dense(0, fine.nrows, 0, fine.ncols)
+    c = occurrence(steps, coarse).dense(0, coarse.nrows, 0, coarse.ncols)
+    agg = f[: coarse.nrows * 3, : coarse.ncols * 3].reshape(coarse.nrows, 3, coarse.ncols, 3)
+    agg = agg.sum(axis=(1, 3))
+    assert np.abs(agg - c).sum() < 0.02  # total variation distance under 1 %
+    assert np.abs(agg - c).max() < 0.03 * c.max()
+
+
+def test_fast_kernel_equals_the_straightforward_peer() -> None:
+    rng = np.random.default_rng(11)
+    xy = brownian_xy(25, 120, 900.0, 20.0, rng)
+    steps = bridge_steps(
+        xy[:, 0],
+        xy[:, 1],
+        np.arange(25) * 120.0,
+        variance_m2_per_min=900.0,
+        delta_m=20.0,
+        time_step_min=5.0,
+        max_lag_min=480.0,
+    )
+    margin = TRUNCATE_SD * steps.sd.max() + 100
+    grid = make_grid(xy[:, 0], xy[:, 1], crs=UTM12, cell_size_m=30.0, margin_m=margin, extent=None)
+    fast = occurrence(steps, grid).dense(0, grid.nrows, 0, grid.ncols)
+    peer = occurrence_dense_peer(steps, grid)
+    assert np.abs(fast - peer).max() < 1e-9
+
+
+def test_bbmm_result_sums_to_one_and_isopleths_nest() -> None:
+    rng = np.random.default_rng(5)
+    xy = brownian_xy(120, 120, 800.0, 20.0, rng)
+    fixes = fixes_from_xy(xy, np.arange(120) * 2.0)
+    res = tr.bbmm(fixes, cell_size_m=50.0, crs=UTM12)
+    [name] = list(res.uds)
+    ud = res.ud(name)
+    assert ud.sum() == pytest.approx(1.0)
+    assert res.grid.crs == UTM12
+    iso = res.isopleths.set_index("level")
+    a50, a95, a99 = (float(iso.loc[v, "area_km2"]) for v in (0.5, 0.95, 0.99))
+    assert 0 < a50 < a95 < a99
+    assert iso.loc[0.99, "geometry"].contains(iso.loc[0.5, "geometry"])
+    # The 95 % isopleth holds at least 95 % of the UD.
+    from rasterio import features
+
+    mask = features.geometry_mask(
+        [iso.loc[0.95, "geometry"]],
+        out_shape=res.grid.shape,
+        transform=res.grid.transform,
+        invert=True,
+    )
+    assert 0.95 <= ud[mask].sum() < 0.97
+    assert res.sequences.loc[name, "motion_variance_m2_per_min"] > 0
+
+
+def test_fixed_motion_variance_is_used() -> None:
+    rng = np.random.default_rng(6)
+    xy = brownian_xy(40, 120, 800.0, 20.0, rng)
+    fixes = fixes_from_xy(xy, np.arange(40) * 2.0)
+    wide = tr.bbmm(fixes, cell_size_m=50.0, crs=UTM12, motion_variance=5000.0, levels=(0.95,))
+    narrow = tr.bbmm(fixes, cell_size_m=50.0, crs=UTM12, motion_variance=100.0, levels=(0.95,))
+    assert wide.sequences["motion_variance_m2_per_min"].iloc[0] == 5000.0
+    assert wide.isopleths["area_km2"].iloc[0] > 2 * narrow.isopleths["area_km2"].iloc[0]
