@@ -506,18 +506,6 @@ def test_show_lists_the_features_of_the_resolved_case(monkeypatch: pytest.Monkey
     assert f"({full})" in result.stdout
 
 
-def _get_case_resolves_words() -> bool:
-    try:
-        catalogue.get_case("koytendag")
-    except LookupError:
-        return False
-    return True
-
-
-@pytest.mark.skipif(
-    not _get_case_resolves_words(),
-    reason="catalogue.get_case does not resolve prefixes and words yet",
-)
 @pytest.mark.parametrize(
     "query, case_id",
     [
@@ -535,10 +523,6 @@ def test_show_resolves_a_prefix_or_word(query: str, case_id: str) -> None:
     assert all(n in result.stdout for n in names)
 
 
-@pytest.mark.skipif(
-    not _get_case_resolves_words(),
-    reason="catalogue.get_case does not resolve prefixes and words yet",
-)
 def test_show_ambiguous_prefix_lists_candidates() -> None:
     result = runner.invoke(app, ["show", "wildlifeconnect"])
     assert result.exit_code == 2
