@@ -260,8 +260,8 @@ def correction_array(params: Params, solver: WindowSolver) -> FloatArray:
     source_null[source_null != 0] = 1.0 / (n_sources - 1)
     source_block = window_sources(np.ones((size, size)), d2, float(bs * bs), _unbounded(params))
     zero = np.zeros((size, size))
-    block_null = solver.current(conductance, source_block, centre)
-    null = solver.current(conductance, source_null, centre)
+    block_null = solver.current(conductance, source_block, centre, reach=reach)
+    null = solver.current(conductance, source_null, centre, reach=reach)
     block_null = zero.copy() if block_null is None else block_null
     null = zero.copy() if null is None else null
     total = np.zeros((size + bs - 1, size + bs - 1))
@@ -362,12 +362,11 @@ def solve_tile_layers(
         dr, dc = r0 - (ty - reach), c0 - (tx - reach)
         d2 = d2_full[dr : dr + h, dc : dc + w]
         local = (ty - r0, tx - c0)
-        g = layers.conductance[win].copy()
-        g[d2 > reach**2] = np.nan
+        g = layers.conductance[win]
         s = window_sources(layers.sources[win], d2, a, params)
         if cond is not None:
             s = _conditional(s, layers, win, (ty, tx), params, cond)
-        curr = solver.current(g, s, local)
+        curr = solver.current(g, s, local, reach=reach)
         fp = solver.current(None, s, local) if flow is not None else None
         if params.correction is not None:
             cut = correction_cut(params.correction, (ty, tx), (h, w), params)

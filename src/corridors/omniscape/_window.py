@@ -8,14 +8,16 @@ current. A source on the target cell is dropped (Circuitscape's ``rmvsrc``), onl
 the connected component holding the ground is solved, and the current through each
 node is the larger of its inflow and outflow (:func:`corridors.circuit._graph.node_currents`).
 
-Windows repeat: every window away from the raster's edge and from NoData has the
-same cells, edges and matrix pattern, and only the conductances change. A
-:class:`Plan` holds everything that depends on the pattern alone (node numbering,
-edge lists, the compressed-column layout of the grounded Laplacian and the
-symbolic LDLᵀ factorisation with its fill-reducing ordering); a window that matches
-a cached plan pays for the numeric factorisation only. The null (uniform
-conductance) windows of the flow potential depend on the shape alone, so their
-numeric factor is cached too and each costs two triangular solves.
+Windows repeat: every window away from the raster's edge has the same disk of cells,
+edges and matrix pattern; only the conductances change. NoData cells, and cells cut
+off from the ground, keep their place in the pattern as decoupled unknowns (no edge,
+unit diagonal, no source), which leaves the solution on the ground's component
+exactly as if they were not there. A :class:`Plan` holds everything that depends on
+the pattern alone (node numbering, edge lists, the compressed-column layout of the
+grounded Laplacian and the symbolic LDLᵀ analysis with its fill-reducing ordering);
+a window pays for the numeric factorisation only. The null (uniform conductance)
+windows of the flow potential depend on the shape alone, so their numeric factor is
+cached too and each costs two triangular solves.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from ..circuit._graph import Graph, node_currents
 
@@ -80,7 +81,7 @@ class Plan:
     shape : (int, int)
         Window rows and columns.
     cells : int array
-        Flat cell index of each node of the ground's component; node 0 is the ground.
+        Flat cell index of each node of the pattern; node 0 is the ground.
     ea, eb : int arrays
         Node numbers of the component's edges.
     diagonal : bool array
@@ -96,6 +97,8 @@ class Plan:
         Position in ``data`` of each edge between two unknowns, -1 for edges to ground.
     factor : Any
         The solver (qdldl's, or a SuperLU factor) once a window has used the plan.
+    null_weights, null_factor
+        Edge weights and factor of the null model (conductance 1), made once.
     """
 
     shape: tuple[int, int]
@@ -111,42 +114,25 @@ class Plan:
     edge_pos: IntArray
     factor: Any = None
     null_weights: FloatArray | None = field(default=None, repr=False)
+    null_factor: Any = None
 
     @property
     def n(self) -> int:
-        """Nodes in the ground's component, the ground included."""
+        """Nodes of the pattern, the ground included."""
         return int(self.cells.size)
 
 
-def _make_plan(valid: BoolArray, ground: int, four_neighbors: bool) -> Plan | None:
-    """Number the ground's component of ``valid`` and lay out its grounded Laplacian."""
-    shape = (int(valid.shape[0]), int(valid.shape[1]))
-    flat = valid.ravel()
-    if not flat[ground]:
-        return None
+def _make_plan(nodes: BoolArray, ground: int, four_neighbors: bool) -> Plan:
+    """Number the cells of ``nodes`` (ground first) and lay out their grounded Laplacian."""
+    shape = (int(nodes.shape[0]), int(nodes.shape[1]))
+    flat = nodes.ravel()
     a, b, diagonal = grid_edges(shape, four_neighbors)
     keep = flat[a] & flat[b]
     a, b, diagonal = a[keep], b[keep], diagonal[keep]
-    number = np.full(flat.size, -1, dtype=np.int64)
     cells = np.flatnonzero(flat)
-    number[cells] = np.arange(cells.size)
-    na, nb = number[a], number[b]
-    if not flat.all():
-        # NoData and the circular clip can cut the window into pieces; only the piece
-        # holding the ground carries current (Circuitscape skips the others).
-        graph = sp.coo_matrix((np.ones(na.size), (na, nb)), shape=(cells.size, cells.size))
-        _, labels = connected_components(graph, directed=False)
-        inside = labels == labels[number[ground]]
-        sel = inside[na]
-        cells = cells[inside]
-        a, b, diagonal = a[sel], b[sel], diagonal[sel]
-        number[:] = -1
-        number[cells] = np.arange(cells.size)
     # Put the ground first so the unknowns are nodes 1..n-1.
-    g_node = number[ground]
-    order = np.r_[g_node, np.delete(np.arange(cells.size), g_node)]
-    cells = cells[order]
-    number[:] = -1
+    cells = np.r_[ground, cells[cells != ground]]
+    number = np.full(flat.size, -1, dtype=np.int64)
     number[cells] = np.arange(cells.size)
     ea, eb = number[a], number[b]
     n_unknown = cells.size - 1
@@ -176,8 +162,8 @@ def _make_plan(valid: BoolArray, ground: int, four_neighbors: bool) -> Plan | No
     )
 
 
-def _factorize(plan: Plan, matrix: sp.csc_matrix) -> Any:
-    """Factorise ``matrix`` (upper triangle), reusing the plan's symbolic analysis."""
+def _factorize(factor: Any, matrix: sp.csc_matrix) -> Any:
+    """Factorise ``matrix`` (upper triangle), reusing ``factor``'s symbolic analysis."""
     try:
         import qdldl
     except ImportError:  # pragma: no cover - qdldl is a dependency; SuperLU is the fallback
@@ -192,14 +178,14 @@ def _factorize(plan: Plan, matrix: sp.csc_matrix) -> Any:
             diag_pivot_thresh=0.0,
             options={"SymmetricMode": True},
         )
-    if plan.factor is None:
+    if factor is None:
         return qdldl.Solver(matrix, upper=True)
-    plan.factor.update(matrix, upper=True)
-    return plan.factor
+    factor.update(matrix, upper=True)
+    return factor
 
 
 class WindowSolver:
-    """Solves windows, caching one :class:`Plan` per recurring pattern.
+    """Solves windows, caching one :class:`Plan` per window shape.
 
     Parameters
     ----------
@@ -209,24 +195,29 @@ class WindowSolver:
 
     def __init__(self, *, four_neighbors: bool) -> None:
         self.four_neighbors = four_neighbors
-        self._plans: OrderedDict[bytes, Plan | None] = OrderedDict()
+        self._plans: OrderedDict[tuple[int, ...], Plan] = OrderedDict()
+        self._structure = np.ones((3, 3), dtype=bool)
+        if four_neighbors:
+            self._structure[[0, 0, 2, 2], [0, 2, 0, 2]] = False
         self.solves = 0
         self.plan_builds = 0
 
-    def _plan(self, valid: BoolArray, ground: int, *, null: bool) -> Plan | None:
-        key = (
-            b"N" if null else b"R",
-            np.array([*valid.shape, ground], dtype=np.int64).tobytes(),
-            b"" if null else np.packbits(valid).tobytes(),
-        )
-        joined = b"|".join(key)
+    def _plan(self, shape: tuple[int, int], ground: tuple[int, int], reach: int) -> Plan:
+        """The plan of a window: the disk of ``reach`` around the ground (-1: every cell)."""
+        key = (*shape, *ground, reach)
         plans = self._plans
-        if joined in plans:
-            plans.move_to_end(joined)
-            return plans[joined]
-        plan = _make_plan(valid, ground, self.four_neighbors)
+        if key in plans:
+            plans.move_to_end(key)
+            return plans[key]
+        if reach < 0:
+            nodes = np.ones(shape, dtype=bool)
+        else:
+            rows = (np.arange(shape[0]) - ground[0]) ** 2
+            cols = (np.arange(shape[1]) - ground[1]) ** 2
+            nodes = rows[:, None] + cols[None, :] <= reach * reach
+        plan = _make_plan(nodes, ground[0] * shape[1] + ground[1], self.four_neighbors)
         self.plan_builds += 1
-        plans[joined] = plan
+        plans[key] = plan
         if len(plans) > PLAN_CACHE_SIZE:
             plans.popitem(last=False)
         return plan
@@ -236,6 +227,8 @@ class WindowSolver:
         conductance: FloatArray | None,
         sources: FloatArray,
         ground: tuple[int, int],
+        *,
+        reach: int = -1,
     ) -> FloatArray | None:
         """Node currents of one window (shape of ``sources``), or None when nothing flows.
 
@@ -248,36 +241,43 @@ class WindowSolver:
             Current injected at each cell (A); a source on the ground is dropped.
         ground : (int, int)
             Row and column of the ground (the target) inside the window.
+        reach : int
+            Only cells within this distance of the ground can be nodes (the window's
+            circle); -1 for every cell of the rectangle.
         """
-        shape = sources.shape
-        g_flat = ground[0] * shape[1] + ground[1]
+        shape = (int(sources.shape[0]), int(sources.shape[1]))
         null = conductance is None
-        if null:
-            valid = np.ones(shape, dtype=bool)
-        else:
-            assert conductance is not None
-            with np.errstate(invalid="ignore"):
-                valid = np.isfinite(conductance) & (conductance > 0)
-        plan = self._plan(valid, g_flat, null=null)
-        if plan is None or plan.n < 2:
+        plan = self._plan(shape, ground, -1 if null else reach)
+        if plan.n < 2:
             return None
         src = sources.ravel()[plan.cells]
         src[0] = 0.0  # Circuitscape's rmvsrc: the ground's own source goes
-        if not np.any(src):
-            return None
         if null:
             if plan.null_weights is None:
                 w = np.where(plan.diagonal, 1.0 / _SQRT2, 1.0)
                 plan.null_weights = w
-                plan.factor = _factorize(plan, self._matrix(plan, w))
+                plan.null_factor = _factorize(None, self._matrix(plan, w, None))
             w = plan.null_weights
-            factor = plan.factor
+            factor = plan.null_factor
+            if not np.any(src):
+                return None
         else:
             assert conductance is not None
-            g = conductance.ravel()
-            w = 0.5 * (g[plan.cell_a] + g[plan.cell_b])
+            g = conductance.ravel()[plan.cells]
+            with np.errstate(invalid="ignore"):
+                valid = np.isfinite(g) & (g > 0)
+            if not valid[0]:
+                return None  # the target is NoData: no ground, nothing is solved
+            if not valid.all():
+                valid = self._ground_component(conductance, plan, valid)
+            src[~valid] = 0.0
+            if not np.any(src):
+                return None  # Circuitscape skips a component without a source
+            ga, gb = g[plan.ea], g[plan.eb]
+            live = valid[plan.ea] & valid[plan.eb]
+            w = np.where(live, 0.5 * (np.where(live, ga, 0.0) + np.where(live, gb, 0.0)), 0.0)
             w[plan.diagonal] /= _SQRT2
-            factor = _factorize(plan, self._matrix(plan, w))
+            factor = _factorize(plan.factor, self._matrix(plan, w, valid))
             plan.factor = factor
         self.solves += 1
         volts = np.zeros(plan.n)
@@ -293,14 +293,27 @@ class WindowSolver:
         )
         out = np.zeros(sources.size)
         out[plan.cells] = node_currents(graph, volts)
-        return out.reshape(shape)
+        return out.reshape(sources.shape)
+
+    def _ground_component(self, conductance: FloatArray, plan: Plan, valid: BoolArray) -> BoolArray:
+        """``valid`` narrowed to the ground's connected component (NoData can split it)."""
+        from scipy import ndimage
+
+        mask = np.zeros(conductance.size, dtype=bool)
+        mask[plan.cells] = valid
+        labels, _ = ndimage.label(mask.reshape(conductance.shape), structure=self._structure)
+        flat = labels.ravel()[plan.cells]
+        return flat == flat[0]
 
     @staticmethod
-    def _matrix(plan: Plan, w: FloatArray) -> sp.csc_matrix:
+    def _matrix(plan: Plan, w: FloatArray, valid: BoolArray | None) -> sp.csc_matrix:
         n = plan.n
         degree = np.bincount(plan.ea, weights=w, minlength=n) + np.bincount(
             plan.eb, weights=w, minlength=n
         )
+        if valid is not None:
+            # Decoupled unknowns (NoData, cut off from the ground): x = 0 exactly.
+            degree[~valid] = 1.0
         data = np.empty(plan.indices.size)
         data[plan.diag_pos] = degree[1:]
         inner = plan.edge_pos >= 0
