@@ -288,8 +288,10 @@ def check_inputs(job: Job) -> None:
 
 
 def check_outputs(job: Job, opts: MapOptions, *, overwrite: bool) -> None:
-    """Refuse, before any solve, outputs that would replace inputs or (without
-    ``overwrite``) files already there.
+    """Refuse outputs that would replace an input or an existing file, before any solve.
+
+    Existing outputs are refused only without ``overwrite``; inputs are never replaced.
+    The files looked for are those :func:`planned_outputs` lists for the job's settings.
 
     Raises
     ------
