@@ -67,10 +67,7 @@ def check_output(
                 "would destroy the input. Choose another output name"
             )
     directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise OutputError(
-            f"cannot write {what} {target}: directory {directory} does not exist; create it first"
-        )
+    _check_folder(target, directory, what)
     if not os.access(directory, os.W_OK | os.X_OK):
         raise OutputError(
             f"cannot write {what} {target}: directory {directory} is not writable; choose "
@@ -82,6 +79,21 @@ def check_output(
             "replace it, or choose another name"
         )
     return target
+
+
+def _check_folder(target: Path, directory: Path, what: str) -> None:
+    """Refuse an output whose folder is missing, or is a file (``existing.csv/out.csv``)."""
+    if directory.is_dir():
+        return
+    for parent in (directory, *directory.parents):
+        if parent.exists() and not parent.is_dir():
+            raise OutputError(
+                f"cannot write {what} {target}: {parent} is a file, not a folder; choose "
+                "an output path inside a folder"
+            )
+    raise OutputError(
+        f"cannot write {what} {target}: directory {directory} does not exist; create it first"
+    )
 
 
 def atomic_write_bytes(path: PathLike, data: bytes) -> Path:
@@ -96,10 +108,7 @@ def atomic_write_bytes(path: PathLike, data: bytes) -> Path:
     if target.is_dir():
         raise OutputError(f"cannot write {target}: it is a directory; give a file name")
     directory = target.parent if str(target.parent) else Path(".")
-    if not directory.is_dir():
-        raise OutputError(
-            f"cannot write {target}: directory {directory} does not exist; create it first"
-        )
+    _check_folder(target, directory, "output")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
