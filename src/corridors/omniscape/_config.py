@@ -268,9 +268,9 @@ class _Reader:
         p = Path(value.strip()).expanduser()
         p = p if p.is_absolute() else self.base / p
         if needed_for is not None:
-            problem = input_file_problem(p, role=key)
+            problem = input_file_problem(p, role=key.removesuffix("_file").replace("_", " "))
             if problem is not None:
-                self.missing_files.append(problem)
+                self.missing_files.append(f"{key}: {problem}")
         return p
 
 

@@ -22,6 +22,8 @@ from ._tiles import TileTask, solve_task
 #: Tasks kept queued per worker: enough to keep every worker busy, few enough that
 #: the partial maps waiting to be collected stay a handful.
 QUEUED_PER_WORKER = 2
+#: How long to try reaching a dask scheduler before giving up.
+CONNECT_TIMEOUT = "20s"
 
 
 def cpu_count() -> int:
@@ -111,8 +113,10 @@ def run_dask(tasks: Sequence[TileTask], scheduler: Any) -> Iterator[tuple[int, T
         ) from exc
     own = not isinstance(scheduler, Client)
     try:
-        client = Client(scheduler, set_as_default=False) if own else scheduler
-    except OSError as exc:
+        client = (
+            Client(scheduler, set_as_default=False, timeout=CONNECT_TIMEOUT) if own else scheduler
+        )
+    except (OSError, TimeoutError) as exc:
         raise InputError(
             f"cannot reach the dask scheduler at {scheduler!r}: {exc}; start one with "
             "`dask scheduler` and give its address (tcp://host:port)"
