@@ -201,23 +201,24 @@ def _axis_matrix(
     centre0: float,
     sign: float,
     cell: float,
-    lo: IntArray,
-    hi: IntArray,
     mean: FloatArray,
     sd: FloatArray,
     base: int,
     width: int,
 ) -> FloatArray:
     """(steps x width) weights of each step along one axis over cells base..base+width:
-    the normal density at the cell centres within the step's window [lo, hi), scaled
-    to sum to one there (a sampled normal narrower than a cell does not sum to one by
-    itself), zero elsewhere."""
-    idx = np.arange(base, base + width)
-    centre = centre0 + sign * (idx + 0.5) * cell
-    # Dense over the chunk: a few wasted exponentials cost less than indexing.
-    z = (centre[None, :] - mean[:, None]) * (1.0 / sd)[:, None]
-    out = np.exp(-0.5 * z * z)
-    out[(idx[None, :] < lo[:, None]) | (idx[None, :] >= hi[:, None])] = 0.0
+    the normal density at the cell centres, scaled to sum to one over the chunk (a
+    sampled normal narrower than a cell does not sum to one by itself); the chunk
+    holds every step's window of TRUNCATE_SD standard deviations."""
+    centre = centre0 + sign * (np.arange(base, base + width) + 0.5) * cell
+    # Dense over the chunk, in place: a few more exponentials cost less than indexing.
+    # Cells of the chunk beyond a step's own window keep its (tiny) tail, as the
+    # evaluation over the whole grid does; its window only bounds the chunk.
+    out = np.subtract.outer(-mean, -centre)
+    out *= (np.sqrt(0.5) / sd)[:, None]
+    np.square(out, out=out)
+    np.negative(out, out=out)
+    np.exp(out, out=out)
     out *= (1.0 / out.sum(axis=1))[:, None]
     return out
 
@@ -261,8 +262,8 @@ def occurrence(steps: Steps, grid: Grid) -> TiledRaster:
         s = slice(a, b)
         cb, ce = int(c0[s].min()), int(c1[s].max())
         rb, re_ = int(r0[s].min()), int(r1[s].max())
-        gx = _axis_matrix(grid.left, 1.0, c, c0[s], c1[s], steps.mx[s], steps.sd[s], cb, ce - cb)
-        gy = _axis_matrix(grid.top, -1.0, c, r0[s], r1[s], steps.my[s], steps.sd[s], rb, re_ - rb)
+        gx = _axis_matrix(grid.left, 1.0, c, steps.mx[s], steps.sd[s], cb, ce - cb)
+        gy = _axis_matrix(grid.top, -1.0, c, steps.my[s], steps.sd[s], rb, re_ - rb)
         gy *= steps.w[s, None]
         window = gy.T @ gx
         # Cells beyond the grid are dropped: the UD is renormalised over the grid.
