@@ -123,7 +123,7 @@ def run_dask(tasks: Sequence[TileTask], scheduler: Any) -> Iterator[tuple[int, T
         ) from exc
     try:
         futures = [client.submit(solve_task, task, pure=False) for task in tasks]
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=client.loop):
             yield future.result()
             future.release()
     finally:

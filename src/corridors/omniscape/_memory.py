@@ -8,21 +8,16 @@ calling process holds: never by the raster alone when maps are accumulated on di
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from ..circuit._errors import JobTooLargeError
 from ..circuit._solver import available_memory
 from ._core import Params
-from ._window import PLAN_CACHE_SIZE
+from ._window import PLAN_CACHE_BYTES, plan_bytes
 
 MiB = 2**20
 #: A Python process with numpy, scipy and rasterio loaded.
 _BASE_PROCESS = 150 * MiB
-#: Bytes per node of a window: its edge lists and matrix layout, the values and the
-#: LDLᵀ factor (about 35 entries per node at radius 50, growing with log n).
-_PLAN_BYTES_PER_NODE = 400
-_FACTOR_ENTRIES_PER_NODE_AT_8K = 35
 #: Copies of a tile's window held while it is read and prepared.
 _TILE_LAYER_COPIES = 5
 
@@ -65,12 +60,9 @@ class MemoryEstimate:
 
 
 def window_plan_bytes(params: Params) -> int:
-    """Memory of one cached window plan with its factor."""
+    """Memory of one cached window plan with its factors."""
     side = 2 * params.reach + 1
-    nodes = side * side
-    growth = max(1.0, math.log2(max(nodes, 2)) / math.log2(8000))
-    factor = _FACTOR_ENTRIES_PER_NODE_AT_8K * growth * 12  # value + row index
-    return int(nodes * (_PLAN_BYTES_PER_NODE + factor))
+    return plan_bytes(side * side)
 
 
 def estimate_memory(
@@ -108,8 +100,10 @@ def estimate_memory(
     tile_cells = side * side
     layers = 2 + (4 if params.conditions is not None else 0)
     tile_bytes = tile_cells * 8 * (layers + _TILE_LAYER_COPIES + nmaps)
-    plans = min(PLAN_CACHE_SIZE, 2 * (tile_size // max(params.block_size, 1) + 4))
-    per_worker = _BASE_PROCESS + tile_bytes + plans * window_plan_bytes(params)
+    one = window_plan_bytes(params)
+    # The recurring plans of a tile: interior, edge and null windows, as many as fit.
+    plans = min(max(PLAN_CACHE_BYTES, one), one * 2 * (2 * params.reach + 4))
+    per_worker = _BASE_PROCESS + tile_bytes + plans
     accum = ncells * 8 * nmaps if maps_in_memory else 0
     waiting = tile_cells * 8 * nmaps * max(workers, 1) * 2
     driver = _BASE_PROCESS + accum + ncells * 8 * output_maps + inputs_in_memory + waiting

@@ -22,6 +22,7 @@ cached too and each costs two triangular solves.
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,11 +39,23 @@ BoolArray = npt.NDArray[np.bool_]
 
 _SQRT2 = float(np.sqrt(2.0))
 
-#: Plans kept per process. The plans that recur (interior windows, the windows along
-#: each edge, the null windows of the flow potential) are few and stay cached; a
-#: window cut by NoData has a plan of its own that is soon dropped. 16 plans of a
-#: radius-50 window take about 100 MB.
-PLAN_CACHE_SIZE = 16
+#: Memory for the plans kept per process. The plans that recur (interior windows,
+#: the windows along each edge, the null windows of the flow potential) must stay
+#: cached while a tile's rows of targets are solved: up to ``(2 reach + 1)²`` distinct
+#: edge windows of a small radius, a few dozen of a large one.
+PLAN_CACHE_BYTES = 192 * 2**20
+#: Bytes per node a cached plan holds beyond its factor (edge lists, layout, values).
+PLAN_BYTES_PER_NODE = 400
+
+
+def plan_bytes(nodes: int) -> int:
+    """Memory of a plan of ``nodes`` nodes with its LDLᵀ factor (and a null factor).
+
+    The factor holds about 35 entries per node for a radius-50 window (8 000 nodes),
+    growing like ``log n`` (fill of a 2-D grid), at 12 bytes each (value and index).
+    """
+    growth = max(1.0, math.log2(max(nodes, 2)) / math.log2(8000))
+    return int(nodes * (PLAN_BYTES_PER_NODE + 2 * 35 * growth * 12))
 
 
 def _neighbour_offsets(four_neighbors: bool) -> list[tuple[int, int, bool]]:
@@ -196,6 +209,7 @@ class WindowSolver:
     def __init__(self, *, four_neighbors: bool) -> None:
         self.four_neighbors = four_neighbors
         self._plans: OrderedDict[tuple[int, ...], Plan] = OrderedDict()
+        self._bytes = 0
         self._structure = np.ones((3, 3), dtype=bool)
         if four_neighbors:
             self._structure[[0, 0, 2, 2], [0, 2, 0, 2]] = False
@@ -218,8 +232,10 @@ class WindowSolver:
         plan = _make_plan(nodes, ground[0] * shape[1] + ground[1], self.four_neighbors)
         self.plan_builds += 1
         plans[key] = plan
-        if len(plans) > PLAN_CACHE_SIZE:
-            plans.popitem(last=False)
+        self._bytes += plan_bytes(plan.n)
+        while self._bytes > PLAN_CACHE_BYTES and len(plans) > 1:
+            _, old = plans.popitem(last=False)
+            self._bytes -= plan_bytes(old.n)
         return plan
 
     def current(
