@@ -26,6 +26,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import reprlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -146,6 +147,16 @@ FEATURE_FIELDS: Final = tuple(s.name for s in _SPECS if s.level == "feature")
 LIST_FIELDS: Final = tuple(s.name for s in _SPECS if s.kind in ("list", "species"))
 
 
+_SHOW = reprlib.Repr()
+_SHOW.maxstring = 60  # long enough for any sane value, short enough for a message line
+_SHOW.maxother = 60
+
+
+def _show(value: Any) -> str:
+    """The repr of a value from a file for a message: shortened if long, however deep."""
+    return _SHOW.repr(value)
+
+
 def _suggest(value: str, choices: Sequence[str]) -> str:
     close = difflib.get_close_matches(value, list(choices), n=3, cutoff=0.6)
     if close:
@@ -168,7 +179,7 @@ def check_properties(props: Mapping[str, Any], *, only: Sequence[str] | None = N
         return problems
     for key in props:
         if key not in SPECS:
-            problems.append(f"unknown field {key!r}: {_suggest(key, list(SPECS))}")
+            problems.append(f"unknown field {_show(key)}: {_suggest(key, list(SPECS))}")
     for spec in _SPECS:
         if spec.name not in props:
             if spec.required:
@@ -197,23 +208,25 @@ def _check_value(spec: FieldSpec, value: Any) -> list[str]:
         return [] if spec.nullable else [f"field {name!r} is empty; give a value"]
     if spec.kind == "str":
         if not isinstance(value, str) or not value.strip():
-            return [f"field {name!r} must be a non-empty string, not {value!r}"]
+            return [f"field {name!r} must be a non-empty string, not {_show(value)}"]
         if spec.choices and value not in spec.choices:
-            return [f"unknown {name} {value!r}: {_suggest(value, spec.choices)}"]
+            return [f"unknown {name} {_show(value)}: {_suggest(value, spec.choices)}"]
         return _check_str_field(name, value)
     if spec.kind == "url":
         if not isinstance(value, str) or not URL_RE.match(value):
-            return [f"field {name!r} must be an http:// or https:// URL (or null), not {value!r}"]
+            return [
+                f"field {name!r} must be an http:// or https:// URL (or null), not {_show(value)}"
+            ]
         return []
     if spec.kind == "number":
         if isinstance(value, bool) or not isinstance(value, int | float | np.number):
-            return [f"field {name!r} must be a number of kilometres, not {value!r}"]
+            return [f"field {name!r} must be a number of kilometres, not {_show(value)}"]
         if not math.isfinite(float(value)) or float(value) < 0:
-            return [f"field {name!r} must be a finite number >= 0, not {value!r}"]
+            return [f"field {name!r} must be a finite number >= 0, not {_show(value)}"]
         return []
     if spec.kind == "list":
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            return [f"field {name!r} must be a list of non-empty strings, not {value!r}"]
+            return [f"field {name!r} must be a list of non-empty strings, not {_show(value)}"]
         if name == "countries":
             return _check_countries(value)
         return []
@@ -225,11 +238,11 @@ def _check_value(spec: FieldSpec, value: Any) -> list[str]:
 def _check_str_field(name: str, value: str) -> list[str]:
     if name == "case_id" and not SLUG_RE.match(value):
         return [
-            f"case_id {value!r} is not a slug: use lowercase letters, digits and hyphens, "
+            f"case_id {_show(value)} is not a slug: use lowercase letters, digits and hyphens, "
             "e.g. 'fremont-lake-bottleneck'"
         ]
     if name == "feature_id" and not FEATURE_ID_RE.match(value):
-        return [f"feature_id {value!r} must look like '<case_id>/<slug>', e.g. 'y2y/region'"]
+        return [f"feature_id {_show(value)} must look like '<case_id>/<slug>', e.g. 'y2y/region'"]
     if name == "summary":
         words = len(value.split())
         if words > MAX_SUMMARY_WORDS:
@@ -244,17 +257,17 @@ def _check_countries(codes: list[str]) -> list[str]:
     for code in codes:
         if not ISO3_RE.match(code):
             problems.append(
-                f"country code {code!r} is not ISO 3166-1 alpha-3 (three capital letters, "
+                f"country code {_show(code)} is not ISO 3166-1 alpha-3 (three capital letters, "
                 "e.g. 'TKM')"
             )
     if len(set(codes)) != len(codes):
-        problems.append(f"countries {codes} lists a code twice")
+        problems.append(f"countries {_show(codes)} lists a code twice")
     return problems
 
 
 def _check_species(value: Any) -> list[str]:
     if not isinstance(value, list):
-        return [f"field 'species' must be a list of {{common, scientific}}, not {value!r}"]
+        return [f"field 'species' must be a list of {{common, scientific}}, not {_show(value)}"]
     problems = []
     for i, item in enumerate(value):
         if (
@@ -264,7 +277,7 @@ def _check_species(value: Any) -> list[str]:
         ):
             problems.append(
                 f"species[{i}] must be {{'common': ..., 'scientific': ...}} with non-empty "
-                f"strings, not {item!r}"
+                f"strings, not {_show(item)}"
             )
     return problems
 
@@ -278,7 +291,9 @@ def _check_cross_fields(props: Mapping[str, Any]) -> list[str]:
         and FEATURE_ID_RE.match(feature_id)
         and feature_id.split("/")[0] != case_id
     ):
-        problems.append(f"feature_id {feature_id!r} must start with its case_id {case_id!r} + '/'")
+        problems.append(
+            f"feature_id {_show(feature_id)} must start with its case_id {_show(case_id)} + '/'"
+        )
     problems.extend(_check_source(props.get("source"), props.get("source_url")))
     return problems
 
@@ -291,13 +306,13 @@ def _check_source(source: Any, url: Any) -> list[str]:
     near = difflib.get_close_matches(source, list(SOURCES), n=1, cutoff=SOURCE_LIKENESS)
     if near:
         return [
-            f"unknown source {source!r}: did you mean {near[0]!r}? (a source of your own "
+            f"unknown source {_show(source)}: did you mean {near[0]!r}? (a source of your own "
             "needs a name unlike the seed documents' keys)"
         ]
     if _is_missing(url):
         # An invalid URL is reported by the source_url check; a missing one only here.
         return [
-            f"unknown source {source!r} has no source_url: cite a source of your own with "
+            f"unknown source {_show(source)} has no source_url: cite a source of your own with "
             f"a source_title and an http(s) source_url, or use a seed document, {seeds}"
         ]
     return []
@@ -363,7 +378,7 @@ def check_record(
         for code in codes:
             if isinstance(code, str) and ISO3_RE.match(code) and not known_countries(code):
                 problems.append(
-                    f"country code {code!r} is not in the bundled boundaries "
+                    f"country code {_show(code)} is not in the bundled boundaries "
                     "(Natural Earth admin-0); use a valid ISO 3166-1 alpha-3 code"
                 )
     problems.extend(check_geometry(geometry, props.get("role")))
