@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import functools
 import json
 import math
@@ -484,7 +485,8 @@ def _check_records(
                                 source,
                                 where,
                                 f"case field {key!r} differs from feature {j} of the same "
-                                f"case ({props[key]!r} vs {other[key]!r}); make them equal",
+                                f"case ({_brief(props[key])} vs {_brief(other[key])}); "
+                                "make them equal",
                             )
                         )
             else:
@@ -915,8 +917,8 @@ def get_case(case_id: str, *, path: PathLike | None = None) -> gpd.GeoDataFrame:
         message lists them all).
     """
     features = _load(path)
-    cases = _cases_frame(features)
-    return cases.loc[[_resolve(case_id, cases, features)]]
+    resolved = _resolve(case_id, _case_words(features))
+    return _cases_frame(features[features["case_id"] == resolved])
 
 
 def resolve_case_id(case_id: str, *, path: PathLike | None = None) -> str:
@@ -936,8 +938,7 @@ def resolve_case_id(case_id: str, *, path: PathLike | None = None) -> str:
     InputError
         If ``case_id`` is not text or is blank.
     """
-    features = _load(path)
-    return _resolve(case_id, _cases_frame(features), features)
+    return _resolve(case_id, _case_words(_load(path)))
 
 
 # Words too common in case names to say which case is meant.
@@ -963,7 +964,28 @@ def _holds_run(words: Sequence[str], run: Sequence[str]) -> bool:
     return n > 0 and any(list(words[i : i + n]) == list(run) for i in range(len(words) - n + 1))
 
 
-def _resolve(case_id: Any, cases: gpd.GeoDataFrame, features: gpd.GeoDataFrame) -> str:
+@dataclasses.dataclass
+class _CaseWords:
+    """What a user may type to name one case, or to be offered it."""
+
+    name: str
+    features: list[str] = dataclasses.field(default_factory=list)  # their ids and names
+
+
+def _case_words(features: gpd.GeoDataFrame) -> dict[str, _CaseWords]:
+    cases: dict[str, _CaseWords] = {}
+    columns = ("case_id", "name", "feature_id", "feature_name")
+    for case_id, name, feature_id, feature_name in zip(
+        *(features[c] for c in columns), strict=True
+    ):
+        cases.setdefault(str(case_id), _CaseWords(str(name))).features += [
+            str(feature_id),
+            str(feature_name),
+        ]
+    return cases
+
+
+def _resolve(case_id: Any, cases: Mapping[str, _CaseWords]) -> str:
     if not isinstance(case_id, str):
         raise InputError(f"a case id is text, not {_brief(case_id)}")
     if not case_id.strip():
@@ -971,19 +993,20 @@ def _resolve(case_id: Any, cases: gpd.GeoDataFrame, features: gpd.GeoDataFrame) 
             "the case id is empty; give one, e.g. 'fremont-lake-mule-deer' "
             "(`corridors cases` lists them)"
         )
-    ids = [str(i) for i in cases.index]
-    if case_id in ids:
+    if case_id in cases:
         return case_id
     query = _fold(case_id.strip())
-    same = [i for i in ids if _fold(i) == query]
+    same = [i for i in cases if _fold(i) == query]
     if len(same) == 1:
         return same[0]
     run = _words(case_id)
-    matches = [
+    matches = sorted(
         i
-        for i, name in zip(ids, cases["name"], strict=True)
-        if _fold(i).startswith(query) or _holds_run(_words(i), run) or _holds_run(_words(name), run)
-    ]
+        for i, case in cases.items()
+        if _fold(i).startswith(query)
+        or _holds_run(_words(i), run)
+        or _holds_run(_words(case.name), run)
+    )
     if len(matches) == 1:
         return matches[0]
     if matches:
@@ -991,7 +1014,7 @@ def _resolve(case_id: Any, cases: gpd.GeoDataFrame, features: gpd.GeoDataFrame) 
             f"case id {case_id!r} is ambiguous: it matches {len(matches)} cases "
             f"({', '.join(repr(m) for m in matches)}); give more of the id"
         )
-    close = _suggestions(case_id, cases, features)
+    close = _suggestions(case_id, cases)
     hint = f"did you mean {_or(close)}?" if close else "run `corridors cases` to list the ids"
     raise UnknownCaseError(f"no case with id {case_id!r}; {hint}")
 
@@ -1001,7 +1024,7 @@ def _or(items: Sequence[str]) -> str:
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
-def _suggestions(case_id: str, cases: gpd.GeoDataFrame, features: gpd.GeoDataFrame) -> list[str]:
+def _suggestions(case_id: str, cases: Mapping[str, _CaseWords]) -> list[str]:
     """Case ids related to what was typed, best first.
 
     A case scores the share of the typed words (stopwords and one- or two-letter words
@@ -1015,11 +1038,8 @@ def _suggestions(case_id: str, cases: gpd.GeoDataFrame, features: gpd.GeoDataFra
     typed = [w for w in _words(case_id) if len(w) >= 3 and w not in _STOPWORDS]
     query = _fold(case_id.strip())
     scores: dict[str, float] = {}
-    for cid, name in zip(cases.index, cases["name"], strict=True):
-        own = features[features["case_id"] == cid]
-        vocab = set(_words(f"{cid} {name}"))
-        for text in [*own["feature_id"], *own["feature_name"]]:
-            vocab.update(_words(str(text)))
+    for cid, case in cases.items():
+        vocab = set(_words(" ".join([cid, case.name, *case.features])))
         found = sum(
             1
             for w in typed
@@ -1027,11 +1047,11 @@ def _suggestions(case_id: str, cases: gpd.GeoDataFrame, features: gpd.GeoDataFra
         )
         word_score = found / len(typed) if typed else 0.0
         likeness = max(
-            difflib.SequenceMatcher(None, query, _fold(text)).ratio() for text in (cid, name)
+            difflib.SequenceMatcher(None, query, _fold(text)).ratio() for text in (cid, case.name)
         )
         score = max(word_score, likeness if likeness >= _ID_LIKENESS else 0.0)
         if score > 0:
-            scores[str(cid)] = score
+            scores[cid] = score
     if not scores:
         return []
     best = max(scores.values())
