@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import unicodedata
 from pathlib import Path
 
 import geopandas as gpd
@@ -11,12 +13,15 @@ import pandas as pd
 import pytest
 import shapely
 from catalogue_factory import make_feature, make_site
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import corridors
 from corridors import schema
 from corridors.errors import (
     CorridorsError,
     DataFileError,
+    InputError,
     UnknownCaseError,
     ValidationError,
 )
@@ -321,3 +326,161 @@ def test_get_case_returns_one_row() -> None:
     cases = corridors.load_cases()
     one = corridors.get_case(cases.index[0])
     assert isinstance(one, gpd.GeoDataFrame) and len(one) == 1
+
+
+# ------------------------------------------------------------------ resolving case ids
+
+
+@pytest.mark.parametrize(
+    ("typed", "case_id"),
+    [
+        ("fremont-lake-mule-deer", "fremont-lake-mule-deer"),  # exact
+        ("Yellowstone-To-Yukon", "yellowstone-to-yukon"),  # any letter case
+        ("koytendag", "koytendag-turkmenistan-uzbekistan"),  # a unique start of the id
+        ("KOYT", "koytendag-turkmenistan-uzbekistan"),
+        ("fremont", "fremont-lake-mule-deer"),  # a unique word
+        ("barrier reef", "great-barrier-reef-connectivity"),  # a run of words
+        ("tiger", "wildlifeconnect-central-india"),  # a word of the name only
+        ("y2y", "yellowstone-to-yukon"),
+    ],
+)
+def test_get_case_resolves_ids_as_typed(typed: str, case_id: str) -> None:
+    assert corridors.resolve_case_id(typed) == case_id
+    one = corridors.get_case(typed)
+    assert list(one.index) == [case_id]
+    assert one.loc[case_id, "name"] == corridors.load_cases().loc[case_id, "name"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "candidates"),
+    [
+        (
+            "wildlifeconnect",
+            [
+                "wildlifeconnect-carpathians",
+                "wildlifeconnect-central-india",
+                "wildlifeconnect-kenya-tanzania",
+                "wildlifeconnect-pantanal-chaco",
+            ],
+        ),
+        # The start of one id and a word of another: neither is guessed.
+        ("central", ["central-kopet-dag-wild-cats", "wildlifeconnect-central-india"]),
+    ],
+)
+def test_ambiguous_case_id_lists_every_candidate(typed: str, candidates: list[str]) -> None:
+    with pytest.raises(UnknownCaseError, match=rf"{typed!r} is ambiguous") as info:
+        corridors.get_case(typed)
+    listed = re.findall(r"'([a-z0-9-]+)'", str(info.value).split("(", 1)[1])
+    assert listed == candidates
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [
+        # A feature's id, not a case's: only the case it belongs to is offered.
+        ("fremont-lake-bottleneck", ["fremont-lake-mule-deer"]),
+        # A feature's name word (not in the case's name): suggested, not resolved.
+        ("Kugitang", ["koytendag-turkmenistan-uzbekistan"]),
+        ("Köpetdag", ["central-kopet-dag-wild-cats"]),  # accents and case ignored
+        ("yellowstone-to-yukonn", ["yellowstone-to-yukon"]),  # a typo
+    ],
+)
+def test_unknown_case_id_suggests_only_related_cases(typed: str, suggested: list[str]) -> None:
+    with pytest.raises(UnknownCaseError, match=rf"no case with id {typed!r}") as info:
+        corridors.get_case(typed)
+    offered = re.findall(r"'([a-z0-9-]+)'", str(info.value).split("did you mean", 1)[1])
+    assert offered == suggested
+
+
+def test_unrelated_case_id_suggests_listing_the_cases() -> None:
+    with pytest.raises(UnknownCaseError, match=r"'zzz-qqq'; run `corridors cases`"):
+        corridors.get_case("zzz-qqq")
+
+
+@pytest.mark.parametrize("typed", ["", "   ", None, 3])
+def test_blank_or_non_text_case_id(typed: object) -> None:
+    with pytest.raises(InputError, match=r"case id"):
+        corridors.get_case(typed)  # type: ignore[arg-type]
+
+
+def test_get_case_in_a_user_catalogue(write_catalogue) -> None:
+    other = [
+        make_feature(case_id="other-case", name="Another case", feature_id="other-case/area"),
+        make_site(case_id="other-case", name="Another case", feature_id="other-case/site"),
+    ]
+    path = write_catalogue([make_feature(), make_site(), *other])
+    assert corridors.resolve_case_id("another", path=path) == "other-case"
+    assert list(corridors.get_case("TEST", path=path).index) == ["test-case"]
+    with pytest.raises(UnknownCaseError, match=r"'case' is ambiguous.*'other-case'"):
+        corridors.get_case("case", path=path)
+
+
+def _fold(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in plain if not unicodedata.combining(c)).casefold()
+
+
+def _fold_words(text: str) -> set[str]:
+    return set(re.findall(r"[^\W_]+", _fold(text)))
+
+
+@settings(max_examples=100, deadline=None)
+@given(typed=st.text(max_size=30) | st.sampled_from(["koyt", "Fremont Lake", "rica", "reef"]))
+def test_resolving_any_text_names_a_matching_case_or_says_why(typed: str) -> None:
+    cases = corridors.load_cases()
+    try:
+        resolved = corridors.resolve_case_id(typed)
+    except (UnknownCaseError, InputError):
+        return
+    # What was typed is the id (any case, accents aside) or its start, or whole words of
+    # the id or the name.
+    words = _fold_words(typed)
+    assert (
+        resolved.startswith(_fold(typed.strip()))
+        or (words and words <= _fold_words(resolved))
+        or (words and words <= _fold_words(cases.loc[resolved, "name"]))
+    ), (typed, resolved)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_every_id_resolves_to_itself_in_any_case(data: st.DataObject) -> None:
+    case_id = data.draw(st.sampled_from(sorted(corridors.load_cases().index)))
+    typed = "".join(c.upper() if data.draw(st.booleans()) else c for c in case_id)
+    assert corridors.resolve_case_id(typed) == case_id
+
+
+# ------------------------------------------------------------------ sources
+
+
+def test_own_source_with_title_and_url_is_valid(write_catalogue) -> None:
+    own = {
+        "source": "smith-2021-field-report",
+        "source_title": "Smith (2021), a field report",
+        "source_url": "https://example.org/report.pdf",
+    }
+    path = write_catalogue([make_feature(**own), make_site(**own)])
+    assert corridors.validate(path) == []
+    assert corridors.load_cases(path).loc["test-case", "source"] == own["source"]
+
+
+def test_seed_source_may_have_no_url(write_catalogue) -> None:
+    path = write_catalogue([make_feature(source_url=None), make_site(source_url=None)])
+    assert corridors.validate(path) == []
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"source_url": "ftp://example.org/x"}, r"'source_url' must be an http:// or https://"),
+        ({"source_title": None}, r"field 'source_title' is empty"),
+    ],
+    ids=["ftp-url", "no-title"],
+)
+def test_own_source_needs_title_and_http_url(write_catalogue, override: dict, message: str) -> None:
+    own = {"source": "my-survey", "source_title": "My survey", **override}
+    path = write_catalogue([make_feature(**own), make_site(**own)])
+    text = problems_text(path)
+    assert re.search(message, text), text
+    # One problem per feature: the URL check speaks, the source check does not repeat it.
+    assert "unknown source" not in text
