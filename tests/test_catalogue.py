@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import unicodedata
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
 from catalogue_factory import make_feature, make_site
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from shapely.geometry.base import BaseGeometry
 
 import corridors
-from corridors import schema
+from corridors import catalogue, schema
+from corridors.crs import local_crs
 from corridors.errors import (
     CorridorsError,
     DataFileError,
@@ -246,6 +250,85 @@ def test_feature_in_undeclared_country_names_it(write_catalogue) -> None:
     path = write_catalogue([make_site(geometry={"type": "Point", "coordinates": [67.5, 36.0]})])
     text = problems_text(path)
     assert "AFG" in text and "add the missing country code" in text
+
+
+def _reference_outside_km(geometry: BaseGeometry, codes: tuple[str, ...], allow_km: float) -> float:
+    """The geography check's distance as first written: shapely.distance at every point.
+
+    Slow (seconds for a continent) and plainly right: the reference the fast check
+    (vertex KD-tree, prepared land, edge STRtree) must agree with.
+    """
+    union = catalogue._countries_union(codes)
+    if union.contains(geometry):
+        return 0.0
+    centre = geometry.centroid
+    pad = allow_km / 100.0 + 1.0
+    minx, miny, maxx, maxy = geometry.bounds
+    lat_scale = max(math.cos(math.radians(min(abs(miny), abs(maxy), 89.0))), 0.05)
+    clipped = shapely.clip_by_rect(
+        union, minx - pad / lat_scale, miny - pad, maxx + pad / lat_scale, maxy + pad
+    )
+    frame = gpd.GeoSeries([geometry, clipped], crs=4326).to_crs(local_crs(centre.x, centre.y))
+    if frame.iloc[1].is_empty:
+        return math.inf
+    step = max(min(allow_km * 500.0, 5000.0), 250.0)
+    points = shapely.points(shapely.get_coordinates(shapely.segmentize(frame.iloc[0], step)))
+    return float(shapely.distance(points, frame.iloc[1]).max()) / 1000.0
+
+
+# Inland borders (TKM/UZB, AFG) and a coast with islands (CRI).
+PLACES = [("TKM", "UZB"), ("TKM",), ("AFG",), ("CRI",)]
+
+
+@st.composite
+def _placed(draw: st.DrawFn) -> tuple[BaseGeometry, tuple[str, ...], float]:
+    codes = draw(st.sampled_from(PLACES))
+    minx, miny, maxx, maxy = catalogue._countries_union(codes).bounds
+    x, y = draw(st.floats(minx - 1, maxx + 1)), draw(st.floats(miny - 1, maxy + 1))
+    dx, dy = draw(st.floats(-1, 1)), draw(st.floats(-1, 1))
+    kind = draw(st.sampled_from(["point", "line", "box"]))
+    if kind == "point":
+        geometry: BaseGeometry = shapely.Point(x, y)
+    elif kind == "line":
+        geometry = shapely.LineString([(x, y), (x + dx, y + dy), (x + dx, y)])
+    else:
+        geometry = shapely.box(x, y, x + abs(dx) + 1e-3, y + abs(dy) + 1e-3)
+    assume(geometry.is_valid)  # as the validator, which places valid geometries only
+    return geometry, codes, draw(st.sampled_from([0.1, 1.0, 5.0, 50.0, 370.4]))
+
+
+def test_vertices_that_coincide_in_metres_are_measured(write_catalogue) -> None:
+    # Valid in degrees (distinct vertices), degenerate once projected: GEOS's segmentize
+    # refused it and the error escaped validate. In Afghanistan near Turkmenistan, so
+    # that it is measured.
+    x = 66.8
+    line = [[x, 36.9], [float(np.nextafter(x, 90)), 36.9]]
+    path = write_catalogue(
+        [
+            make_feature(),
+            make_site(role="barrier", geometry={"type": "LineString", "coordinates": line}),
+        ]
+    )
+    text = problems_text(path)
+    assert "outside its declared countries TKM, UZB" in text and "AFG" in text, text
+
+
+@settings(max_examples=80, deadline=None)
+@given(case=_placed())
+def test_geography_check_agrees_with_the_plain_distance(
+    case: tuple[BaseGeometry, tuple[str, ...], float],
+) -> None:
+    geometry, codes, allow = case
+    fast = catalogue._max_outside_km(geometry, codes, allow)
+    try:
+        reference = _reference_outside_km(geometry, codes, allow)
+    except shapely.errors.GEOSException:
+        # Vertices that coincide once projected: see test_vertices_that_coincide_...
+        assume(False)
+    # The same verdict, and the same figure whenever it is reported (over the allowance).
+    assert (fast > allow) == (reference > allow), (fast, reference)
+    if reference > allow:
+        assert fast == reference
 
 
 def test_case_must_touch_every_declared_country(write_catalogue) -> None:

@@ -11,6 +11,7 @@ them: deep nesting, string ``crs`` members, huge integers, deep WKT.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +119,12 @@ def _box(draw: st.DrawFn) -> dict[str, Any]:
     return shapely.geometry.mapping(shapely.box(x, y, x + w, y + h))
 
 
-PLACED = POINT.map(lambda xy: {"type": "Point", "coordinates": xy}) | _box()
+def _hair_line(xy: list[float]) -> dict[str, Any]:
+    """A line whose vertices are distinct in degrees but coincide once projected."""
+    return {"type": "LineString", "coordinates": [xy, [math.nextafter(xy[0], 180), xy[1]]]}
+
+
+PLACED = POINT.map(lambda xy: {"type": "Point", "coordinates": xy}) | _box() | POINT.map(_hair_line)
 COLLECTION = st.lists(PLACED | SHAPED, max_size=3).map(
     lambda gs: {"type": "GeometryCollection", "geometries": gs}
 )
@@ -150,11 +156,31 @@ def _feature(draw: st.DrawFn) -> Any:
     return feature
 
 
-COLLECTIONS = st.builds(
+ANY_COLLECTION = st.builds(
     lambda features, extra: {"type": "FeatureCollection", "features": features, **extra},
     st.lists(_feature(), max_size=4),
     st.dictionaries(st.sampled_from(["crs", "bbox", "name"]), JSON | st.text(), max_size=1),
 )
+
+
+@st.composite
+def _nearly_valid(draw: st.DrawFn) -> dict[str, Any]:
+    """The factory's valid case plus sites around it, now and then one field off."""
+    features = [make_feature()]
+    for i in range(draw(st.integers(1, 3))):
+        lon, lat = draw(st.floats(65.5, 67.5)), draw(st.floats(37.0, 38.6))
+        site = make_site(
+            feature_id=f"test-case/site-{i}",
+            geometry={"type": "Point", "coordinates": [lon, lat]},
+            uncertainty_km=draw(st.sampled_from([0.1, 2, 20, 100])),
+        )
+        if draw(st.integers(0, 4)) == 0:
+            site["properties"].update(draw(st.dictionaries(st.sampled_from(FIELDS), JSON)))
+        features.append(site)
+    return {"type": "FeatureCollection", "features": features}
+
+
+COLLECTIONS = ANY_COLLECTION | _nearly_valid()
 
 
 # ----------------------------------------------------------------- property tests

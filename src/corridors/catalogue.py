@@ -566,7 +566,12 @@ def _max_outside_km(geometry: BaseGeometry, codes: tuple[str, ...], allow_km: fl
         return math.inf
     geom_m = gpd.GeoSeries([geometry], crs=WGS84).to_crs(land.crs).iloc[0]
     step = max(min(allow_km * 500.0, 5000.0), 250.0)
-    coords = shapely.get_coordinates(shapely.segmentize(geom_m, step))
+    try:
+        coords = shapely.get_coordinates(shapely.segmentize(geom_m, step))
+    except shapely.errors.GEOSException:
+        # Vertices a hair apart in degrees can coincide in metres, which segmentize
+        # refuses; such a part is a point, and its vertices are all there is to measure.
+        coords = shapely.get_coordinates(geom_m)
     return land.max_distance_km(coords, allow_km)
 
 
@@ -673,11 +678,13 @@ def _check_geography(
         codes = tuple(sorted(props["countries"]))
         by_case.setdefault(props["case_id"], []).append(i)
         allow = _allowance_km(props)
-        outside = _max_outside_km(geom, codes, allow)
-        if outside > allow:
-            problems.append(
-                Problem(source, _where(i, props), _outside_message(geom, codes, outside, allow))
-            )
+        try:
+            outside = _max_outside_km(geom, codes, allow)
+            message = _outside_message(geom, codes, outside, allow) if outside > allow else ""
+        except shapely.errors.GEOSException as exc:
+            message = _unmeasurable(exc)
+        if message:
+            problems.append(Problem(source, _where(i, props), message))
     case_sizes: dict[str, int] = {}
     for rec in records:
         cid = rec["props"].get("case_id")
@@ -687,26 +694,40 @@ def _check_geography(
         if len(idx) != case_sizes[case_id]:
             continue
         props = records[idx[0]]["props"]
-        case_geom = shapely.union_all([records[i]["geometry"] for i in idx])
         allow = max(_allowance_km(records[i]["props"]) for i in idx)
-        for code in props["countries"]:
-            if _distance_to_country_km(case_geom, frame.loc[code].geometry) > allow:
-                problems.append(
-                    Problem(
-                        source,
-                        f"case {case_id!r}",
-                        f"declares {code} ({frame.loc[code, 'name']}) but none of its features "
-                        f"comes within {allow:g} km of it; remove the code or add the feature",
-                    )
+        try:
+            case_geom = shapely.union_all([records[i]["geometry"] for i in idx])
+            far = [
+                code
+                for code in props["countries"]
+                if _distance_to_country_km(case_geom, frame.loc[code].geometry) > allow
+            ]
+        except shapely.errors.GEOSException as exc:
+            problems.append(Problem(source, f"case {case_id!r}", _unmeasurable(exc)))
+            continue
+        for code in far:
+            problems.append(
+                Problem(
+                    source,
+                    f"case {case_id!r}",
+                    f"declares {code} ({frame.loc[code, 'name']}) but none of its features "
+                    f"comes within {allow:g} km of it; remove the code or add the feature",
                 )
+            )
     return problems
+
+
+def _unmeasurable(exc: Exception) -> str:
+    return (
+        f"geometry cannot be measured against its countries (GEOS: {str(exc).strip()}); "
+        "look for vertices that nearly coincide or parts that nearly touch"
+    )
 
 
 def _distance_to_country_km(geometry: BaseGeometry, country: BaseGeometry) -> float:
     if geometry.intersects(country):
         return 0.0
     centre = geometry.centroid
-    series = gpd.GeoSeries([geometry, country], crs=WGS84)
     minx, miny, maxx, maxy = geometry.bounds
     near = shapely.clip_by_rect(country, minx - 10, miny - 10, maxx + 10, maxy + 10)
     if near.is_empty:
