@@ -4,6 +4,9 @@ geography consistent with the declared countries, the file in canonical form."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import time
 
 import geopandas as gpd
 import pytest
@@ -65,6 +68,30 @@ def test_required_case_present(cases: gpd.GeoDataFrame, label: str, pattern: str
 def test_bundled_catalogue_is_valid_including_geography() -> None:
     problems = corridors.validate()
     assert not problems, "\n".join(map(str, problems))
+
+
+def test_validating_the_bundled_catalogue_again_is_quick() -> None:
+    corridors.validate()  # boundaries, country unions and projected coasts now cached
+    start = time.perf_counter()
+    problems = corridors.validate()
+    elapsed = time.perf_counter() - start
+    assert not problems
+    # About 0.2 s; measuring every point with shapely.distance took 10-18 s. The bound
+    # leaves room for a loaded machine and still catches a return to that.
+    assert elapsed < 3.0, f"validate() took {elapsed:.1f} s"
+
+
+def test_loading_the_bundled_catalogue_does_not_read_the_boundaries() -> None:
+    # The bundled file is checked in full here; `corridors cases` and a notebook's first
+    # load_cases() need not wait for 11 MB of country polygons.
+    code = (
+        "import corridors\n"
+        "from corridors import boundaries\n"
+        "corridors.load_cases(); corridors.load_features(); corridors.get_case('fremont')\n"
+        "print(boundaries._load_cached.cache_info().currsize)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "0", done.stdout + done.stderr
 
 
 def test_file_is_canonical(features: gpd.GeoDataFrame) -> None:
