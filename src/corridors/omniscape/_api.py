@@ -302,7 +302,7 @@ def omniscape(
         output_maps=1 + int(calc_flow_potential) + int(calc_normalized_current),
     )
     check_memory(estimate, what="omniscape()", limit=memory_limit)
-    current, flow, _ = solve_schedule(
+    current, flow, stats = solve_schedule(
         schedule,
         shape,
         params_c,
@@ -331,6 +331,8 @@ def omniscape(
         n_targets=schedule.n_targets,
         memory=estimate,
         seconds=time.perf_counter() - t0,
+        core_seconds=stats.core_seconds,
+        worker_peak_bytes=stats.worker_peak,
     )
 
 

@@ -106,7 +106,10 @@ class Checkpoint:
         """Write one tile's partial maps (atomically)."""
         buf = io.BytesIO()
         arrays: dict[str, Any] = {
-            "origin": np.array([result.row0, result.col0, result.targets], dtype=np.int64),
+            "origin": np.array(
+                [result.row0, result.col0, result.targets, result.peak_rss], dtype=np.int64
+            ),
+            "cpu": np.array([result.cpu_seconds]),
             "current": result.current,
         }
         if result.flow_potential is not None:
@@ -117,9 +120,10 @@ class Checkpoint:
     def load(self, index: int) -> TileResult:
         """Read one tile's partial maps."""
         with np.load(self._tile_path(index)) as data:
-            row0, col0, targets = (int(x) for x in data["origin"])
+            row0, col0, targets, peak = (int(x) for x in data["origin"])
             fp = data["flow_potential"] if "flow_potential" in data.files else None
-            return TileResult(row0, col0, data["current"], fp, targets)
+            cpu = float(data["cpu"][0])
+            return TileResult(row0, col0, data["current"], fp, targets, cpu, peak)
 
     def clear(self) -> None:
         """Remove the checkpoint folder."""

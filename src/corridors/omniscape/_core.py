@@ -300,6 +300,10 @@ class TileResult:
         Summed window currents (flow potential is None unless asked for).
     targets : int
         Targets solved.
+    cpu_seconds : float
+        CPU time the tile took (reading included).
+    peak_rss : int
+        Peak resident memory of the process that solved it, in bytes.
     """
 
     row0: int
@@ -307,6 +311,8 @@ class TileResult:
     current: FloatArray
     flow_potential: FloatArray | None
     targets: int
+    cpu_seconds: float = 0.0
+    peak_rss: int = 0
 
 
 def tile_targets(

@@ -97,6 +97,15 @@ def with_correction(params: Params, correct_artifacts: bool) -> Params:
 
 
 @dataclass
+class RunStats:
+    """What solving the tiles cost: CPU seconds over all workers, the largest worker."""
+
+    resumed_tiles: int = 0
+    core_seconds: float = 0.0
+    worker_peak: int = 0
+
+
+@dataclass
 class Schedule:
     """The tiles with targets, their counts and how to make their tasks."""
 
@@ -205,11 +214,11 @@ def solve_schedule(
     checkpoint: Checkpoint | None,
     resume: bool,
     progress: bool,
-) -> tuple[FloatArray, FloatArray | None, int]:
+) -> tuple[FloatArray, FloatArray | None, RunStats]:
     """Solve every tile (resuming from ``checkpoint``) and sum the partial maps in order.
 
-    Returns the summed current, the summed flow potential (or None) and the number of
-    tiles taken from the checkpoint.
+    Returns the summed current, the summed flow potential (or None) and what the
+    run cost.
     """
     done: set[int] = set()
     if checkpoint is not None:
@@ -235,11 +244,14 @@ def solve_schedule(
     flow = params.flow_potential
     folder = checkpoint.dir if checkpoint is not None else None
     current, fp = new_accumulators(shape, flow, folder)
+    stats = RunStats(resumed_tiles=len(done))
     # Always in tile order, whichever finished first: the same sums bit for bit.
     for tile in schedule.tiles:
         result = held.pop(tile.index) if checkpoint is None else checkpoint.load(tile.index)
         add_tile(current, fp, result)
-    return current, fp, len(done)
+        stats.core_seconds += result.cpu_seconds
+        stats.worker_peak = max(stats.worker_peak, result.peak_rss)
+    return current, fp, stats
 
 
 def tile_side(tile_size: int | None) -> int | None:

@@ -53,26 +53,35 @@ def _context() -> multiprocessing.context.BaseContext:
     # forkserver: workers start from a clean interpreter (no inherited threads or
     # locks from the caller, e.g. a notebook), yet start faster than with spawn.
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" not in methods:  # pragma: no cover - Windows
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    # The server imports the solver once; every worker forked from it starts warm.
+    ctx.set_forkserver_preload(["corridors.omniscape._tiles"])
+    return ctx
 
 
 @contextmanager
-def _importable_main() -> Iterator[None]:
-    """Hide a ``__main__.__file__`` that is not a file (``python -`` reading stdin).
+def _workers_skip_main() -> Iterator[None]:
+    """Start workers without re-running the caller's main script.
 
-    Spawned workers re-run the main script from its path; a script read from stdin
-    has none, and the workers would die looking for ``<stdin>``.
+    Spawned (and forkserver) workers normally re-import ``__main__`` from its path or
+    module name. The tasks need only corridors itself, so the main module is hidden
+    while the pool starts: a script without an ``if __name__ == "__main__"`` guard then
+    still works, and so does one read from stdin, which has no path to re-import.
     """
     main = sys.modules.get("__main__")
-    path = getattr(main, "__file__", None)
-    bogus = isinstance(path, str) and not os.path.isfile(path)
-    if bogus:
-        del main.__file__  # type: ignore[union-attr]
+    saved = {k: getattr(main, k) for k in ("__file__", "__spec__") if hasattr(main, k)}
+    for key in saved:
+        if key == "__file__":
+            delattr(main, key)
+        else:
+            setattr(main, key, None)
     try:
         yield
     finally:
-        if bogus:
-            main.__file__ = path  # type: ignore[union-attr]
+        for key, value in saved.items():
+            setattr(main, key, value)
 
 
 def run_processes(tasks: Sequence[TileTask], workers: int) -> Iterator[tuple[int, TileResult]]:
@@ -82,7 +91,7 @@ def run_processes(tasks: Sequence[TileTask], workers: int) -> Iterator[tuple[int
     queue.reverse()
     limit = workers * QUEUED_PER_WORKER
     with (
-        _importable_main(),
+        _workers_skip_main(),
         ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool,
     ):
         try:

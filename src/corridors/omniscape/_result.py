@@ -51,6 +51,11 @@ class OmniscapeResult:
         The estimate the run was checked against.
     seconds : float
         Wall-clock time of the run.
+    core_seconds : float
+        CPU time of the solves, summed over every worker (tiles resumed from a
+        checkpoint count with the time they took then).
+    worker_peak_bytes : int
+        Peak resident memory of the largest process that solved tiles.
     """
 
     cum_currmap: FloatArray | None = None
@@ -65,6 +70,8 @@ class OmniscapeResult:
     resumed_tiles: int = 0
     memory: MemoryEstimate | None = None
     seconds: float = 0.0
+    core_seconds: float = 0.0
+    worker_peak_bytes: int = 0
 
     def maps(self) -> dict[str, FloatArray]:
         """The maps computed, by Omniscape.jl's names."""

@@ -240,7 +240,7 @@ def run(
         )
     folder.mkdir(parents=True, exist_ok=True)
     params_holder["p"] = with_correction(params, job.correct_artifacts)
-    current, flow, resumed = solve_schedule(
+    current, flow, stats = solve_schedule(
         schedule,
         shape,
         params_holder["p"],
@@ -260,7 +260,11 @@ def run(
         print(
             f"corridors omniscape: {schedule.n_targets} targets solved in "
             f"{nice_seconds(seconds)}"
-            + (f" ({resumed} tile(s) resumed from a checkpoint)" if resumed else "")
+            + (
+                f" ({stats.resumed_tiles} tile(s) resumed from a checkpoint)"
+                if stats.resumed_tiles
+                else ""
+            )
             + f"; outputs in {folder}",
             file=sys.stderr,
         )
@@ -274,9 +278,11 @@ def run(
         n_targets=schedule.n_targets,
         files=[p for p in targets if p.exists()],
         folder=folder,
-        resumed_tiles=resumed,
+        resumed_tiles=stats.resumed_tiles,
         memory=estimate,
         seconds=seconds,
+        core_seconds=stats.core_seconds,
+        worker_peak_bytes=stats.worker_peak,
     )
 
 

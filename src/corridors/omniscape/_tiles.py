@@ -13,7 +13,9 @@ the same maps bit for bit.
 from __future__ import annotations
 
 import math
+import sys
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -160,6 +162,7 @@ def solve_task(task: TileTask) -> tuple[int, TileResult]:
     """
     from threadpoolctl import threadpool_limits
 
+    start = time.process_time()
     if isinstance(task.inputs, FileInputs):
         layers = read_layers(task.inputs, task.prep, task.tile)
     else:
@@ -169,4 +172,16 @@ def solve_task(task: TileTask) -> tuple[int, TileResult]:
         result = solve_tile_layers(
             layers, task.tile.blocks, task.params, _solver(task.params.four_neighbors)
         )
+    result.cpu_seconds = time.process_time() - start
+    result.peak_rss = peak_rss()
     return task.tile.index, result
+
+
+def peak_rss() -> int:
+    """Peak resident memory of this process in bytes (0 where unknown)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Windows
+        return 0
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(kib) * (1 if sys.platform == "darwin" else 1024)
