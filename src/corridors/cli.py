@@ -225,9 +225,16 @@ def validate_command(
 
 def _register_subcommands() -> None:
     # Each concern registers its own command group from its own module.
-    from . import _cli_circuit, _cli_infra, _cli_map, _cli_query
+    from . import _cli_circuit, _cli_infra, _cli_map, _cli_omniscape, _cli_query, _cli_tracks
 
-    modules: tuple[ModuleType, ...] = (_cli_map, _cli_query, _cli_circuit, _cli_infra)
+    modules: tuple[ModuleType, ...] = (
+        _cli_map,
+        _cli_query,
+        _cli_circuit,
+        _cli_omniscape,
+        _cli_infra,
+        _cli_tracks,
+    )
     for module in modules:
         module.register(app)
 
