@@ -244,3 +244,22 @@ def test_no_warning_on_a_plain_run(landscape: np.ndarray) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         omniscape(landscape, radius=4, block_size=3, workers=1)
+
+
+def test_fragmented_windows_solve_the_same_on_their_own_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from corridors.omniscape import _window
+
+    rng = np.random.default_rng(13)
+    res = rng.uniform(1.0, 6.0, (30, 30))
+    res[::7, :] = np.nan  # NoData rows cut every window into strips
+    res[:, 11] = np.nan
+    kw = dict(radius=6, block_size=1, calc_flow_potential=True, workers=1)
+    monkeypatch.setattr(_window, "COMPACT_FRACTION", 0.0)  # the shared pattern only
+    shared = omniscape(res, **kw)
+    monkeypatch.setattr(_window, "COMPACT_FRACTION", 1.01)  # a plan per window
+    own = omniscape(res, **kw)
+    for name, arr in shared.maps().items():
+        assert np.allclose(arr, own.maps()[name], rtol=1e-10, atol=1e-13, equal_nan=True)
+    assert np.nanmax(shared.cum_currmap) > 0

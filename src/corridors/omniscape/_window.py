@@ -44,6 +44,10 @@ _SQRT2 = float(np.sqrt(2.0))
 #: cached while a tile's rows of targets are solved: up to ``(2 reach + 1)²`` distinct
 #: edge windows of a small radius, a few dozen of a large one.
 PLAN_CACHE_BYTES = 192 * 2**20
+#: A window whose ground component holds less than this share of its pattern's cells
+#: (NoData, fragments) is solved on a plan of its own: factorising the decoupled cells
+#: of the shared pattern would cost more than building a small plan.
+COMPACT_FRACTION = 0.6
 #: Bytes per node a cached plan holds beyond its factor (edge lists, layout, values).
 PLAN_BYTES_PER_NODE = 400
 
@@ -289,6 +293,8 @@ class WindowSolver:
             src[~valid] = 0.0
             if not np.any(src):
                 return None  # Circuitscape skips a component without a source
+            if valid.sum() < COMPACT_FRACTION * plan.n:
+                return self._compact(conductance, sources, plan, valid)
             ga, gb = g[plan.ea], g[plan.eb]
             live = valid[plan.ea] & valid[plan.eb]
             w = np.where(live, 0.5 * (np.where(live, ga, 0.0) + np.where(live, gb, 0.0)), 0.0)
@@ -309,6 +315,31 @@ class WindowSolver:
         )
         out = np.zeros(sources.size)
         out[plan.cells] = node_currents(graph, volts)
+        return out.reshape(sources.shape)
+
+    def _compact(
+        self, conductance: FloatArray, sources: FloatArray, plan: Plan, valid: BoolArray
+    ) -> FloatArray:
+        """Solve a window whose ground component is a small part of its pattern.
+
+        The shared pattern would factorise every cell of the disk; a plan of the
+        component alone (built for this window only) is cheaper.
+        """
+        mask = np.zeros(sources.size, dtype=bool)
+        mask[plan.cells[valid]] = True
+        own = _make_plan(mask.reshape(sources.shape), int(plan.cells[0]), self.four_neighbors)
+        g = conductance.ravel()
+        w = 0.5 * (g[own.cell_a] + g[own.cell_b])
+        w[own.diagonal] /= _SQRT2
+        src = sources.ravel()[own.cells]
+        src[0] = 0.0
+        factor = _factorize(None, self._matrix(own, w, None))
+        self.solves += 1
+        volts = np.zeros(own.n)
+        volts[1:] = factor.solve(np.ascontiguousarray(src[1:]))
+        graph = Graph(own.n, own.ea, own.eb, w, _EMPTY, _EMPTY_INT, 1)
+        out = np.zeros(sources.size)
+        out[own.cells] = node_currents(graph, volts)
         return out.reshape(sources.shape)
 
     def _ground_component(self, conductance: FloatArray, plan: Plan, valid: BoolArray) -> BoolArray:
