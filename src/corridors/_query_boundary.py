@@ -25,7 +25,7 @@ from ._antimeridian import split_antimeridian
 from .crs import as_crs, to_wgs84
 from .errors import BoundaryError, CorridorsWarning, CRSError, DataFileError, InputError
 
-__all__ = ["Boundary", "BoundaryRepairedWarning", "resolve_boundary"]
+__all__ = ["Boundary", "BoundaryRepairedWarning", "CaseRepairedWarning", "resolve_boundary"]
 
 Kind = Literal["areal", "linear"]
 
@@ -42,6 +42,11 @@ _MAX_FILES_LISTED = 5
 
 class BoundaryRepairedWarning(CorridorsWarning):
     """An invalid boundary geometry was repaired with ``shapely.make_valid``."""
+
+
+class CaseRepairedWarning(CorridorsWarning):
+    """Invalid case geometries that GEOS could not work with were repaired with
+    ``shapely.make_valid`` for the query (the rows returned keep the originals)."""
 
 
 @dataclass(frozen=True, eq=False)

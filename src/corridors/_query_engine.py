@@ -1064,6 +1064,11 @@ def line_traversals_areal(
 # ----------------------------------------------------------------------------- near
 
 
+#: Longest geodesic on the WGS84 ellipsoid, km (half a meridian, 20,003.93 km, rounded
+#: up): no two points on Earth lie farther apart.
+MAX_GEODESIC_KM = 20_004.0
+
+
 def distances_km(
     cases: GeomArray, target: shapely.Geometry, max_km: float
 ) -> tuple[IntArray, FloatArray]:
@@ -1080,8 +1085,11 @@ def distances_km(
     empty = (np.zeros(0, dtype=np.intp), np.zeros(0))
     if n == 0:
         return empty
+    # Farther than any two points on Earth reaches them all: search no farther (a
+    # distance of 1e300 km would overflow the margins in degrees).
+    reach_km = min(max_km, MAX_GEODESIC_KM)
     tb = shapely.bounds(target)
-    dlon_a, dlat = geo.degree_margin(max_km, max(abs(tb[1]), abs(tb[3])))
+    dlon_a, dlat = geo.degree_margin(reach_km, max(abs(tb[1]), abs(tb[3])))
     dlon = float(dlon_a)
     boxes = _wrapped_boxes(tb, dlon, dlat)
     cb = shapely.bounds(cases)
@@ -1099,7 +1107,7 @@ def distances_km(
     rest = np.flatnonzero(~hit)
     if len(rest):
         g = sub[rest]
-        windows = case_windows(g, max_km * 1.05 + 1.0)
+        windows = case_windows(g, reach_km * 1.05 + 1.0)
         tgt = shapely.intersection(np.full(len(g), target, dtype=object), windows)
         ok = ~shapely.is_empty(tgt)
         if ok.any():

@@ -31,6 +31,7 @@ __all__ = [
     "as_crs",
     "check_coordinates",
     "ensure_crs",
+    "flush_tiny",
     "geodesic_area_km2",
     "geodesic_distance_km",
     "geodesic_length_km",
@@ -50,6 +51,8 @@ LON_MAX_DEG = 180.0
 #: meet data that was not cut there, or that counts longitudes from 0 to 360), but no
 #: further than a whole turn: a longitude beyond ±360 is no longitude.
 LON_RUN_ON_MAX_DEG = 360.0
+#: Coordinates nearer to 0 than this (degrees, about 0.1 mm) are taken as 0.
+TINY_DEG = 1e-9
 #: Bad features named one by one in a message; the rest are counted.
 MAX_LISTED = 10
 #: Geometries whose coordinates are screened at once (bounds the memory of the check).
@@ -156,7 +159,8 @@ def to_wgs84(
         How to name the data in error messages (``"boundary roads.gpkg"``).
     check : type of CorridorsError, optional
         When given, coordinates that cannot be positions are refused with this error
-        (see :func:`check_coordinates`), before and after the reprojection.
+        (see :func:`check_coordinates`), before and after the reprojection, and
+        coordinates nearer to 0 than :data:`TINY_DEG` set to 0 (:func:`flush_tiny`).
     id_column, noun, drop_hint : str, optional
         How to name the features in that error, and how to leave them out (see
         :func:`check_coordinates`).
@@ -164,32 +168,29 @@ def to_wgs84(
     ensure_crs(data, what=what)
     assert data.crs is not None
     crs = CRS.from_user_input(data.crs)
-    if check is not None:
-        check_coordinates(
-            data,
-            what=what,
-            error=check,
-            id_column=id_column,
-            noun=noun,
-            ranges=_in_degrees(crs),
-            drop_hint=drop_hint,
-        )
-    if crs.equals(WGS84, ignore_axis_order=True):
-        return data
-    out = data.to_crs(WGS84)
-    if check is not None and not _in_degrees(crs):
+    if check is None:
+        return data if crs.equals(WGS84, ignore_axis_order=True) else data.to_crs(WGS84)
+    named: dict[str, Any] = {
+        "what": what,
+        "error": check,
+        "id_column": id_column,
+        "noun": noun,
+        "drop_hint": drop_hint,
+    }
+    tiny = check_coordinates(data, **named, ranges=_in_degrees(crs))
+    out = data if crs.equals(WGS84, ignore_axis_order=True) else data.to_crs(WGS84)
+    if not _in_degrees(crs):
         # Coordinates beyond a projection's domain come back infinite: refuse them here,
         # showing the coordinates the user gave.
-        check_coordinates(
-            out,
-            what=what,
-            error=check,
-            id_column=id_column,
-            noun=noun,
-            ranges=True,
-            source=data,
-            drop_hint=drop_hint,
+        tiny = check_coordinates(out, **named, ranges=True, source=data)
+    if tiny:
+        flushed = gpd.GeoSeries(
+            flush_tiny(np.asarray(out.geometry.values, dtype=object)), index=out.index, crs=WGS84
         )
+        if isinstance(out, gpd.GeoSeries):
+            return flushed
+        out = out.copy()
+        out[out.geometry.name] = flushed
     return out
 
 
@@ -211,7 +212,7 @@ def check_coordinates(
     noun: str = "feature",
     source: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
     drop_hint: str | None = None,
-) -> None:
+) -> bool:
     """Refuse coordinates that cannot be positions, naming every feature that has one.
 
     A coordinate must be a finite number. With ``ranges`` (coordinates in degrees)
@@ -241,6 +242,12 @@ def check_coordinates(
         How to leave the bad features out, e.g. ``"delete them from the file"``
         (default: ``frame.drop(index=[...])``; ``""`` for none).
 
+    Returns
+    -------
+    bool
+        Whether some coordinate is not 0 but nearer to it than :data:`TINY_DEG` (see
+        :func:`flush_tiny`).
+
     Raises
     ------
     CorridorsError
@@ -249,9 +256,9 @@ def check_coordinates(
         is bad, and how to fix it.
     """
     geoms = np.asarray(data.geometry.values, dtype=object)
-    bad = _bad_coordinates(geoms, ranges=ranges)
+    bad, tiny = _bad_coordinates(geoms, ranges=ranges)
     if not bad:
-        return
+        return tiny
     frame = data if isinstance(data, gpd.GeoDataFrame) else None
     column = id_column if id_column is not None else _id_column(frame)
     lines = []
@@ -293,28 +300,48 @@ def check_coordinates(
 
 def _bad_coordinates(
     geoms: np.ndarray, *, ranges: bool
-) -> list[tuple[int, tuple[float, float, int], str]]:
+) -> tuple[list[tuple[int, tuple[float, float, int], str]], bool]:
     """Per geometry with an unusable coordinate, in order: its position, then for the
     first :data:`MAX_LISTED` that coordinate (x, y and its place in the geometry) and
-    why (for the rest only placeholders, to be counted)."""
+    why (for the rest only placeholders, to be counted); and whether a coordinate is
+    tiny (:func:`flush_tiny`)."""
     found: list[tuple[int, tuple[float, float, int], str]] = []
+    tiny = False
     for at in range(0, len(geoms), _CHECK_CHUNK):
         chunk = geoms[at : at + _CHECK_CHUNK]
         xy = shapely.get_coordinates(chunk)
         if len(xy) == 0:
             continue
         # The screen: almost every chunk passes, so the per-coordinate work is rare.
-        with np.errstate(invalid="ignore"):
-            fine = bool(np.isfinite(xy).all()) and (
+        # Extremes are NaN when any coordinate is (column by column: reducing an (n, 2)
+        # array along its first axis is many times slower).
+        x, y = xy[:, 0], xy[:, 1]
+        with np.errstate(invalid="ignore"):  # NaN is what this looks for
+            ext = np.array([x.min(), x.max(), y.min(), y.max()])
+            fine = bool(np.isfinite(ext).all()) and (
                 not ranges
-                or (
-                    float(np.abs(xy[:, 1]).max()) <= LAT_MAX_DEG
-                    and float(np.abs(xy[:, 0]).max()) <= LON_MAX_DEG
-                )
+                or (np.abs(ext[2:]).max() <= LAT_MAX_DEG and np.abs(ext[:2]).max() <= LON_MAX_DEG)
             )
+            if not tiny:
+                size = np.abs(xy)
+                tiny = bool(np.any((size < TINY_DEG) & (size > 0)))
         if not fine:
             found.extend(_bad_in_chunk(chunk, at, ranges=ranges, room=MAX_LISTED - len(found)))
-    return found
+    return found, tiny
+
+
+def flush_tiny(geoms: np.ndarray) -> np.ndarray:
+    """The geometries with coordinates nearer to 0 than :data:`TINY_DEG` set to 0.
+
+    Near 0 a float resolves far below any real distance (1e-300 degrees is a number),
+    and GEOS divides by such differences: segments 1e-300 long, rings with no area.
+    Setting them to 0 changes nothing a map can show and makes them exact.
+    """
+
+    def flush(xy: np.ndarray) -> np.ndarray:
+        return np.where(np.abs(xy) < TINY_DEG, 0.0, xy)
+
+    return np.asarray(shapely.transform(geoms, flush), dtype=object)
 
 
 def _bad_in_chunk(

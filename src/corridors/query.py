@@ -103,9 +103,11 @@ Result columns
 
 from __future__ import annotations
 
+import contextvars
 import math
 import numbers
 import threading
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -121,6 +123,7 @@ from ._areal_fast import crossing_areal
 from ._query_boundary import (
     Boundary,
     BoundaryRepairedWarning,
+    CaseRepairedWarning,
     bundled_countries,
     resolve_boundary,
     single_geometry,
@@ -132,6 +135,7 @@ __all__ = [
     "DEFAULT_TOLERANCE_KM",
     "Boundary",
     "BoundaryRepairedWarning",
+    "CaseRepairedWarning",
     "countries_of",
     "crossing",
     "intersecting",
@@ -204,7 +208,74 @@ def _lonlat(frame: gpd.GeoDataFrame) -> np.ndarray:
     geoms = np.asarray(lonlat.geometry.values, dtype=object)
     geoms = geoms.copy()
     geoms[shapely.is_empty(geoms) | shapely.is_missing(geoms)] = None
+    if _REPAIR.get():
+        geoms = _repaired(frame, geoms)
     return split_antimeridian(geoms)
+
+
+#: Set while a query runs again after GEOS failed on invalid case geometries.
+_REPAIR: contextvars.ContextVar[bool] = contextvars.ContextVar("repair_cases", default=False)
+#: Rows named in the warning about repaired cases.
+_MAX_NAMED = 10
+
+
+def _repaired(frame: gpd.GeoDataFrame, geoms: np.ndarray) -> np.ndarray:
+    """The geometries with the invalid ones made valid, and a warning naming them."""
+    present = ~shapely.is_missing(geoms)
+    invalid = np.zeros(len(geoms), dtype=bool)
+    invalid[present] = ~shapely.is_valid(geoms[present])
+    bad = np.flatnonzero(invalid)
+    if len(bad) == 0:
+        return geoms
+    reasons = shapely.is_valid_reason(geoms[bad[:_MAX_NAMED]])
+    named = "; ".join(
+        f"row {frame.index[i]!r}: {reason}" for i, reason in zip(bad, reasons, strict=False)
+    )
+    more = f" and {len(bad) - _MAX_NAMED} more" if len(bad) > _MAX_NAMED else ""
+    warnings.warn(
+        f"cases: {len(bad)} invalid geometr{'y' if len(bad) == 1 else 'ies'} repaired with "
+        f"make_valid for the query ({named}{more}); fix them with shapely.make_valid to "
+        "silence this",
+        CaseRepairedWarning,
+        stacklevel=5,
+    )
+    geoms = geoms.copy()
+    geoms[bad] = shapely.make_valid(geoms[bad])
+    return geoms
+
+
+def _guarded(
+    func: Callable[..., gpd.GeoDataFrame], frame: gpd.GeoDataFrame, *args: Any
+) -> gpd.GeoDataFrame:
+    """``func(frame, *args)``; if GEOS fails on it, again with invalid cases repaired.
+
+    Checking every case's validity up front would cost more than many queries; GEOS
+    only fails on invalid or degenerate input, so the repair is paid for when it is
+    needed. Floating-point errors (GEOS computing NaN from a polygon collapsed to a
+    line in a case's local frame) count as failures instead of leaking a
+    RuntimeWarning next to a doubtful answer.
+    """
+    failures = (shapely.errors.GEOSException, FloatingPointError)
+    with np.errstate(divide="raise", over="raise", invalid="raise"):
+        if _REPAIR.get():
+            return func(frame, *args)
+        try:
+            return func(frame, *args)
+        except failures:
+            pass
+        token = _REPAIR.set(True)
+        try:
+            return func(frame, *args)
+        except failures as exc:
+            raise InputError(
+                f"GEOS cannot evaluate these cases against the boundary ({exc}), even with "
+                "invalid cases repaired: a case collapses to a line or a point when "
+                "measured around its centre (it spans half the globe, or its vertices "
+                "nearly coincide); check the cases with shapely.is_valid_reason and "
+                "split very large ones"
+            ) from exc
+        finally:
+            _REPAIR.reset(token)
 
 
 def _rows(frame: gpd.GeoDataFrame, pos: np.ndarray, columns: dict[str, Any]) -> gpd.GeoDataFrame:
@@ -224,7 +295,7 @@ def _apply(func: Callable[..., gpd.GeoDataFrame], cases: Any, *args: Any) -> Any
     """Run ``func(frame, *args)`` on the cases, or lazily on every partition of a
     dask GeoDataFrame."""
     if not _is_dask(cases):
-        return func(_frame(cases), *args)
+        return _guarded(func, _frame(cases), *args)
     meta = func(cases._meta, *args)
     return cases.map_partitions(_in_partition, func, *args, meta=meta)
 
@@ -239,7 +310,7 @@ def _in_partition(
 ) -> gpd.GeoDataFrame:
     # GEOS builds the indexes of a prepared geometry lazily on first use, which is not
     # thread-safe: partitions running in threads each work on their own copies.
-    return func(frame, *(_private(a) for a in args))
+    return _guarded(func, frame, *(_private(a) for a in args))
 
 
 def _private(value: Any) -> Any:

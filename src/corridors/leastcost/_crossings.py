@@ -259,7 +259,7 @@ def _names(frame: gpd.GeoDataFrame, column: str | None, ids: pd.Series) -> list[
 
 
 def _lines(lines: Any, out_crs: CRS, name_column: str | None, *, crs: Any) -> gpd.GeoDataFrame:
-    what, drop_hint = "the lines", None
+    what, drop_hint = "the lines layer", None
     if isinstance(lines, str | os.PathLike):
         path = Path(lines)
         lines = read_vector(path, what="lines file")
