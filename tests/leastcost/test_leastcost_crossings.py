@@ -111,3 +111,22 @@ def test_catalogue_barriers_cross_their_case_areas() -> None:
             corridors.crs.geodesic_distance_km(got.geometry.iloc[0], bottleneck.geometry.iloc[0])
             < 0.5
         )
+
+
+def test_bare_shapely_road_takes_the_network_crs(three_cores) -> None:
+    """The README's ``corridors.infrastructure_crossings(net, planned_road)``."""
+    r, cores = three_cores
+    net = lc.corridor_network(r, cores.iloc[:2], transform=transform_for(), crs=CRS, cutoff=600.0)
+    x, _ = cell_centre(0, 30)
+    _, y0 = cell_centre(39, 0)
+    _, y1 = cell_centre(0, 0)
+    planned_road = shapely.LineString([(x, y0 - 500), (x, y1 + 500)])
+    got = corridors.infrastructure_crossings(net, planned_road)
+    framed = lc.infrastructure_crossings(net, gpd.GeoSeries([planned_road], crs=CRS))
+    assert len(got) == 1 and got.crs == net.crs
+    assert got.drop(columns="geometry").equals(framed.drop(columns="geometry"))
+    assert got.geometry.iloc[0].equals(framed.geometry.iloc[0])
+    lonlat = gpd.GeoSeries([planned_road], crs=CRS).to_crs("EPSG:4326").iloc[0]
+    assert len(lc.infrastructure_crossings(net, lonlat, crs="EPSG:4326")) == 1
+    with pytest.raises(corridors.CRSError, match="crs='EPSG:4326'"):
+        lc.infrastructure_crossings(net, lonlat)
