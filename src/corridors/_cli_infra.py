@@ -9,6 +9,7 @@ Examples::
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -73,7 +74,11 @@ def _read(path: Path, what: str) -> gpd.GeoDataFrame:
     if not path.exists():
         raise DataFileError(f"{what} file {path} does not exist")
     try:
-        frame = gpd.read_file(path)
+        with warnings.catch_warnings():
+            # shapely warns on NaN coordinates while decoding; the library refuses them
+            # with the feature named, so the raw warning would only repeat it badly.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            frame = gpd.read_file(path)
     except Exception as exc:  # pyogrio raises several unrelated types
         if path.is_dir():
             # Some formats are folders (a FileGDB); any other folder is a mistake.
@@ -132,7 +137,8 @@ def crossings_command(
         if corridors is not None
         else _catalogue(cases, ("area", "route"))
     )
-    found = infrastructure_crossings(targets, lines)
+    # Given the path (checked above), the library names the file in its messages.
+    found = infrastructure_crossings(targets, line if line is not None else lines)
     columns = list(_COLUMNS)
     if fmt == "table":
         found = found.set_index("rank")
