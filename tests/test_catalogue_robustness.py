@@ -379,3 +379,15 @@ def test_problem_values_are_shown_briefly(tmp_path: Path) -> None:
     )
     (problem,) = [p for p in corridors.validate(path) if "taxon" in p.message]
     assert len(problem.message) < 400
+
+
+def test_point_the_local_projection_cannot_place_is_far_from_land() -> None:
+    # cKDTree refuses non-finite points with a ValueError; such a point is far instead.
+    import numpy as np
+
+    from corridors import catalogue
+
+    land = catalogue._land_near(("TKM", "UZB"), (66.5, 37.8), (60.0, 35.0, 70.0, 40.0))
+    assert land is not None
+    assert land.max_distance_km(np.array([[0.0, 0.0]]), 1.0) == 0.0  # the centre: on land
+    assert land.max_distance_km(np.array([[0.0, 0.0], [np.inf, 0.0]]), 1.0) == math.inf

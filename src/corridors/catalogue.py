@@ -607,6 +607,8 @@ class _Land:
         exceeds ``allow_km``; otherwise some distance of at most ``allow_km`` (the
         caller needs no more).
         """
+        if not np.isfinite(points).all():
+            return math.inf  # a point the local projection cannot place is not near land
         # The nearest vertex is at least as far as the land: points near a vertex are
         # settled without further work, whether on land or off it.
         if self._vertices.n:
