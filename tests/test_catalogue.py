@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
-import math
 import re
 import unicodedata
 from pathlib import Path
+from types import ModuleType
 
 import geopandas as gpd
 import numpy as np
@@ -21,7 +22,6 @@ from shapely.geometry.base import BaseGeometry
 
 import corridors
 from corridors import catalogue, schema
-from corridors.crs import local_crs
 from corridors.errors import (
     CorridorsError,
     DataFileError,
@@ -252,28 +252,19 @@ def test_feature_in_undeclared_country_names_it(write_catalogue) -> None:
     assert "AFG" in text and "add the missing country code" in text
 
 
-def _reference_outside_km(geometry: BaseGeometry, codes: tuple[str, ...], allow_km: float) -> float:
-    """The geography check's distance as first written: shapely.distance at every point.
+def _load_benchmark() -> ModuleType:
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "catalogue.py"
+    spec = importlib.util.spec_from_file_location("catalogue_benchmark", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    Slow (seconds for a continent) and plainly right: the reference the fast check
-    (vertex KD-tree, prepared land, edge STRtree) must agree with.
-    """
-    union = catalogue._countries_union(codes)
-    if union.contains(geometry):
-        return 0.0
-    centre = geometry.centroid
-    pad = allow_km / 100.0 + 1.0
-    minx, miny, maxx, maxy = geometry.bounds
-    lat_scale = max(math.cos(math.radians(min(abs(miny), abs(maxy), 89.0))), 0.05)
-    clipped = shapely.clip_by_rect(
-        union, minx - pad / lat_scale, miny - pad, maxx + pad / lat_scale, maxy + pad
-    )
-    frame = gpd.GeoSeries([geometry, clipped], crs=4326).to_crs(local_crs(centre.x, centre.y))
-    if frame.iloc[1].is_empty:
-        return math.inf
-    step = max(min(allow_km * 500.0, 5000.0), 250.0)
-    points = shapely.points(shapely.get_coordinates(shapely.segmentize(frame.iloc[0], step)))
-    return float(shapely.distance(points, frame.iloc[1]).max()) / 1000.0
+
+# The geography check as first written (shapely.distance at every point): slow and
+# plainly right, the peer of benchmarks/catalogue.py and the reference the fast check
+# (vertex KD-tree, prepared land, edge STRtree) must agree with.
+_reference_outside_km = _load_benchmark().plain_outside_km
 
 
 # Inland borders (TKM/UZB, AFG) and a coast with islands (CRI).
