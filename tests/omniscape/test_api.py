@@ -143,6 +143,29 @@ def test_conditions_that_always_match_change_nothing(landscape: np.ndarray) -> N
     assert np.nansum(narrow.cum_currmap) < np.nansum(plain.cum_currmap)
 
 
+def test_future_conditions_shift_the_target_value(landscape: np.ndarray) -> None:
+    climate = np.linspace(0, 10, landscape.size).reshape(landscape.shape)
+    kw = dict(radius=5, block_size=3, workers=1, condition1=climate)
+    present = omniscape(landscape, condition1_lower=-0.3, condition1_upper=0.3, **kw)
+    # Targets compare their future value (present + 5) with the sources' present one.
+    future = omniscape(
+        landscape,
+        condition1_future=climate + 5.0,
+        condition1_lower=-5.3,
+        condition1_upper=-4.7,
+        **kw,
+    )
+    assert np.allclose(present.cum_currmap, future.cum_currmap, rtol=1e-12, equal_nan=True)
+    unshifted = omniscape(
+        landscape,
+        condition1_future=climate + 5.0,
+        condition1_lower=-0.3,
+        condition1_upper=0.3,
+        **kw,
+    )
+    assert np.nansum(unshifted.cum_currmap) < 0.5 * np.nansum(present.cum_currmap)
+
+
 def test_mask_nodata_false_keeps_values(landscape: np.ndarray) -> None:
     out = omniscape(landscape, radius=4, block_size=3, mask_nodata=False, workers=1)
     assert out.cum_currmap is not None
@@ -212,6 +235,8 @@ def test_source_grid_in_another_crs_warns(landscape: np.ndarray) -> None:
         ({"condition2": np.ones((10, 10))}, InputError, "without condition1"),
         ({"condition1": np.ones((10, 10)), "comparison1": "near"}, InputError, "comparison1"),
         ({"reclass_table": {1: "x"}}, InputError, "reclass_table entry"),
+        ({"workers": 0, "resistance": np.ones((40, 40))}, InputError, "workers = 0"),
+        ({"tile_size": 0}, InputError, "tile_size = 0"),
     ],
 )
 def test_bad_input_is_refused(kwargs: dict, error: type, pattern: str) -> None:
