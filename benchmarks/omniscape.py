@@ -450,9 +450,11 @@ def report(cfg: dict[str, Any], tmp: Path, *, skip_dask: bool, skip_full: bool) 
     )
     if not skip_full:
         whole = in_subprocess("run", {"ini": str(ini), "out": str(tmp / "local")})
+        useful = whole["core_seconds"] / (2 * whole["seconds"])
         print(
             f"\nwhole job, every core: {whole['targets']} targets in {whole['seconds']:.1f} s, "
-            f"{whole['core_seconds'] / whole['targets'] * 1e3:.1f} ms per target per core; peak "
+            f"{whole['core_seconds'] / whole['targets'] * 1e3:.1f} ms per target per core "
+            f"(solves on both cores {useful:.0%} of the wall time); peak "
             f"memory {whole['peak_mib']:.0f} MiB here + {whole['worker_peak_mib']:.0f} MiB per "
             f"worker (estimate printed first: {whole['estimate_mib']:.0f} MiB)"
         )
@@ -491,8 +493,10 @@ def report(cfg: dict[str, Any], tmp: Path, *, skip_dask: bool, skip_full: bool) 
             stop_cluster(procs)
         print(
             f"\ndask.distributed (scheduler + 2 worker processes on 127.0.0.1): "
-            f"{dist['targets']} targets in {dist['seconds']:.1f} s; maps identical to the "
-            f"local run: {same_maps(tmp / 'dask', local)}"
+            f"{dist['targets']} targets in {dist['seconds']:.1f} s, "
+            f"{dist['core_seconds'] / dist['targets'] * 1e3:.1f} ms per target per core "
+            f"(load average now {os.getloadavg()[0]:.1f}); maps identical to the local run: "
+            f"{same_maps(tmp / 'dask', local)}"
         )
     # An uninterrupted run just before, under the same load, is the yardstick.
     plain = in_subprocess("run", {"ini": str(small_ini), "out": str(tmp / "plain")})

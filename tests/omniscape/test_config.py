@@ -163,3 +163,29 @@ def test_reclass_table_errors_name_the_line(job_dir: Path) -> None:
     ini = _ini(job_dir, reclassify_resistance="true", reclass_table="table.txt")
     with pytest.raises(DataFileError, match=r"reclass_table .*line 2 \('3 x'\)"):
         _run(ini)
+
+
+def test_estimate_is_printed_and_a_job_too_large_is_refused_before_solving(
+    job_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from corridors.circuit import JobTooLargeError
+    from corridors.omniscape import _window
+
+    def no_solve(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a window was solved")
+
+    monkeypatch.setattr(_window.WindowSolver, "current", no_solve)
+    with pytest.raises(JobTooLargeError, match=r"only 1 MiB is available; use .*radius"):
+        run(_ini(job_dir), base_dir=job_dir, workers=1, progress=False, memory_limit=2**20)
+    err = capsys.readouterr().err
+    assert "estimated peak memory" in err and "targets in" in err
+    assert not (job_dir / "out").exists()
+
+
+def test_relative_base_dir_gives_absolute_input_paths(
+    job_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(job_dir.parent)
+    job = load_job(_ini(job_dir), base_dir=job_dir.name)
+    assert job.resistance_file.is_absolute()
+    assert job.resistance_file == job_dir / "res.asc"

@@ -298,7 +298,8 @@ def parse_options(
     where = _where(ini_path)
     lines = lines or {}
     _warn_unknown(raw, where, lines)
-    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    # Absolute, so that workers elsewhere (a dask cluster) find the same files.
+    base = (Path(base_dir) if base_dir is not None else Path.cwd()).absolute()
     rd = _Reader(raw, base)
 
     for key in REQUIRED:

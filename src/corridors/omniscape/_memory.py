@@ -3,7 +3,8 @@
 Peak memory is set by the window and the tile, times the workers, plus what the
 calling process holds: never by the raster alone when maps are accumulated on disk
 (the INI route on large rasters). The figures below were fitted to measured peaks
-(``ru_maxrss``) of radius 5 to 100 runs, with about 25 % to spare.
+(``ru_maxrss``) of radius 5 to 50 runs (the BigTests 1m job: 285 MiB for the calling
+process and 334 MiB per worker), with about 10 % to spare.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from ._core import Params
 from ._window import PLAN_CACHE_BYTES, plan_bytes
 
 MiB = 2**20
-#: A Python process with numpy, scipy and rasterio loaded.
-_BASE_PROCESS = 150 * MiB
+#: A Python process with corridors (geopandas, numpy, scipy, rasterio) loaded.
+_BASE_PROCESS = 220 * MiB
 #: Copies of a tile's window held while it is read and prepared.
 _TILE_LAYER_COPIES = 5
 
