@@ -46,8 +46,10 @@ _SQRT2 = float(np.sqrt(2.0))
 PLAN_CACHE_BYTES = 192 * 2**20
 #: A window whose ground component holds less than this share of its pattern's cells
 #: (NoData, fragments) is solved on a plan of its own: factorising the decoupled cells
-#: of the shared pattern would cost more than building a small plan.
-COMPACT_FRACTION = 0.6
+#: of the shared pattern would cost more than building a small plan. On the BigTests
+#: 1m grid (radius 50): 11.2 ms per target never, 9.9 at 0.6, 9.3 at 0.75, 10.6 at 0.9,
+#: 16.0 always.
+COMPACT_FRACTION = 0.75
 #: Bytes per node a cached plan holds beyond its factor (edge lists, layout, values).
 PLAN_BYTES_PER_NODE = 400
 
