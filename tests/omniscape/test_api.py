@@ -288,3 +288,17 @@ def test_fragmented_windows_solve_the_same_on_their_own_plan(
     for name, arr in shared.maps().items():
         assert np.allclose(arr, own.maps()[name], rtol=1e-10, atol=1e-13, equal_nan=True)
     assert np.nanmax(shared.cum_currmap) > 0
+
+
+def test_memory_estimate_grows_with_the_window_and_the_workers_not_the_raster() -> None:
+    from corridors.omniscape import estimate_memory
+
+    small = estimate_memory((2_000, 2_000), radius=20, workers=2)
+    wide = estimate_memory((2_000, 2_000), radius=80, workers=2)
+    more = estimate_memory((2_000, 2_000), radius=20, workers=8)
+    huge = estimate_memory((40_000, 40_000), radius=20, workers=2)
+    assert wide.per_worker > small.per_worker and more.total > small.total
+    # 1.6 billion cells: the maps are summed on disk, so the raster barely counts.
+    assert huge.per_worker == small.per_worker and huge.total < 2 * small.total
+    remote = estimate_memory((2_000, 2_000), radius=20, distributed=True, workers=2)
+    assert remote.workers == 0 and "per dask worker" in remote.describe()

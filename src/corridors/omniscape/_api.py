@@ -23,7 +23,7 @@ from ._engine import (
     warn_geometry,
     with_correction,
 )
-from ._memory import check_memory, estimate_memory
+from ._memory import check_memory, estimate_run_memory
 from ._output import finish_maps
 from ._rasters import Prep, check_resistance
 from ._result import OmniscapeResult
@@ -293,7 +293,7 @@ def omniscape(
     n_workers = choose_workers(workers, schedule.n_targets, len(schedule.tiles))
     held = sum(a.nbytes for a in (res, values, layers.conductance, layers.sources))
     held += sum(a.nbytes for a in layers_in.values() if a is not None)
-    estimate = estimate_memory(
+    estimate = estimate_run_memory(
         params,
         tile_size=tile_size or default_tile_size(params),
         workers=n_workers,

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import shutil
 import warnings
 from collections.abc import Iterator
@@ -127,8 +126,4 @@ class Checkpoint:
 
     def clear(self) -> None:
         """Remove the checkpoint folder."""
-        if self.dir.exists():
-            shutil.rmtree(self.dir, ignore_errors=True)
-        # An emptied folder may linger on some file systems; never fail on it.
-        if self.dir.exists():  # pragma: no cover
-            os.rmdir(self.dir)
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -260,14 +260,14 @@ class _Reader:
         self.problems.append(f"{key} = {value!r} is not valid: use one of {', '.join(names)}")
         return next(iter(table.values()))
 
-    def path(self, key: str, *, needed_for: str | None = None) -> Path | None:
+    def path(self, key: str, *, must_exist: bool = False) -> Path | None:
         value = self.raw.get(key)
         if _unset(value):
             return None
         assert value is not None
         p = Path(value.strip()).expanduser()
         p = p if p.is_absolute() else self.base / p
-        if needed_for is not None:
+        if must_exist:
             problem = input_file_problem(p, role=key.removesuffix("_file").replace("_", " "))
             if problem is not None:
                 self.missing_files.append(f"{key}: {problem}")
@@ -331,7 +331,7 @@ def parse_options(
     conditional = rd.boolean("conditional")
     job = OmniscapeJob(
         ini_path=ini_path,
-        resistance_file=rd.path("resistance_file", needed_for="resistance") or base,
+        resistance_file=rd.path("resistance_file", must_exist=True) or base,
         project_name=rd.text("project_name").strip(),
         radius=radius,
         block_size=block_size,
@@ -357,7 +357,7 @@ def parse_options(
         text=text,
     )
     if not source_from_resistance:
-        job.source_file = rd.path("source_file", needed_for="source")
+        job.source_file = rd.path("source_file", must_exist=True)
         if job.source_file is None:
             rd.problems.append(
                 "source_file is not set and source_from_resistance is false: give "
@@ -373,7 +373,7 @@ def parse_options(
             "out cells of high resistance"
         )
     if reclassify:
-        job.reclass_table = rd.path("reclass_table", needed_for="reclass table")
+        job.reclass_table = rd.path("reclass_table", must_exist=True)
         if job.reclass_table is None:
             rd.problems.append(
                 "reclassify_resistance = true but reclass_table is not set: give the "
@@ -452,14 +452,14 @@ def _conditional_options(rd: _Reader, job: OmniscapeJob, where: str) -> None:
                 f"condition{k}_lower = {lo:g} is above condition{k}_upper = {hi:g}: no "
                 "source could match; swap them"
             )
-    job.condition1_file = rd.path("condition1_file", needed_for="condition")
+    job.condition1_file = rd.path("condition1_file", must_exist=True)
     if job.condition1_file is None:
         rd.problems.append(
             "conditional = true but condition1_file is not set: give the condition raster, "
             "or set conditional = false"
         )
     if n_conditions == 2:
-        job.condition2_file = rd.path("condition2_file", needed_for="condition")
+        job.condition2_file = rd.path("condition2_file", must_exist=True)
         if job.condition2_file is None:
             rd.problems.append(
                 "n_conditions = 2 but condition2_file is not set: give it, or set n_conditions = 1"
@@ -467,7 +467,7 @@ def _conditional_options(rd: _Reader, job: OmniscapeJob, where: str) -> None:
     elif not _unset(rd.raw.get("condition2_file")):
         rd.notes.append(f"{where}: condition2_file is ignored because n_conditions = 1")
     if future in ("1", "both"):
-        job.condition1_future_file = rd.path("condition1_future_file", needed_for="condition")
+        job.condition1_future_file = rd.path("condition1_future_file", must_exist=True)
         if job.condition1_future_file is None:
             rd.problems.append(
                 f"compare_to_future = {future} but condition1_future_file is not set: give "
@@ -481,7 +481,7 @@ def _conditional_options(rd: _Reader, job: OmniscapeJob, where: str) -> None:
                 f"{'1' if future == 'both' else 'none'}"
             )
         else:
-            job.condition2_future_file = rd.path("condition2_future_file", needed_for="condition")
+            job.condition2_future_file = rd.path("condition2_future_file", must_exist=True)
             if job.condition2_future_file is None:
                 rd.problems.append(
                     f"compare_to_future = {future} but condition2_future_file is not set: "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy.typing as npt
 
 from ..errors import InputError
 from ._checkpoint import Checkpoint
+from ._config import OmniscapeWarning
 from ._core import Params, TileResult, correction_array
 from ._execute import resolve_workers, run_dask, run_processes, run_serial
 from ._tiles import Tile, TileTask, tile_target_count
@@ -42,10 +44,6 @@ def _whole(value: Any, minimum: int) -> bool:
 
 def validate_geometry(radius: Any, buffer: Any, block_size: Any) -> tuple[int, int, int]:
     """Check the window options given to the array API; even block sizes are raised."""
-    import warnings
-
-    from ._config import OmniscapeWarning
-
     problems = []
     for name, value, minimum in (("radius", radius, 1), ("buffer", buffer, 0)):
         if not _whole(value, minimum):
@@ -68,10 +66,6 @@ def validate_geometry(radius: Any, buffer: Any, block_size: Any) -> tuple[int, i
 
 def warn_geometry(params: Params, where: str) -> None:
     """Warn when the window is larger than the raster, refuse blocks that do not fit."""
-    import warnings
-
-    from ._config import OmniscapeWarning
-
     if params.block_size > min(params.nrows, params.ncols):
         raise InputError(
             f"{where}: block_size = {params.block_size} is larger than the raster "

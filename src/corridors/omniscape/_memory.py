@@ -66,7 +66,7 @@ def window_plan_bytes(params: Params) -> int:
     return plan_bytes(side * side)
 
 
-def estimate_memory(
+def estimate_run_memory(
     params: Params,
     *,
     tile_size: int,
@@ -113,6 +113,75 @@ def estimate_memory(
         return MemoryEstimate(per_worker=per_worker - _BASE_PROCESS, workers=1, driver=driver)
     return MemoryEstimate(
         per_worker=per_worker, workers=0 if distributed else workers, driver=driver
+    )
+
+
+def estimate_memory(
+    shape: tuple[int, int],
+    *,
+    radius: int,
+    block_size: int = 1,
+    buffer: int = 0,
+    flow_potential: bool = False,
+    conditional: bool = False,
+    workers: int | None = None,
+    tile_size: int | None = None,
+    distributed: bool = False,
+) -> MemoryEstimate:
+    """Estimate the peak memory of an Omniscape run before starting it.
+
+    Parameters
+    ----------
+    shape : (int, int)
+        Rows and columns of the resistance raster.
+    radius, block_size, buffer : int
+        In cells, as in the job.
+    flow_potential : bool
+        Flow potential or normalised current asked for.
+    conditional : bool
+        Conditional connectivity (four more layers per tile).
+    workers : int, optional
+        Worker processes (default: every core).
+    tile_size : int, optional
+        Tile side in cells (default: a window's width).
+    distributed : bool
+        Tiles run on a dask cluster (workers' memory is theirs, not this machine's).
+
+    Returns
+    -------
+    MemoryEstimate
+        Per worker and for the calling process; ``total`` is this machine's peak. The
+        maps are assumed summed on disk when larger than 512 MiB, as :func:`run` does.
+
+    Examples
+    --------
+    >>> from corridors.omniscape import estimate_memory
+    >>> est = estimate_memory((12_649, 12_649), radius=100, block_size=11, workers=40)
+    >>> est.total < 20 * 2**30  # Omniscape.jl ran out of memory at 112 GB on this job
+    True
+    """
+    from ._core import Conditions
+    from ._engine import ACCUMULATOR_RAM_BYTES
+    from ._execute import resolve_workers
+    from ._tiles import default_tile_size
+
+    params = Params(
+        nrows=int(shape[0]),
+        ncols=int(shape[1]),
+        radius=radius,
+        buffer=buffer,
+        block_size=block_size,
+        flow_potential=flow_potential,
+        conditions=Conditions() if conditional else None,
+    )
+    nmaps = 2 if flow_potential else 1
+    return estimate_run_memory(
+        params,
+        tile_size=tile_size or default_tile_size(params),
+        workers=resolve_workers(workers),
+        distributed=distributed,
+        maps_in_memory=params.nrows * params.ncols * 8 * nmaps <= ACCUMULATOR_RAM_BYTES,
+        output_maps=0,
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -338,7 +338,6 @@ class ScanResult:
 
     block_strengths: FloatArray
     valid_cells: int = 0
-    notes: list[str] = field(default_factory=list)
 
     @property
     def n_targets(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+import warnings
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import numpy as np
 from .._io import atomic_write_text, same_file
 from ..errors import OutputError
 from ._checkpoint import Checkpoint, file_identity
-from ._config import OmniscapeJob, load_job
+from ._config import OmniscapeJob, OmniscapeWarning, load_job
 from ._core import Conditions, Params
 from ._engine import (
     Schedule,
@@ -25,7 +26,7 @@ from ._engine import (
     warn_geometry,
     with_correction,
 )
-from ._memory import check_memory, estimate_memory
+from ._memory import check_memory, estimate_run_memory
 from ._output import GridWriter, finish_maps
 from ._rasters import FileInputs, Prep, open_inputs, prep_from_job, read_window, scan, strips
 from ._result import OmniscapeResult
@@ -203,7 +204,7 @@ def run(
     schedule = Schedule.build(tiles, result_scan.block_strengths, make_task)
     n_workers = choose_workers(workers, schedule.n_targets, len(schedule.tiles))
     maps_in_memory = shape[0] * shape[1] <= RESULT_MAX_CELLS
-    estimate = estimate_memory(
+    estimate = estimate_run_memory(
         params,
         tile_size=side,
         workers=n_workers,
@@ -228,10 +229,6 @@ def run(
         )
     check_memory(estimate, what=where, limit=memory_limit)
     if schedule.n_targets == 0:
-        import warnings
-
-        from ._config import OmniscapeWarning
-
         warnings.warn(
             f"{where}: no target: every block's source strength is 0 (check source_file, "
             "source_threshold or r_cutoff); the maps are all zero",
