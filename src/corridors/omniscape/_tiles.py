@@ -27,6 +27,9 @@ from ._window import WindowSolver
 #: Default tile side in cells when none is given: about a window's width, so a
 #: tile's halo reads at most about eight times its area, with at least this many cells.
 MIN_TILE_CELLS = 48
+#: ... and at least this many blocks a side, so that a task (one read of its inputs,
+#: one partial map, one checkpoint file) carries enough targets to be worth it.
+MIN_TILE_BLOCKS = 8
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,8 @@ class Tile:
 
 
 def default_tile_size(params: Params) -> int:
-    """Tile side in cells: a window's width (at least MIN_TILE_CELLS)."""
-    return max(2 * params.reach + 1, MIN_TILE_CELLS)
+    """Tile side in cells: a window's width, at least MIN_TILE_CELLS and MIN_TILE_BLOCKS."""
+    return max(2 * params.reach + 1, MIN_TILE_CELLS, MIN_TILE_BLOCKS * params.block_size)
 
 
 def make_tiles(params: Params, tile_size: int | None = None) -> list[Tile]:
