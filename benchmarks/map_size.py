@@ -124,7 +124,9 @@ def main() -> int:
                     (label, f"explore() ({name})", size_e, 1.0, draw_e, 1.0, t_explore_build)
                 )
                 t0 = time.perf_counter()
-                path = maps.save_map(maps.build_map(frame, **kw), out / "atlas.html", overwrite=True)
+                path = maps.save_map(
+                    maps.build_map(frame, **kw), out / "atlas.html", overwrite=True
+                )
                 t_build = time.perf_counter() - t0
                 size = path.stat().st_size
                 draw = time_to_draw(browser, path)

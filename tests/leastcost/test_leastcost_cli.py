@@ -7,7 +7,7 @@ import json
 import geopandas as gpd
 import shapely
 import typer
-from conftest import CRS
+from leastcost_grids import CRS
 from typer.testing import CliRunner
 
 from corridors import _cli_infra

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import CRS, cell_centre, disc, transform_for
+from leastcost_grids import CRS, cell_centre, disc, transform_for
 
 import corridors.leastcost as lc
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import rasterio
 import shapely
-from conftest import CELL, CRS, cell_centre, transform_for
+from leastcost_grids import CELL, CRS, cell_centre, transform_for
 from skimage.graph import MCP_Geometric
 
 import corridors.leastcost as lc

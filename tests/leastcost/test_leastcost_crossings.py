@@ -5,7 +5,7 @@ from __future__ import annotations
 import geopandas as gpd
 import pytest
 import shapely
-from conftest import CRS, cell_centre, transform_for
+from leastcost_grids import CRS, cell_centre, transform_for
 
 import corridors
 import corridors.leastcost as lc

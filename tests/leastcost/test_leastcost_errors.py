@@ -6,7 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from conftest import CRS, cell_centre, disc, transform_for
+from leastcost_grids import CRS, cell_centre, disc, transform_for
 
 import corridors
 import corridors.leastcost as lc

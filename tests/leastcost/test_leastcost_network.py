@@ -5,6 +5,10 @@ from __future__ import annotations
 import networkx as nx
 import pytest
 
+# At module level: imported while collection has this folder first on sys.path (another
+# folder's conftest would answer a later ``from leastcost_grids import``).
+from leastcost_grids import CRS, transform_for
+
 import corridors.leastcost as lc
 
 
@@ -51,8 +55,6 @@ def test_dpc_fractions_and_centrality(chain: nx.Graph) -> None:
 
 
 def test_metrics_of_a_corridor_network(three_cores) -> None:
-    from conftest import CRS, transform_for
-
     r, cores = three_cores
     net = lc.corridor_network(r, cores, transform=transform_for(), crs=CRS, pinch_points=False)
     g = lc.core_graph(net)

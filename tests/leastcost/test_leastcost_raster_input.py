@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
-from conftest import CRS, disc, transform_for
+from leastcost_grids import CRS, disc, transform_for
 
 import corridors
 import corridors.leastcost as lc
