@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import networkx as nx
 import pytest
-
-# At module level: imported while collection has this folder first on sys.path (another
-# folder's conftest would answer a later ``from leastcost_grids import``).
 from leastcost_grids import CRS, transform_for
 
 import corridors.leastcost as lc
