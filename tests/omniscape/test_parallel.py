@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import rasterio
 from conftest import write_asc, write_ini
 
 from corridors.omniscape import omniscape, run
@@ -67,7 +68,9 @@ def test_ini_run_on_processes_equals_serial(grid: np.ndarray, tmp_path: Path) ->
 
 
 @pytest.fixture(scope="module")
-def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def dask_cluster(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
     """A real cluster: ``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1."""
     pytest.importorskip("distributed")
     from distributed import Client
@@ -125,7 +128,7 @@ def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             )
         with Client(address, timeout="60s") as client:
             client.wait_for_workers(2, timeout=90)
-        yield address
+        yield address, procs
     finally:
         for proc in reversed(procs):
             proc.send_signal(signal.SIGTERM)
@@ -138,9 +141,12 @@ def dask_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.mark.slow  # a real cluster: about 10 s to start, run and stop
-def test_dask_cluster_equals_serial(grid: np.ndarray, tmp_path: Path, dask_cluster: str) -> None:
+def test_dask_cluster_equals_serial(
+    grid: np.ndarray, tmp_path: Path, dask_cluster: tuple[str, list[subprocess.Popen[bytes]]]
+) -> None:
+    address = dask_cluster[0]
     serial = omniscape(grid, workers=1, **OPTIONS)
-    distributed = omniscape(grid, scheduler=dask_cluster, **OPTIONS)
+    distributed = omniscape(grid, scheduler=address, **OPTIONS)
     _same(serial.maps(), distributed.maps())
     # The INI route: each task reads its own tile and halo from the files.
     write_asc(tmp_path / "res.asc", grid)
@@ -154,10 +160,51 @@ def test_dask_cluster_equals_serial(grid: np.ndarray, tmp_path: Path, dask_clust
         calc_normalized_current="true",
         project_name=str(tmp_path / "dask"),
     )
-    on_cluster = run(ini, scheduler=dask_cluster, quiet=True, progress=False, tile_size=9)
+    on_cluster = run(ini, scheduler=address, quiet=True, progress=False, tile_size=9)
     local = run(
         ini, output_dir=tmp_path / "local", workers=1, quiet=True, progress=False, tile_size=9
     )
     _same(on_cluster.maps(), local.maps())
     assert on_cluster.folder == tmp_path / "dask"
     assert (tmp_path / "dask" / "normalized_cum_currmap.tif").is_file()
+
+
+@pytest.mark.slow  # runs after the test above, on the same cluster
+def test_killed_dask_worker_is_replaced_and_the_maps_are_the_same(
+    tmp_path: Path, dask_cluster: tuple[str, list[subprocess.Popen[bytes]]]
+) -> None:
+    from corridors.omniscape._checkpoint import CHECKPOINT_DIR
+
+    address, procs = dask_cluster
+    rng = np.random.default_rng(5)
+    res = rng.uniform(1.0, 10.0, (48, 48))
+    write_asc(tmp_path / "res.asc", res)
+    ini = write_ini(
+        tmp_path / "job.ini",
+        resistance_file=str(tmp_path / "res.asc"),
+        radius=6,
+        source_from_resistance="true",
+        project_name=str(tmp_path / "dask"),
+    )
+    script = (
+        "import sys; from corridors.omniscape import run; "
+        "run(sys.argv[1], scheduler=sys.argv[2], quiet=True, progress=False, tile_size=8)"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(ini), address],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    checkpoint = tmp_path / "dask" / CHECKPOINT_DIR
+    deadline = time.monotonic() + 120
+    while len(list(checkpoint.glob("tile_*.npz"))) < 3 and time.monotonic() < deadline:
+        assert proc.poll() is None, "the run ended before a worker could be killed"
+        time.sleep(0.05)
+    procs[1].kill()  # SIGKILL one of the two workers mid-run
+    procs[1].wait()
+    assert proc.wait(timeout=180) == 0
+    local = run(
+        ini, output_dir=tmp_path / "local", workers=1, quiet=True, progress=False, tile_size=8
+    )
+    with rasterio.open(tmp_path / "dask" / "cum_currmap.tif") as ds:
+        assert np.array_equal(ds.read(1), local.cum_currmap)
