@@ -14,7 +14,9 @@ from corridors.errors import CorridorsError, InputError, RasterError
 from corridors.omniscape import OmniscapeWarning, omniscape
 
 
-def _window_by_circuit(res: np.ndarray, src: np.ndarray, target: tuple[int, int], radius: int):  # type: ignore[no-untyped-def]
+def _window_by_circuit(  # type: ignore[no-untyped-def]
+    res: np.ndarray, src: np.ndarray, target: tuple[int, int], radius: int, four: bool
+):
     """One Omniscape window (block 1, no buffer) as a plain advanced-mode circuit."""
     rows, cols = np.indices(res.shape)
     d2 = (rows - target[0]) ** 2 + (cols - target[1]) ** 2
@@ -24,22 +26,36 @@ def _window_by_circuit(res: np.ndarray, src: np.ndarray, target: tuple[int, int]
     s = s * src[target] / s.sum()
     grounds = np.zeros(res.shape)
     grounds[target] = 1.0  # made a direct ground by direct_grounds
-    out = advanced(habitat, s, grounds, policy="rmvsrc", avg_resistances=False, direct_grounds=True)
+    out = advanced(
+        habitat,
+        s,
+        grounds,
+        policy="rmvsrc",
+        avg_resistances=False,
+        direct_grounds=True,
+        four_neighbors=four,
+    )
     return np.nan_to_num(out.current)
 
 
-def test_windows_match_independent_advanced_mode_solves() -> None:
+@pytest.mark.parametrize("four", [False, True])
+def test_windows_match_independent_advanced_mode_solves(four: bool) -> None:
     rng = np.random.default_rng(3)
     res = rng.uniform(0.5, 4.0, (24, 26))
     res[11, 8:15] = np.nan
+    # A diagonal wall: closed to four-neighbour moves, open to diagonal ones.
+    wall = np.arange(13, 24)
+    res[wall, 36 - wall] = np.nan
     src = np.zeros(res.shape)
     cells = [(9, 9), (12, 14), (14, 10), (10, 16), (15, 15)]
     for r, c in cells:
         src[r, c] = rng.uniform(0.5, 2.0)
     radius = 6
-    ours = omniscape(res, sources=src, radius=radius, workers=1).cum_currmap
+    ours = omniscape(
+        res, sources=src, radius=radius, connect_four_neighbors_only=four, workers=1
+    ).cum_currmap
     assert ours is not None
-    expected = sum(_window_by_circuit(res, src, t, radius) for t in cells)
+    expected = sum(_window_by_circuit(res, src, t, radius, four) for t in cells)
     expected = np.where(np.isnan(res), np.nan, expected)
     assert np.allclose(ours, expected, rtol=1e-9, atol=1e-12, equal_nan=True)
     assert np.nanmax(ours) > 0
