@@ -15,7 +15,9 @@ unit diagonal, no source), which leaves the solution on the ground's component
 exactly as if they were not there. A :class:`Plan` holds everything that depends on
 the pattern alone (node numbering, edge lists, the compressed-column layout of the
 grounded Laplacian and the symbolic LDLᵀ analysis with its fill-reducing ordering);
-a window pays for the numeric factorisation only. The null (uniform conductance)
+a window pays for the numeric factorisation only (qdldl's LDLᵀ; SuperLU if qdldl is
+missing). A window whose ground component is a small part of its disk (cut up by
+NoData) is solved on a plan of its own instead. The null (uniform conductance)
 windows of the flow potential depend on the shape alone, so their numeric factor is
 cached too and each costs two triangular solves.
 """
@@ -41,8 +43,8 @@ _SQRT2 = float(np.sqrt(2.0))
 
 #: Memory for the plans kept per process. The plans that recur (interior windows,
 #: the windows along each edge, the null windows of the flow potential) must stay
-#: cached while a tile's rows of targets are solved: up to ``(2 reach + 1)²`` distinct
-#: edge windows of a small radius, a few dozen of a large one.
+#: cached while a tile's rows of targets are solved: hundreds of distinct edge windows
+#: of a small radius (a few kB each), a few dozen of a large one (MB each).
 PLAN_CACHE_BYTES = 192 * 2**20
 #: A window whose ground component holds less than this share of its pattern's cells
 #: (NoData, fragments) is solved on a plan of its own: factorising the decoupled cells
