@@ -318,3 +318,16 @@ def test_memory_estimate_grows_with_the_window_and_the_workers_not_the_raster() 
     assert huge.per_worker == small.per_worker and huge.total < 2 * small.total
     remote = estimate_memory((2_000, 2_000), radius=20, distributed=True, workers=2)
     assert remote.workers == 0 and "per dask worker" in remote.describe()
+
+
+def test_superlu_fallback_gives_the_same_maps(
+    landscape: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    kw = dict(radius=4, block_size=3, calc_flow_potential=True, workers=1)
+    with_qdldl = omniscape(landscape, **kw)
+    monkeypatch.setitem(sys.modules, "qdldl", None)  # import qdldl now fails
+    without = omniscape(landscape, **kw)
+    for name, arr in with_qdldl.maps().items():
+        assert np.allclose(arr, without.maps()[name], rtol=1e-10, atol=1e-13, equal_nan=True)

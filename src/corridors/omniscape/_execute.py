@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import InputError
 from ._core import TileResult
-from ._tiles import TileTask, solve_task
+from ._tiles import TileTask, release_solvers, solve_task
 
 #: Tasks kept queued per worker: enough to keep every worker busy, few enough that
 #: the partial maps waiting to be collected stay a handful.
@@ -45,8 +45,12 @@ def resolve_workers(workers: int | None) -> int:
 
 def run_serial(tasks: Sequence[TileTask]) -> Iterator[tuple[int, TileResult]]:
     """Solve the tasks one after the other in this process."""
-    for task in tasks:
-        yield solve_task(task)
+    try:
+        for task in tasks:
+            yield solve_task(task)
+    finally:
+        # The caller's process lives on (a notebook): its memory is not the plans'.
+        release_solvers()
 
 
 def _context() -> multiprocessing.context.BaseContext:

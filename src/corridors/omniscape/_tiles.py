@@ -157,6 +157,11 @@ def _solver(four_neighbors: bool) -> WindowSolver:
     return cache[four_neighbors]
 
 
+def release_solvers() -> None:
+    """Drop this thread's window solvers and their cached plans (up to PLAN_CACHE_BYTES)."""
+    _local.solvers = {}
+
+
 def solve_task(task: TileTask) -> tuple[int, TileResult]:
     """Solve one tile: read its data (if given as files), solve its targets.
 
