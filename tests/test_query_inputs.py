@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -391,13 +392,29 @@ def test_crossing_rows_say_why_they_matched(no_runtime_warnings: None) -> None:
     assert not border.intersects(frame.geometry["two sites"])  # the sites are off the line
     got = query.crossing(frame, "TKM-UZB")
     assert list(got.index) == ["two sites", "straddles", "line", "line and site"]
-    assert got.loc["two sites", "matched_by"] == "deep in both countries"
+    # Lying in both countries says by how much: area (km²) or parts in each country.
+    sites = re.fullmatch(
+        r"deep in both countries \(TKM ([\d,]+) km², UZB ([\d,]+) km²\)",
+        got.loc["two sites", "matched_by"],
+    )
+    assert sites is not None, got.loc["two sites", "matched_by"]
+    # Each site is a disc of 0.1 degree radius: about 300 km² at 39-41 N.
+    assert all(250 < int(a.replace(",", "")) < 350 for a in sites.groups())
     assert got.loc["two sites", "n_crossings"] == 0
     assert got.loc["two sites", "length_across_km"] == 0.0
-    assert got.loc["straddles", "matched_by"] == "line passes through, deep in both countries"
+    assert re.fullmatch(
+        r"line passes through, deep in both countries \(TKM [\d,]+ km², UZB [\d,]+ km²\)",
+        got.loc["straddles", "matched_by"],
+    )
     assert got.loc["straddles", "length_across_km"] > 30
-    assert got.loc["line", "matched_by"] == "crosses the line, deep in both countries"
-    assert got.loc["line and site", "matched_by"] == "crosses the line, deep in both countries"
+    assert (
+        got.loc["line", "matched_by"]
+        == "crosses the line, deep in both countries (TKM 1 part, UZB 1 part)"
+    )
+    assert re.fullmatch(
+        r"crosses the line, deep in both countries \(TKM [\d,]+ km², UZB 1 part\)",
+        got.loc["line and site", "matched_by"],
+    )
     assert got.loc["line", "length_across_km"] == 0.0  # a line case has no polygon
     assert not got[["length_across_km", "n_crossings"]].isna().any().any()
     # A plain line (a road): no sides, only the line's own reasons.
@@ -416,7 +433,7 @@ def test_catalogue_border_rows_have_measures() -> None:
     bri = got.loc[got.index.str.startswith("focus-bri")]
     if len(bri):
         # Matched by its parts deep in both countries, not by the border line.
-        assert (bri["matched_by"] == "deep in both countries").all()
+        assert bri["matched_by"].str.fullmatch(r"deep in both countries \(TKM .*, UZB .*\)").all()
         assert (bri["n_crossings"] == 0).all()
 
 

@@ -495,11 +495,44 @@ def _linear_reasons(
         l_hit = eng.linear(lines[mixed], plain, tol).crossed
         through[mixed] = p_hit | ~l_hit
         across[mixed] = l_hit
+    sizes = _side_sizes(kept, np.flatnonzero(deep), bnd)
     reasons = []
-    for t, a, d in zip(through.tolist(), across.tolist(), deep.tolist(), strict=True):
-        found = [MATCHED_THROUGH] * t + [MATCHED_ACROSS] * a + [MATCHED_BOTH_COUNTRIES] * d
-        reasons.append(", ".join(found))
+    for i, (t, a, d) in enumerate(
+        zip(through.tolist(), across.tolist(), deep.tolist(), strict=True)
+    ):
+        both = [f"{MATCHED_BOTH_COUNTRIES} ({sizes[i]})"] if d else []
+        reasons.append(", ".join([MATCHED_THROUGH] * t + [MATCHED_ACROSS] * a + both))
     return reasons
+
+
+def _side_sizes(kept: np.ndarray, rows: np.ndarray, bnd: Boundary) -> dict[int, str]:
+    """How much of each case lies in each country of a border, as readable text.
+
+    Polygon parts give their area in each country (km², WGS84 ellipsoid); where a case
+    has no polygon area in a country, the number of its parts (points, lines) there. So
+    a row matched by lying in both countries says by how much (a coarse outline that
+    spills a few kilometres over a border shows a few km², not a crossing).
+    """
+    if len(rows) == 0 or bnd.sides is None:
+        return {}
+    names = bnd.name.split("-", 1) if bnd.name.count("-") == 1 else ["side a", "side b"]
+    polys, _ = eng.split_dims(kept[rows])
+    has_poly = shapely.get_type_id(polys) >= 0
+    text: dict[int, list[str]] = {int(r): [] for r in rows}
+    for name, side in zip(names, bnd.sides, strict=True):
+        areas = np.zeros(len(rows))
+        if has_poly.any():
+            areas[has_poly] = geo.areas_km2(shapely.intersection(polys[has_poly], side))
+        parts, owner = geo.flat_parts(kept[rows])
+        touching = np.bincount(owner[shapely.intersects(parts, side)], minlength=len(rows))
+        for j, r in enumerate(rows.tolist()):
+            n = int(touching[j])
+            text[r].append(
+                f"{name} {areas[j]:,.0f} km²"
+                if areas[j] > 0
+                else f"{name} {n} part{'s' if n != 1 else ''}"
+            )
+    return {r: ", ".join(v) for r, v in text.items()}
 
 
 # ----------------------------------------------------------------------------- within
