@@ -269,6 +269,13 @@ def test_radius_larger_than_the_raster_warns() -> None:
     assert np.nansum(out.cum_currmap) > 0
 
 
+def test_block_reaching_beyond_the_radius_warns() -> None:
+    grid = np.random.default_rng(0).uniform(1, 2, (30, 30))
+    with pytest.warns(OmniscapeWarning, match="block_size = 9 reaches as far as radius = 4"):
+        out = omniscape(grid, radius=4, block_size=9, workers=1)
+    assert np.nansum(out.cum_currmap) == 0
+
+
 def test_even_block_size_is_raised_with_a_warning(landscape: np.ndarray) -> None:
     with pytest.warns(OmniscapeWarning, match="block_size = 2 is even"):
         even = omniscape(landscape, radius=4, block_size=2, workers=1)

@@ -72,6 +72,15 @@ def warn_geometry(params: Params, where: str) -> None:
             f"({params.nrows} x {params.ncols} cells), so there is no target; use a "
             "smaller block_size"
         )
+    if params.block_radius >= params.radius:
+        warnings.warn(
+            f"{where}: block_size = {params.block_size} reaches as far as radius = "
+            f"{params.radius}: every source within the radius lies in the target's own "
+            "block, which is cleared of sources, so no current flows; use a radius larger "
+            f"than {params.block_radius} or a smaller block_size",
+            stacklevel=3,
+            category=OmniscapeWarning,
+        )
     if params.radius >= max(params.nrows, params.ncols):
         warnings.warn(
             f"{where}: radius = {params.radius} cells reaches beyond the raster "
