@@ -36,11 +36,14 @@ class MemoryEstimate:
         their own memory; 1 for a serial run, which solves in the calling process).
     driver : int
         The calling process: accumulated maps, the result, partial maps waiting.
+    in_process : bool
+        The tiles are solved in the calling process (a serial run).
     """
 
     per_worker: int
     workers: int
     driver: int
+    in_process: bool = False
 
     @property
     def total(self) -> int:
@@ -49,6 +52,8 @@ class MemoryEstimate:
 
     def describe(self) -> str:
         """One line for the console."""
+        if self.in_process:
+            return f"estimated peak memory {self.total / MiB:,.0f} MiB (solved in this process)"
         if self.workers == 0:
             return (
                 f"estimated peak memory {self.driver / MiB:,.0f} MiB here, "
@@ -110,7 +115,9 @@ def estimate_run_memory(
     driver = _BASE_PROCESS + accum + ncells * 8 * output_maps + inputs_in_memory + waiting
     if workers <= 1 and not distributed:
         # A serial run solves in the calling process.
-        return MemoryEstimate(per_worker=per_worker - _BASE_PROCESS, workers=1, driver=driver)
+        return MemoryEstimate(
+            per_worker=per_worker - _BASE_PROCESS, workers=1, driver=driver, in_process=True
+        )
     return MemoryEstimate(
         per_worker=per_worker, workers=0 if distributed else workers, driver=driver
     )
