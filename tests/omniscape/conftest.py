@@ -31,22 +31,3 @@ def landscape() -> np.ndarray:
     res[18:21, 5:30] = np.nan
     res[:, 35:37] = 0.5
     return res
-
-
-def write_ini(path: Path, **options: object) -> Path:
-    """An Omniscape INI file with ``options`` (one ``name = value`` line each)."""
-    lines = ["[Options]"] + [f"{k} = {v}" for k, v in options.items()]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def write_asc(path: Path, values: np.ndarray, *, nodata: float = -9999.0) -> Path:
-    """An ESRI ASCII grid of ``values`` (NaN as NoData), cell size 1, corner at 0, 0."""
-    v = np.where(np.isnan(values), nodata, values)
-    head = (
-        f"ncols {v.shape[1]}\nnrows {v.shape[0]}\nxllcorner 0\nyllcorner 0\ncellsize 1\n"
-        f"NODATA_value {nodata:g}\n"
-    )
-    body = "\n".join(" ".join(repr(float(x)) for x in row) for row in v)
-    path.write_text(head + body + "\n", encoding="ascii")
-    return path

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import write_asc, write_ini
+from omniscape_files import write_asc, write_ini
 
 from corridors.omniscape import run
 from corridors.omniscape._checkpoint import CHECKPOINT_DIR

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
-from conftest import write_asc, write_ini
+from omniscape_files import write_asc, write_ini
 
 from corridors.circuit import JobFileError
 from corridors.errors import DataFileError, OutputError, RasterError
