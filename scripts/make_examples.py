@@ -1,9 +1,11 @@
 """Write the small sample inputs under ``examples/`` that the README's examples use.
 
 Everything here is synthetic and says so: a made-up user catalogue near Pinedale,
-Wyoming (two fictional cases beside the bundled Fremont Lake mule-deer case), a planned
+Wyoming (one fictional case beside the bundled Fremont Lake mule-deer case), a planned
 road that crosses the mule-deer route, a 100 m resistance landscape with three habitat
-cores, and a Circuitscape pairwise job on the same landscape. Run it from the repository
+cores, a Circuitscape pairwise job and an Omniscape job on the same landscape, and GPS
+fixes of six simulated mule deer migrating along the catalogue's Fremont Lake route
+(``corridors.tracking.simulate_migration``, seeded). Run it from the repository
 root; it overwrites ``examples/`` deterministically::
 
     python scripts/make_examples.py
@@ -110,6 +112,56 @@ write_cum_cur_map_only = True
 write_volt_maps = False
 compress_grids = False
 """
+
+
+OMNISCAPE_JOB = """\
+; An Omniscape.jl job on the example landscape (relative paths from the folder you run
+; it in, as Omniscape.jl reads them). Sources come from the resistance: cells of
+; resistance up to r_cutoff are habitat.
+[Input files]
+resistance_file = examples/circuit/resistance.asc
+
+[Options]
+project_name = omniscape_out
+radius = 12
+block_size = 5
+source_from_resistance = true
+r_cutoff = 50
+calc_normalized_current = true
+calc_flow_potential = true
+write_as_tif = true
+"""
+
+# The simulated herd: six mule deer on a 60 km stretch of the Fremont Lake route, a fix
+# every 4 hours, one 3-day stopover halfway, spring 2024.
+TRACK_SEED = 7
+TRACK_BOX = (-110.1, 42.7, -109.55, 43.1)
+
+
+def write_tracks() -> None:
+    """Movebank-shaped GPS fixes of a simulated herd crossing the planned road."""
+    import shapely
+
+    import corridors
+    from corridors import tracking
+
+    features = corridors.load_features()
+    route = features[
+        features["feature_id"] == "fremont-lake-mule-deer/red-desert-to-hoback-migration"
+    ].geometry
+    stretch = shapely.clip_by_rect(route.iloc[0], *TRACK_BOX)
+    fixes = tracking.simulate_migration(
+        shapely.LineString(stretch.coords),
+        crs="EPSG:4326",
+        n_individuals=6,
+        fix_interval_h=4,
+        motion_variance=600.0,
+        location_error_m=20,
+        stopovers=[(0.5, 3.0)],
+        residence_days=(2.0, 2.0),
+        seed=TRACK_SEED,
+    )
+    tracking.write_movebank(fixes, OUT / "tracks.csv")
 
 
 def write_vectors() -> None:
@@ -224,7 +276,10 @@ def main() -> None:
     (OUT / "circuit").mkdir(parents=True, exist_ok=True)
     write_rasters(resistance())
     (OUT / "circuit" / "job.ini").write_text(JOB, encoding="utf-8")
+    (OUT / "omniscape").mkdir(exist_ok=True)
+    (OUT / "omniscape" / "job.ini").write_text(OMNISCAPE_JOB, encoding="utf-8")
     write_vectors()
+    write_tracks()
     for path in sorted(OUT.rglob("*")):
         if path.is_file():
             print(f"{path.relative_to(ROOT)}  {path.stat().st_size:,} bytes")
