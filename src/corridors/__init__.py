@@ -57,7 +57,14 @@ from .leastcost import (
 )
 
 # --- maps -----------------------------------------------------------------------------
-from .maps import add_layer, build_map, map_html, save_map
+from .maps import (
+    add_layer,
+    add_omniscape_layers,
+    add_raster_layer,
+    build_map,
+    map_html,
+    save_map,
+)
 
 # --- query ----------------------------------------------------------------------------
 from .query import (
@@ -111,6 +118,8 @@ __all__ = [
     "within",
     # maps
     "add_layer",
+    "add_omniscape_layers",
+    "add_raster_layer",
     "build_map",
     "map_html",
     "save_map",
