@@ -1265,7 +1265,7 @@ def _to_web_mercator(
         raise CRSError(f"crs {crs!r} is not a coordinate reference system: {exc}") from exc
     src_transform = transform if isinstance(transform, Affine) else Affine(*list(transform)[:6])
     rows, cols = values.shape
-    corners = [src_transform * (c, r) for c in (0, cols) for r in (0, rows)]
+    corners = [src_transform @ (c, r) for c in (0, cols) for r in (0, rows)]
     xs, ys = [p[0] for p in corners], [p[1] for p in corners]
     left, bottom, right, top = min(xs), min(ys), max(xs), max(ys)
     # Edges are densified: a straight edge in a projected CRS is curved in degrees.
@@ -1717,11 +1717,22 @@ def map_html(m: folium.Map, *, self_contained: bool | None = None) -> str:
     figure = m.get_root()
     if not isinstance(figure, Figure):
         raise InputError("the map is not part of a folium Figure; create it with build_map")
-    figure.render()
-    if self_contained:
-        _inline_header(figure, offline_icons=True)
-    page = figure._template.render(this=figure, kwargs={})
-    return _stable_ids(page, _element_ids(figure))
+    # Rendering appends each element's script to the figure, and folium re-creates some
+    # (a layer's addTo call) under a new name on every render: without restoring the
+    # figure, a second call would repeat them and the same map would give other bytes.
+    parts = (figure.header, figure.html, figure.script)
+    before = [dict(part._children) for part in parts]
+    try:
+        figure.render()
+        if self_contained:
+            _inline_header(figure, offline_icons=True)
+        page = figure._template.render(this=figure, kwargs={})
+        ids = _element_ids(figure)
+    finally:
+        for part, children in zip(parts, before, strict=True):
+            part._children.clear()
+            part._children.update(children)
+    return _stable_ids(page, ids)
 
 
 def save_map(
