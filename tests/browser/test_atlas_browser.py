@@ -261,3 +261,47 @@ def test_measure_and_fullscreen_tools(open_map: Callable[..., Any], atlas: str) 
         "() => !!document.fullscreenElement ||"
         " document.querySelector('.leaflet-container').classList.contains('ca-fullscreen')"
     )
+
+
+def test_raster_overlay_loads_with_its_legend_and_switches(
+    open_map: Callable[..., Any],
+) -> None:
+    import numpy as np
+    from affine import Affine
+
+    # a current-like grid over Kenya (UTM 37S), with a hole of NoData
+    values = np.random.default_rng(5).lognormal(size=(40, 60))
+    values[10:20, 10:20] = np.nan
+    transform = Affine(2000.0, 0.0, 200_000.0, 0.0, -2000.0, 9_900_000.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = maps.build_map(features(), boundaries=None, offline=True)
+    name = PAYLOADS[0]
+    maps.add_raster_layer(
+        m, values, transform=transform, crs="EPSG:32737", name=name, caption=PAYLOADS[2], log=True
+    )
+    opened = open_map(maps.map_html(m), network=False)
+    page = opened.page
+    page.wait_for_function(
+        "() => { const i = document.querySelector('img.leaflet-image-layer');"
+        " return i && i.complete && i.naturalWidth > 0; }"
+    )
+    assert opened.js(
+        "() => document.querySelector('img.leaflet-image-layer').parentElement.classList"
+        ".contains('leaflet-corridorsRaster-pane')"
+    )
+    legend = page.locator(".corridors-raster-legend")
+    assert legend.is_visible()
+    assert PAYLOADS[2] in legend.inner_text()
+    page.hover(".leaflet-control-layers")
+    label = page.locator(".leaflet-control-layers-overlays label", has_text=name)
+    assert label.count() == 1
+    label.locator("input").click()
+    assert page.locator("img.leaflet-image-layer").count() == 0
+    assert legend.count() == 0
+    label.locator("input").click()
+    assert page.locator("img.leaflet-image-layer").count() == 1
+    assert page.locator(".corridors-raster-legend").is_visible()
+    assert not opened.errors, opened.errors
+    assert not opened.dialogs, opened.dialogs
+    assert page.title() != "pwned"
