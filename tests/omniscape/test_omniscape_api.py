@@ -327,14 +327,21 @@ def test_memory_estimate_grows_with_the_window_and_the_workers_not_the_raster() 
     assert remote.workers == 0 and "per dask worker" in remote.describe()
 
 
-def test_superlu_fallback_gives_the_same_maps(
+def test_fallback_factorisations_give_the_same_maps(
     landscape: np.ndarray, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """numba's nested-dissection LDLᵀ, qdldl without numba, SuperLU without either."""
     import sys
 
+    from corridors.omniscape import _ldl
+
     kw = dict(radius=4, block_size=3, calc_flow_potential=True, workers=1)
-    with_qdldl = omniscape(landscape, **kw)
+    runs = {"default": omniscape(landscape, **kw)}
+    monkeypatch.setattr(_ldl, "AVAILABLE", False)
+    runs["qdldl"] = omniscape(landscape, **kw)
     monkeypatch.setitem(sys.modules, "qdldl", None)  # import qdldl now fails
-    without = omniscape(landscape, **kw)
-    for name, arr in with_qdldl.maps().items():
-        assert np.allclose(arr, without.maps()[name], rtol=1e-10, atol=1e-13, equal_nan=True)
+    runs["superlu"] = omniscape(landscape, **kw)
+    for other in ("qdldl", "superlu"):
+        for name, arr in runs["default"].maps().items():
+            got = runs[other].maps()[name]
+            assert np.allclose(arr, got, rtol=1e-10, atol=1e-13, equal_nan=True), (other, name)

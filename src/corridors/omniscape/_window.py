@@ -15,8 +15,9 @@ unit diagonal, no source), which leaves the solution on the ground's component
 exactly as if they were not there. A :class:`Plan` holds everything that depends on
 the pattern alone (node numbering, edge lists, the compressed-column layout of the
 grounded Laplacian and the symbolic LDLᵀ analysis with its fill-reducing ordering);
-a window pays for the numeric factorisation only (qdldl's LDLᵀ; SuperLU if qdldl is
-missing). A window whose ground component is a small part of its disk (cut up by
+a window pays for the numeric factorisation only (with numba, :mod:`._ldl`'s LDLᵀ in
+a nested-dissection order of the grid; without it qdldl's LDLᵀ, or SuperLU if qdldl
+is missing too). A window whose ground component is a small part of its disk (cut up by
 NoData) is solved on a plan of its own instead. The null (uniform conductance)
 windows of the flow potential depend on the shape alone, so their numeric factor is
 cached too and each costs two triangular solves.
@@ -34,6 +35,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from ..circuit._graph import Graph, node_currents
+from . import _ldl
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -117,7 +119,8 @@ class Plan:
     edge_pos : int array
         Position in ``data`` of each edge between two unknowns, -1 for edges to ground.
     factor : Any
-        The solver (qdldl's, or a SuperLU factor) once a window has used the plan.
+        The solver (an :class:`._ldl.Factor`, qdldl's, or a SuperLU factor) once a
+        window has used the plan.
     null_weights, null_factor
         Edge weights and factor of the null model (conductance 1), made once.
     """
@@ -183,8 +186,19 @@ def _make_plan(nodes: BoolArray, ground: int, four_neighbors: bool) -> Plan:
     )
 
 
-def _factorize(factor: Any, matrix: sp.csc_matrix) -> Any:
-    """Factorise ``matrix`` (upper triangle), reusing ``factor``'s symbolic analysis."""
+def _factorize(factor: Any, matrix: sp.csc_matrix, plan: Plan) -> Any:
+    """Factorise ``matrix`` (upper triangle), reusing ``factor``'s symbolic analysis.
+
+    With numba, :mod:`._ldl` in the nested-dissection order of ``plan``'s cells
+    (1.7 times faster than qdldl on a radius-50 window); else qdldl (its own minimum
+    degree order); else SuperLU.
+    """
+    if _ldl.AVAILABLE:
+        if factor is None:
+            rank = _ldl.nd_rank(plan.shape)[plan.cells[1:]]
+            factor = _ldl.Factor.analyse(plan.indptr, plan.indices, rank)
+        factor.update(matrix.data)
+        return factor
     try:
         import qdldl
     except ImportError:  # pragma: no cover - qdldl is a dependency; SuperLU is the fallback
@@ -280,7 +294,7 @@ class WindowSolver:
             if plan.null_weights is None:
                 w = np.where(plan.diagonal, 1.0 / _SQRT2, 1.0)
                 plan.null_weights = w
-                plan.null_factor = _factorize(None, self._matrix(plan, w, None))
+                plan.null_factor = _factorize(None, self._matrix(plan, w, None), plan)
             w = plan.null_weights
             factor = plan.null_factor
             if not np.any(src):
@@ -303,7 +317,7 @@ class WindowSolver:
             live = valid[plan.ea] & valid[plan.eb]
             w = np.where(live, 0.5 * (np.where(live, ga, 0.0) + np.where(live, gb, 0.0)), 0.0)
             w[plan.diagonal] /= _SQRT2
-            factor = _factorize(plan.factor, self._matrix(plan, w, valid))
+            factor = _factorize(plan.factor, self._matrix(plan, w, valid), plan)
             plan.factor = factor
         self.solves += 1
         volts = np.zeros(plan.n)
@@ -337,7 +351,7 @@ class WindowSolver:
         w[own.diagonal] /= _SQRT2
         src = sources.ravel()[own.cells]
         src[0] = 0.0
-        factor = _factorize(None, self._matrix(own, w, None))
+        factor = _factorize(None, self._matrix(own, w, None), own)
         self.solves += 1
         volts = np.zeros(own.n)
         volts[1:] = factor.solve(np.ascontiguousarray(src[1:]))
