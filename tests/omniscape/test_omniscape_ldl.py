@@ -51,3 +51,31 @@ def test_factor_refuses_an_indefinite_matrix() -> None:
     factor = _ldl.Factor.analyse(a.indptr, a.indices, np.arange(2))
     with pytest.raises(np.linalg.LinAlgError):
         factor.update(a.data)
+
+
+def test_kernels_give_the_numpy_numbers_bit_for_bit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Edge weights, assembly and node currents: numba and numpy agree exactly."""
+    from corridors.circuit._graph import Graph, node_currents
+    from corridors.omniscape import _kernels
+    from corridors.omniscape._window import _SQRT2
+
+    rng = np.random.default_rng(3)
+    reach = 10
+    d = np.arange(-reach, reach + 1)
+    plan = _make_plan(d[:, None] ** 2 + d[None, :] ** 2 <= reach**2, reach * 21 + reach, False)
+    g = rng.lognormal(0.0, 1.5, plan.n)
+    valid = rng.random(plan.n) > 0.2
+    valid[0] = True
+    w = _kernels.edge_weights(g, valid, plan.ea, plan.eb, plan.diagonal)
+    live = valid[plan.ea] & valid[plan.eb]
+    want_w = np.where(live, 0.5 * (g[plan.ea] + g[plan.eb]), 0.0)
+    want_w[plan.diagonal] /= _SQRT2
+    assert np.array_equal(w, want_w)
+    fast = WindowSolver._matrix(plan, w, valid)
+    monkeypatch.setattr(_ldl, "AVAILABLE", False)
+    slow = WindowSolver._matrix(plan, w, valid)
+    assert np.array_equal(fast.data, slow.data)
+    volts = np.r_[0.0, rng.normal(size=plan.n - 1)]
+    graph = Graph(plan.n, plan.ea, plan.eb, w, sp.csr_matrix((0, 0)), np.zeros(0, np.int64), 1)
+    got = _kernels.node_currents(plan.n, plan.ea, plan.eb, w, volts)
+    assert np.array_equal(got, node_currents(graph, volts))

@@ -35,7 +35,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from ..circuit._graph import Graph, node_currents
-from . import _ldl
+from . import _kernels, _ldl
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -313,27 +313,17 @@ class WindowSolver:
                 return None  # Circuitscape skips a component without a source
             if valid.sum() < COMPACT_FRACTION * plan.n:
                 return self._compact(conductance, sources, plan, valid)
-            ga, gb = g[plan.ea], g[plan.eb]
-            live = valid[plan.ea] & valid[plan.eb]
-            w = np.where(live, 0.5 * (np.where(live, ga, 0.0) + np.where(live, gb, 0.0)), 0.0)
-            w[plan.diagonal] /= _SQRT2
+            if _ldl.AVAILABLE:
+                w = _kernels.edge_weights(g, valid, plan.ea, plan.eb, plan.diagonal)
+            else:
+                ga, gb = g[plan.ea], g[plan.eb]
+                live = valid[plan.ea] & valid[plan.eb]
+                w = np.where(live, 0.5 * (np.where(live, ga, 0.0) + np.where(live, gb, 0.0)), 0.0)
+                w[plan.diagonal] /= _SQRT2
             factor = _factorize(plan.factor, self._matrix(plan, w, valid), plan)
             plan.factor = factor
         self.solves += 1
-        volts = np.zeros(plan.n)
-        volts[1:] = factor.solve(np.ascontiguousarray(src[1:]))
-        graph = Graph(
-            n=plan.n,
-            u=plan.ea,
-            v=plan.eb,
-            w=w,
-            laplacian=_EMPTY,
-            components=_EMPTY_INT,
-            ncomponents=1,
-        )
-        out = np.zeros(sources.size)
-        out[plan.cells] = node_currents(graph, volts)
-        return out.reshape(sources.shape)
+        return _currents(plan, w, factor, src, sources.shape)
 
     def _compact(
         self, conductance: FloatArray, sources: FloatArray, plan: Plan, valid: BoolArray
@@ -353,12 +343,7 @@ class WindowSolver:
         src[0] = 0.0
         factor = _factorize(None, self._matrix(own, w, None), own)
         self.solves += 1
-        volts = np.zeros(own.n)
-        volts[1:] = factor.solve(np.ascontiguousarray(src[1:]))
-        graph = Graph(own.n, own.ea, own.eb, w, _EMPTY, _EMPTY_INT, 1)
-        out = np.zeros(sources.size)
-        out[own.cells] = node_currents(graph, volts)
-        return out.reshape(sources.shape)
+        return _currents(own, w, factor, src, sources.shape)
 
     def _ground_component(self, conductance: FloatArray, plan: Plan, valid: BoolArray) -> BoolArray:
         """``valid`` narrowed to the ground's connected component (NoData can split it)."""
@@ -373,6 +358,11 @@ class WindowSolver:
     @staticmethod
     def _matrix(plan: Plan, w: FloatArray, valid: BoolArray | None) -> sp.csc_matrix:
         n = plan.n
+        if _ldl.AVAILABLE:
+            ok = np.ones(n, dtype=bool) if valid is None else valid
+            size = plan.indices.size
+            data = _kernels.assemble(n, plan.ea, plan.eb, w, ok, plan.diag_pos, plan.edge_pos, size)
+            return sp.csc_matrix((data, plan.indices, plan.indptr), shape=(n - 1, n - 1))
         degree = np.bincount(plan.ea, weights=w, minlength=n) + np.bincount(
             plan.eb, weights=w, minlength=n
         )
@@ -384,6 +374,22 @@ class WindowSolver:
         inner = plan.edge_pos >= 0
         data[plan.edge_pos[inner]] = -w[inner]
         return sp.csc_matrix((data, plan.indices, plan.indptr), shape=(n - 1, n - 1))
+
+
+def _currents(
+    plan: Plan, w: FloatArray, factor: Any, src: FloatArray, shape: tuple[int, ...]
+) -> FloatArray:
+    """Node currents on the window's cells, from the factorised grounded Laplacian."""
+    volts = np.zeros(plan.n)
+    volts[1:] = factor.solve(np.ascontiguousarray(src[1:]))
+    if _ldl.AVAILABLE:
+        through = _kernels.node_currents(plan.n, plan.ea, plan.eb, w, volts)
+    else:
+        graph = Graph(plan.n, plan.ea, plan.eb, w, _EMPTY, _EMPTY_INT, 1)
+        through = node_currents(graph, volts)
+    out = np.zeros(math.prod(shape))
+    out[plan.cells] = through
+    return out.reshape(shape)
 
 
 _EMPTY = sp.csr_matrix((0, 0))
