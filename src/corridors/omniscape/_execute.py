@@ -60,8 +60,9 @@ def _context() -> multiprocessing.context.BaseContext:
     if "forkserver" not in methods:  # pragma: no cover - Windows
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
-    # The server imports the solver once; every worker forked from it starts warm.
-    ctx.set_forkserver_preload(["corridors.omniscape._tiles"])
+    # The server imports the solver (and compiles its kernels) once; every worker
+    # forked from it starts warm.
+    ctx.set_forkserver_preload(["corridors.omniscape._tiles", "corridors.omniscape._warm"])
     return ctx
 
 

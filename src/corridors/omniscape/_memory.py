@@ -17,8 +17,10 @@ from ._core import Params
 from ._window import PLAN_CACHE_BYTES, plan_bytes
 
 MiB = 2**20
-#: A Python process with corridors (geopandas, numpy, scipy, rasterio) loaded.
-_BASE_PROCESS = 220 * MiB
+#: A Python process with corridors (geopandas, numpy, scipy, rasterio) loaded, and
+#: numba with the window kernels (about 45 MiB more per process: 206 -> 251 MiB per
+#: worker on the --quick benchmark).
+_BASE_PROCESS = 265 * MiB
 #: Copies of a tile's window held while it is read and prepared.
 _TILE_LAYER_COPIES = 5
 
