@@ -19,8 +19,16 @@ __all__ = ["Grid", "TiledRaster", "grid_crs", "make_grid"]
 FloatArray = NDArray[np.float64]
 
 #: Side (cells) of the square tiles a sequence's distribution is stored in: a corridor
-#: a few kilometres wide touches a strip of tiles, not the whole extent.
-TILE = 256
+#: a few kilometres wide touches a strip of tiles, not the whole extent. 64 cells keep
+#: a migration's tiles within about twice the cells its bridges reach (256 took four
+#: times as many, which a process pool then has to copy back), at a few hundred tiles
+#: per sequence for the loops over tiles.
+TILE = 64
+#: Tiles are allocated, and pickled, in stacks of at most this many (2 MiB of float64
+#: at TILE = 64): numpy asks Linux for transparent huge pages for arrays of 4 MiB or
+#: more, and where the kernel compacts memory to supply them a fresh array faults in
+#: about four times slower per byte (1.2 s against 0.29 s for 625 MiB of tiles here).
+STACK_TILES = 64
 #: Share of the machine's memory a grid's rasters may take before it is refused.
 MEMORY_SHARE = 0.5
 #: Bytes per cell of the dense rasters a population run holds at once (the mean UD,
@@ -188,6 +196,36 @@ class TiledRaster:
 
     tiles: dict[tuple[int, int], FloatArray] = field(default_factory=dict)
     tile: int = TILE
+
+    @classmethod
+    def from_stacks(
+        cls, stacks: list[tuple[NDArray[np.intp], FloatArray]], tile: int
+    ) -> TiledRaster:
+        """Tiles ``data[i]`` (n, tile, tile) at tile row and column ``keys[i]`` (n, 2),
+        for every (keys, data) in ``stacks``; the tiles are views of the stacks."""
+        tiles: dict[tuple[int, int], FloatArray] = {}
+        for keys, data in stacks:
+            pairs = np.asarray(keys).tolist()
+            tiles.update({(r, c): d for (r, c), d in zip(pairs, data, strict=True)})
+        return cls(tiles, tile)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A few stacks rather than hundreds of arrays: a worker's result pickles (and a
+        # process pool copies it back) at memory speed.
+        keys = list(self.tiles)
+        values = list(self.tiles.values())
+        stacks = [
+            (
+                np.asarray(keys[i : i + STACK_TILES], dtype=np.intp).reshape(-1, 2),
+                np.stack(values[i : i + STACK_TILES]),
+            )
+            for i in range(0, len(keys), STACK_TILES)
+        ]
+        return {"tile": self.tile, "stacks": stacks}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        rebuilt = TiledRaster.from_stacks(state["stacks"], state["tile"])
+        self.tiles, self.tile = rebuilt.tiles, rebuilt.tile
 
     def add(self, row0: int, col0: int, window: FloatArray) -> None:
         """Add ``window`` with its upper-left cell at (row0, col0) (may be negative)."""

@@ -19,21 +19,43 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize_scalar
+from scipy.special import ndtri
 
-from ._grid import Grid, TiledRaster
+from ._grid import STACK_TILES, TILE, Grid, TiledRaster
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
-#: Each time step's normal distribution is evaluated out to this many standard
-#: deviations: the mass left out is below 4 Phi(-6.5) = 1.6e-10 of the step's, so a
-#: UD differs from one evaluated over the whole grid by less than that anywhere.
-TRUNCATE_SD = 6.5
-#: A chunk of consecutive time steps is evaluated as one matrix product over a window
-#: of at most this many cells (or one bridge's own window, if larger) ...
-CHUNK_CELLS = 128 * 128
-#: ... and at most this many time steps (bounds the chunk's working arrays).
-CHUNK_STEPS = 4096
+#: Largest share of a time step's probability mass left out of the square window its
+#: normal distribution is evaluated over: a thousand times under the 1e-9 to which a UD
+#: must equal the evaluation over the whole grid, so that the two differ by rounding,
+#: not by truncation.
+TAIL_MASS = 1e-12
+#: Half-width of that window in standard deviations: beyond k on either side, on either
+#: axis, lies at most 4 Phi(-k) = TAIL_MASS of the mass (k = 7.23).
+TRUNCATE_SD = float(-ndtri(TAIL_MASS / 4))
+#: Steps narrower than this share of a cell (standard deviation) are evaluated as this
+#: wide: all their mass lands in the cell of their mean either way, and a standard
+#: deviation of 0 (no motion variance, no location error) would divide by zero.
+MIN_SD_CELLS = 1e-6
+#: Steps are evaluated in classes whose reach (TRUNCATE_SD standard deviations, in
+#: cells) spans at most this factor, so that a narrow step near a fix is not evaluated
+#: over the window of a wide one at mid-bridge, nor one hour's bridge over an 8 h one's.
+REACH_RATIO = 2.0
+#: Within a class, the steps whose means lie in one square block of cells, this share of
+#: the class's reach on a side, form a group: one matrix product accumulates the group
+#: over the union of its steps' windows. Smaller blocks leave fewer cells outside each
+#: step's own window but make more, smaller products; 0.25 to 1 measured within 10 % of
+#: each other on the benchmark's herd.
+BLOCK_SHARE = 0.5
+#: Axis weights are computed for batches of groups of at most this many values per axis
+#: (1 MiB of float64: cache-sized, and memory stays bounded however many steps a block
+#: holds, as a block's steps are split into groups of at most this size).
+BATCH_VALUES = 1 << 17
+#: Rows of the bands a UD is accumulated in: each band spans only the columns its
+#: windows reach, so a diagonal migration never allocates (and the system never zeroes)
+#: its bounding box. A multiple of the tile, so that tiles are cut from a band whole.
+BAND_ROWS = 2 * TILE
 
 
 # ----------------------------------------------------------------------------- variance
@@ -173,108 +195,254 @@ def bridge_steps(
 # ----------------------------------------------------------------------------- kernel
 
 
-def ranges(counts: IntArray) -> tuple[IntArray, IntArray]:
-    """For counts n_j: the owner j and rank 0..n_j-1 of every element of the runs."""
-    counts = np.asarray(counts, dtype=np.intp)
-    owner = np.repeat(np.arange(len(counts), dtype=np.intp), counts)
-    start = np.repeat(np.cumsum(counts) - counts, counts)
-    return owner, np.arange(len(owner), dtype=np.intp) - start
+@dataclass
+class _Groups:
+    """Steps sorted into groups (see :data:`BLOCK_SHARE`), in the order ``order``.
+
+    Group g holds the sorted steps ``start[g]:end[g]``; its class's window (``width``
+    cells square) has its upper-left cell at (``row0[g]``, ``col0[g]``), and the union
+    of its steps' own windows spans rows ``row0 + rlo : row0 + rhi`` and columns
+    ``col0 + clo : col0 + chi``. Groups of one class are consecutive, from
+    ``class_start[i]`` to ``class_start[i + 1]``.
+    """
+
+    order: IntArray
+    start: IntArray
+    end: IntArray
+    row0: IntArray
+    col0: IntArray
+    width: IntArray
+    rlo: IntArray
+    rhi: IntArray
+    clo: IntArray
+    chi: IntArray
+    class_start: IntArray
 
 
-def step_windows(steps: Steps, grid: Grid) -> tuple[IntArray, IntArray, IntArray, IntArray]:
-    """First and one-past-last column and row of each step's window (TRUNCATE_SD), in
-    grid cells (may reach beyond the grid)."""
-    c = grid.cell_size_m
-    reach = TRUNCATE_SD * steps.sd
-    # Cell j's centre is at left + (j + 0.5) c; take every centre within reach.
-    c0 = np.ceil((steps.mx - reach - grid.left) / c - 0.5).astype(np.intp)
-    c1 = np.floor((steps.mx + reach - grid.left) / c - 0.5).astype(np.intp) + 1
-    r0 = np.ceil((grid.top - (steps.my + reach)) / c - 0.5).astype(np.intp)
-    r1 = np.floor((grid.top - (steps.my - reach)) / c - 0.5).astype(np.intp) + 1
-    # A step narrower than a cell still lands in the cell that holds its mean.
-    cm = np.floor((steps.mx - grid.left) / c).astype(np.intp)
-    rm = np.floor((grid.top - steps.my) / c).astype(np.intp)
-    return np.minimum(c0, cm), np.maximum(c1, cm + 1), np.minimum(r0, rm), np.maximum(r1, rm + 1)
+def _groups(col: FloatArray, row: FloatArray, reach: FloatArray) -> _Groups:
+    """Class (by reach), block and group of every step; ``col``/``row`` are positions
+    in cells from the grid's upper-left corner, ``reach`` in cells."""
+    n = len(col)
+    klass = np.floor(np.log(np.maximum(reach, 1.0)) / math.log(REACH_RATIO)).astype(np.intp)
+    _, klass = np.unique(klass, return_inverse=True)
+    klass = klass.ravel()
+    # Per class: its reach R (whole cells, >= every step's), block side B, window B + 2R.
+    big = np.zeros(int(klass.max()) + 1)
+    np.maximum.at(big, klass, reach)
+    R = np.ceil(big).astype(np.intp)
+    B = np.maximum(1, np.rint(BLOCK_SHARE * R)).astype(np.intp)
+    W = B + 2 * R
+    # Integer cells, so that a step lies in its block exactly, whatever the rounding.
+    cx = np.floor(col).astype(np.intp)
+    cy = np.floor(row).astype(np.intp)
+    bx = cx // B[klass]
+    by = cy // B[klass]
+    order = np.lexsort((bx, by, klass))
+    klass, bx, by = klass[order], bx[order], by[order]
+    run = np.r_[True, (klass[1:] != klass[:-1]) | (by[1:] != by[:-1]) | (bx[1:] != bx[:-1])]
+    # Long runs (a block an animal stays in for weeks) split into groups of at most one
+    # batch, so that a batch always holds whole groups.
+    run_start = np.flatnonzero(run)
+    pos = np.arange(n) - np.repeat(run_start, np.diff(np.r_[run_start, n]))
+    cap = np.maximum(1, BATCH_VALUES // W)[klass]
+    start = np.flatnonzero(pos % cap == 0)
+    end = np.r_[start[1:], n]
+    k = klass[start]
+    row0 = by[start] * B[k] - R[k]
+    col0 = bx[start] * B[k] - R[k]
+    # Each step's own window: every cell centre within its reach, and the cell of its
+    # mean (a step narrower than a cell still lands there).
+    c, r, x, y = reach[order], cx[order], col[order], row[order]
+    c0 = np.minimum(np.ceil(x - c - 0.5), r).astype(np.intp)
+    c1 = np.maximum(np.floor(x + c - 0.5) + 1, r + 1).astype(np.intp)
+    r0 = np.minimum(np.ceil(y - c - 0.5), cy[order]).astype(np.intp)
+    r1 = np.maximum(np.floor(y + c - 0.5) + 1, cy[order] + 1).astype(np.intp)
+    width = W[k]
+    # Within the class's window by construction; clipped against rounding all the same.
+    clo = np.clip(np.minimum.reduceat(c0, start) - col0, 0, width)
+    chi = np.clip(np.maximum.reduceat(c1, start) - col0, clo, width)
+    rlo = np.clip(np.minimum.reduceat(r0, start) - row0, 0, width)
+    rhi = np.clip(np.maximum.reduceat(r1, start) - row0, rlo, width)
+    class_start = np.flatnonzero(np.r_[True, k[1:] != k[:-1], True])
+    return _Groups(order, start, end, row0, col0, width, rlo, rhi, clo, chi, class_start)
 
 
-def _axis_matrix(
-    centre0: float,
-    sign: float,
-    cell: float,
-    mean: FloatArray,
-    sd: FloatArray,
-    base: int,
-    width: int,
-) -> FloatArray:
-    """(steps x width) weights of each step along one axis over cells base..base+width:
-    the normal density at the cell centres, scaled to sum to one over the chunk (a
-    sampled normal narrower than a cell does not sum to one by itself); the chunk
-    holds every step's window of TRUNCATE_SD standard deviations."""
-    centre = centre0 + sign * (np.arange(base, base + width) + 0.5) * cell
-    # Dense over the chunk, in place: a few more exponentials cost less than indexing.
-    # Cells of the chunk beyond a step's own window keep its (tiny) tail, as the
-    # evaluation over the whole grid does; its window only bounds the chunk.
-    out = np.subtract.outer(-mean, -centre)
-    out *= (np.sqrt(0.5) / sd)[:, None]
-    np.square(out, out=out)
-    np.negative(out, out=out)
+def _axis_weights(v: FloatArray, frac: FloatArray, offset: FloatArray, width: int) -> FloatArray:
+    """(steps x width) normal weights along one axis over a window of ``width`` cells.
+
+    ``v`` is one cell in standard deviations over sqrt(2); ``offset`` is ``v`` times
+    (the window's centre minus the step's mean) in cells; ``frac`` is the mean's offset
+    from the centre of its own cell (cells). Row i holds exp(-z^2 + z0^2) with z the
+    scaled distance to each cell centre and z0 that to the mean's own cell centre, so
+    that the nearest centre weighs 1 (no row underflows, however narrow the step); rows
+    are scaled to sum to one later. The exponent, a quadratic in the cell index, is one
+    product of (steps x 3) coefficients with (3 x width) powers of the centred index: a
+    single pass where outer differences, squares and scalings would take four. For a
+    step reaching at least a cell its terms stay below (1.25 (REACH_RATIO + 1)
+    TRUNCATE_SD)^2 / 2 (~365; the window is 1.25 class reaches from its centre), so
+    rounding moves each weight by less than 2e-13 of itself.
+    """
+    j = np.arange(width, dtype=float) - (width - 1) / 2.0
+    powers = np.stack([np.ones(width), j, j * j])
+    v2 = v * v
+    coef = np.empty((len(v), 3))
+    coef[:, 0] = v2 * frac * frac - offset * offset
+    coef[:, 1] = -2.0 * offset * v
+    coef[:, 2] = -v2
+    out = coef @ powers
     np.exp(out, out=out)
-    out *= (1.0 / out.sum(axis=1))[:, None]
     return out
 
 
-def chunks(c0: IntArray, c1: IntArray, r0: IntArray, r1: IntArray, bridge: IntArray) -> list[int]:
-    """Split points of the steps into chunks of whole, consecutive bridges whose common
-    window stays within CHUNK_CELLS (or one bridge's own) and CHUNK_STEPS."""
-    starts = np.flatnonzero(np.r_[True, bridge[1:] != bridge[:-1]])
-    bc0 = np.minimum.reduceat(c0, starts).tolist()
-    bc1 = np.maximum.reduceat(c1, starts).tolist()
-    br0 = np.minimum.reduceat(r0, starts).tolist()
-    br1 = np.maximum.reduceat(r1, starts).tolist()
-    ends = [*starts[1:].tolist(), len(bridge)]
-    cuts = [0]
-    a0, a1, b0, b1 = bc0[0], bc1[0], br0[0], br1[0]
-    first = 0
-    for j in range(1, len(bc0)):
-        n0, n1 = min(a0, bc0[j]), max(a1, bc1[j])
-        m0, m1 = min(b0, br0[j]), max(b1, br1[j])
-        if (n1 - n0) * (m1 - m0) <= CHUNK_CELLS and ends[j] - cuts[-1] <= CHUNK_STEPS:
-            a0, a1, b0, b1 = n0, n1, m0, m1
-            continue
-        first = int(starts[j])
-        cuts.append(first)
-        a0, a1, b0, b1 = bc0[j], bc1[j], br0[j], br1[j]
-    cuts.append(len(bridge))
-    return cuts
+class _Bands:
+    """A UD accumulated in bands of BAND_ROWS rows, each over only the columns (whole
+    tiles) that the windows touching it reach; cut into tiles at the end."""
+
+    def __init__(self, r0: IntArray, r1: IntArray, c0: IntArray, c1: IntArray) -> None:
+        # Rows [r0, r1) and columns [c0, c1) of every window that will be added.
+        self.first = int(r0.min()) // BAND_ROWS
+        count = (int(r1.max()) - 1) // BAND_ROWS + 1 - self.first
+        b0 = r0 // BAND_ROWS - self.first
+        span = (r1 - 1) // BAND_ROWS - self.first - b0 + 1
+        band = np.repeat(b0, span) + _rank(span)
+        lo = np.full(count, np.iinfo(np.intp).max)
+        hi = np.full(count, np.iinfo(np.intp).min)
+        np.minimum.at(lo, band, np.repeat(c0, span))
+        np.maximum.at(hi, band, np.repeat(c1, span))
+        self.col0: list[int] = []
+        self.data: list[FloatArray | None] = []
+        for a, b in zip(lo.tolist(), hi.tolist(), strict=True):
+            if a > b:  # no window touches this band
+                self.col0.append(0)
+                self.data.append(None)
+                continue
+            left = (a // TILE) * TILE
+            self.col0.append(left)
+            self.data.append(np.zeros((BAND_ROWS, -(-b // TILE) * TILE - left)))
+
+    def add(self, row: int, col: int, window: FloatArray) -> None:
+        """Add ``window`` with its upper-left cell at (row, col)."""
+        b = row // BAND_ROWS
+        top = b * BAND_ROWS
+        nr = window.shape[0]
+        if row + nr <= top + BAND_ROWS:  # within one band: most windows
+            i = b - self.first
+            c = col - self.col0[i]
+            view = self.data[i][row - top : row - top + nr, c : c + window.shape[1]]  # type: ignore[index]
+            view += window
+            return
+        cut = top + BAND_ROWS - row
+        self.add(row, col, window[:cut])
+        self.add(row + cut, col, window[cut:])
+
+    def tiles(
+        self, grid: Grid, r0: IntArray, r1: IntArray, c0: IntArray, c1: IntArray
+    ) -> list[tuple[IntArray, FloatArray]]:
+        """Stacks of keys (n, 2) and data (n, TILE, TILE), at most STACK_TILES each, of
+        the grid's tiles that any window [r0, r1) x [c0, c1) touches; cells beyond the
+        grid are zero."""
+        t = TILE
+        ntr, ntc = -(-grid.nrows // t), -(-grid.ncols // t)
+        tr0, tr1 = np.clip(r0 // t, 0, ntr), np.clip((r1 - 1) // t + 1, 0, ntr)
+        tc0, tc1 = np.clip(c0 // t, 0, ntc), np.clip((c1 - 1) // t + 1, 0, ntc)
+        ok = (tr0 < tr1) & (tc0 < tc1)
+        if not ok.any():
+            return []
+        tr0, tr1, tc0, tc1 = tr0[ok], tr1[ok], tc0[ok], tc1[ok]
+        # Covered tiles: a difference array over the windows' tile rectangles.
+        a, b = int(tr0.min()), int(tc0.min())
+        mark = np.zeros((int(tr1.max()) - a + 1, int(tc1.max()) - b + 1), dtype=np.int64)
+        np.add.at(mark, (tr0 - a, tc0 - b), 1)
+        np.add.at(mark, (tr1 - a, tc0 - b), -1)
+        np.add.at(mark, (tr0 - a, tc1 - b), -1)
+        np.add.at(mark, (tr1 - a, tc1 - b), 1)
+        cover = mark.cumsum(axis=0).cumsum(axis=1) > 0
+        per = BAND_ROWS // t
+        out = []
+        for i, band in enumerate(self.data):
+            if band is None:
+                continue
+            top, left = (self.first + i) * per, self.col0[i] // t
+            rows = slice(max(top, a), min(top + per, a + cover.shape[0]))
+            cols = slice(max(left, b), min(left + band.shape[1] // t, b + cover.shape[1]))
+            sub = cover[rows.start - a : rows.stop - a, cols.start - b : cols.stop - b]
+            kr, kc = np.nonzero(sub)
+            kr, kc = kr + rows.start, kc + cols.start
+            blocks = band.reshape(per, t, band.shape[1] // t, t).transpose(0, 2, 1, 3)
+            for j in range(0, len(kr), STACK_TILES):
+                sr, sc = kr[j : j + STACK_TILES], kc[j : j + STACK_TILES]
+                data = blocks[sr - top, sc - left]
+                data[sr == ntr - 1, grid.nrows - (ntr - 1) * t :, :] = 0.0
+                data[sc == ntc - 1, :, grid.ncols - (ntc - 1) * t :] = 0.0
+                out.append((np.stack([sr, sc], axis=1), data))
+        return out
+
+
+def _rank(counts: IntArray) -> IntArray:
+    """0..n_j-1 for every run of the counts n_j, concatenated."""
+    return np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
 def occurrence(steps: Steps, grid: Grid) -> TiledRaster:
     """The occurrence distribution of the steps on ``grid``: the time-weighted sum of
     each step's normal distribution, cells outside the grid left out, normalised so
-    that the cells sum to one."""
-    out = TiledRaster()
+    that the cells sum to one.
+
+    Each step is evaluated at the cell centres of its own window (TRUNCATE_SD standard
+    deviations each way) and scaled to carry exactly its share of time; the isotropic
+    normal is separable, so a group of steps (:data:`BLOCK_SHARE`) is one matrix
+    product, ``Gy^T diag(w) Gx``, over the union of its steps' windows. The result
+    equals :func:`occurrence_dense_peer` within TAIL_MASS of each step's mass (plus
+    rounding), wherever the grid holds each step's window.
+    """
     if len(steps.w) == 0:
-        return out
-    c0, c1, r0, r1 = step_windows(steps, grid)
-    cuts = chunks(c0, c1, r0, r1, steps.bridge)
-    c = grid.cell_size_m
-    for a, b in itertools.pairwise(cuts):
-        s = slice(a, b)
-        cb, ce = int(c0[s].min()), int(c1[s].max())
-        rb, re_ = int(r0[s].min()), int(r1[s].max())
-        gx = _axis_matrix(grid.left, 1.0, c, steps.mx[s], steps.sd[s], cb, ce - cb)
-        gy = _axis_matrix(grid.top, -1.0, c, steps.my[s], steps.sd[s], rb, re_ - rb)
-        gy *= steps.w[s, None]
-        window = gy.T @ gx
-        # Cells beyond the grid are dropped: the UD is renormalised over the grid.
-        ra, rz = max(rb, 0), min(re_, grid.nrows)
-        ca, cz = max(cb, 0), min(ce, grid.ncols)
-        if ra < rz and ca < cz:
-            out.add(ra, ca, window[ra - rb : rz - rb, ca - cb : cz - cb])
-    total = out.total()
+        return TiledRaster()
+    h = grid.cell_size_m
+    col = (steps.mx - grid.left) / h
+    row = (grid.top - steps.my) / h
+    sd = np.maximum(steps.sd, MIN_SD_CELLS * h)
+    reach = TRUNCATE_SD * sd / h
+    g = _groups(col, row, reach)
+    col, row, w = col[g.order], row[g.order], steps.w[g.order]
+    v = math.sqrt(0.5) * h / sd[g.order]
+    fx = col - np.floor(col) - 0.5
+    fy = row - np.floor(row) - 0.5
+    ur0, ur1 = g.row0 + g.rlo, g.row0 + g.rhi
+    uc0, uc1 = g.col0 + g.clo, g.col0 + g.chi
+    bands = _Bands(ur0, ur1, uc0, uc1)
+    start, end = g.start.tolist(), g.end.tolist()
+    rlo, rhi, clo, chi = g.rlo.tolist(), g.rhi.tolist(), g.clo.tolist(), g.chi.tolist()
+    top, left = ur0.tolist(), uc0.tolist()
+    cs = g.class_start.tolist()
+    for first, last in itertools.pairwise(cs):
+        width = int(g.width[first])
+        ones = np.ones(width)
+        centre = width / 2.0
+        cap = max(1, BATCH_VALUES // width)
+        q = first
+        while q < last:
+            # A batch: whole groups, at most `cap` steps (a group alone if larger).
+            s0 = start[q]
+            qz = q + 1
+            while qz < last and end[qz] - s0 <= cap:
+                qz += 1
+            s1 = end[qz - 1]
+            owner = np.repeat(np.arange(q, qz), g.end[q:qz] - g.start[q:qz])
+            vb = v[s0:s1]
+            gx = _axis_weights(vb, fx[s0:s1], vb * (g.col0[owner] + centre - col[s0:s1]), width)
+            gy = _axis_weights(vb, fy[s0:s1], vb * (g.row0[owner] + centre - row[s0:s1]), width)
+            # Each step carries exactly its share of time over its window.
+            gy *= (w[s0:s1] / ((gx @ ones) * (gy @ ones)))[:, None]
+            for i in range(q, qz):
+                a, z = start[i] - s0, end[i] - s0
+                bands.add(top[i], left[i], gy[a:z, rlo[i] : rhi[i]].T @ gx[a:z, clo[i] : chi[i]])
+            q = qz
+    stacks = bands.tiles(grid, ur0, ur1, uc0, uc1)
+    total = math.fsum(float(data.sum()) for _, data in stacks)
     if total > 0:
-        out.scale(1.0 / total)
-    return out
+        for _, data in stacks:
+            data *= 1.0 / total
+    return TiledRaster.from_stacks(stacks, TILE)
 
 
 def occurrence_dense_peer(steps: Steps, grid: Grid) -> FloatArray:
