@@ -20,7 +20,7 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from .._io import atomic_write_bytes, check_output
 from ..errors import InputError
@@ -305,11 +305,27 @@ class SequenceTask:
     delta_m: float
     time_step_min: float
     max_lag_min: float
+    #: The leave-one-out estimate, when already made (prepare needs it to size the grid).
+    estimate: MotionVariance | None = None
+
+
+_controller: ThreadpoolController | None = None
+
+
+def _blas() -> ThreadpoolController:
+    """This process's thread pools, found once (finding them reads the process's
+    memory map: 3 ms a sequence when done per call)."""
+    global _controller
+    if _controller is None:
+        _controller = ThreadpoolController()
+    return _controller
 
 
 def sequence_ud(task: SequenceTask, grid: Grid) -> tuple[str, MotionVariance, TiledRaster]:
     """Motion variance and UD of one sequence (runs on a worker)."""
-    mv = estimate_variance(task.x, task.y, task.t_min, task.delta_m, task.max_lag_min)
+    mv = task.estimate
+    if mv is None:
+        mv = estimate_variance(task.x, task.y, task.t_min, task.delta_m, task.max_lag_min)
     if task.variance is not None:
         mv = MotionVariance(float(task.variance), math.nan, mv.n_bridges, task.delta_m)
     steps = bridge_steps(
@@ -322,7 +338,7 @@ def sequence_ud(task: SequenceTask, grid: Grid) -> tuple[str, MotionVariance, Ti
         max_lag_min=task.max_lag_min,
     )
     # One BLAS thread: the products are small, and workers run side by side.
-    with threadpool_limits(1):
+    with _blas().limit(limits=1):
         return task.name, mv, occurrence(steps, grid)
 
 
@@ -386,20 +402,27 @@ def prepare(
     max_var = 0.0
     for i, name in enumerate(names):
         idx = np.flatnonzero(codes == i)
+        xs, ys, ts = x[idx], y[idx], t[idx]
+        # Estimated here once: it bounds the margin the grid needs around the fixes,
+        # and the worker reuses it (its n_bridges is reported with a fixed variance).
+        est = estimate_variance(xs, ys, ts, float(location_error_m), float(max_lag_h) * 60.0)
         tasks.append(
             SequenceTask(
                 str(name),
-                x[idx],
-                y[idx],
-                t[idx],
+                xs,
+                ys,
+                ts,
                 fixed.get(name),
                 float(location_error_m),
                 float(time_step_min),
                 float(max_lag_h) * 60.0,
+                est,
             )
         )
         if fixed.get(name) is not None:
             max_var = max(max_var, float(fixed[name]))
+        elif math.isfinite(est.m2_per_min):
+            max_var = max(max_var, est.m2_per_min)
         rows.append(
             {
                 "sequence": str(name),
@@ -410,13 +433,6 @@ def prepare(
                 "end": data["timestamp"].iat[idx[-1]],
             }
         )
-    if any(tk.variance is None for tk in tasks):
-        # Estimates bound the margin the grid needs around the fixes; cheap to get here.
-        for tk in tasks:
-            if tk.variance is None:
-                mv = estimate_variance(tk.x, tk.y, tk.t_min, tk.delta_m, tk.max_lag_min)
-                if math.isfinite(mv.m2_per_min):
-                    max_var = max(max_var, mv.m2_per_min)
     longest = max(
         (
             float(np.max(np.diff(tk.t_min)[np.diff(tk.t_min) <= tk.max_lag_min], initial=0.0))
@@ -520,10 +536,14 @@ def bbmm(
     Notes
     -----
     Each time step's position is a normal distribution (Horne et al. 2007, see
-    :mod:`corridors.tracking`), evaluated at cell centres out to 6.5 standard
-    deviations and scaled so that each step carries exactly its share of time (a normal
-    sampled on cells wider than itself does not sum to one). The UD is an
-    *occurrence* distribution: where the animal was while tracked, not its home range.
+    :mod:`corridors.tracking`), evaluated at cell centres out to 7.23 standard
+    deviations (``TRUNCATE_SD``: at most 1e-12 of a step's mass lies beyond) and
+    scaled so that each step carries exactly its share of time (a normal sampled on
+    cells wider than itself does not sum to one). Steps of similar width whose means
+    share a block of cells are accumulated by one matrix product (the isotropic normal
+    is separable), so a UD equals the evaluation of every step over the whole grid
+    within 1e-12 of each step's mass plus rounding. The UD is an *occurrence*
+    distribution: where the animal was while tracked, not its home range.
     """
     lv = _check_levels(levels)
     data, grid, tasks, table = prepare(

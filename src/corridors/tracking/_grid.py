@@ -196,6 +196,11 @@ class TiledRaster:
 
     tiles: dict[tuple[int, int], FloatArray] = field(default_factory=dict)
     tile: int = TILE
+    #: The stacks the tiles are views of (from_stacks), reused when pickling; add()
+    #: drops them when it makes a tile of its own.
+    _stacks: list[tuple[NDArray[np.intp], FloatArray]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     @classmethod
     def from_stacks(
@@ -207,11 +212,14 @@ class TiledRaster:
         for keys, data in stacks:
             pairs = np.asarray(keys).tolist()
             tiles.update({(r, c): d for (r, c), d in zip(pairs, data, strict=True)})
-        return cls(tiles, tile)
+        return cls(tiles, tile, stacks)
 
     def __getstate__(self) -> dict[str, Any]:
         # A few stacks rather than hundreds of arrays: a worker's result pickles (and a
         # process pool copies it back) at memory speed.
+        stacks = self._stacks
+        if stacks is not None and sum(len(k) for k, _ in stacks) == len(self.tiles):
+            return {"tile": self.tile, "stacks": stacks}
         keys = list(self.tiles)
         values = list(self.tiles.values())
         stacks = [
@@ -225,7 +233,7 @@ class TiledRaster:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         rebuilt = TiledRaster.from_stacks(state["stacks"], state["tile"])
-        self.tiles, self.tile = rebuilt.tiles, rebuilt.tile
+        self.tiles, self.tile, self._stacks = rebuilt.tiles, rebuilt.tile, rebuilt._stacks
 
     def add(self, row0: int, col0: int, window: FloatArray) -> None:
         """Add ``window`` with its upper-left cell at (row0, col0) (may be negative)."""
@@ -240,6 +248,7 @@ class TiledRaster:
                 block = self.tiles.get((tr, tc))
                 if block is None:
                     block = self.tiles[(tr, tc)] = np.zeros((t, t))
+                    self._stacks = None
                 block[r_a - tr * t : r_b - tr * t, c_a - tc * t : c_b - tc * t] += window[
                     r_a - row0 : r_b - row0, c_a - col0 : c_b - col0
                 ]
