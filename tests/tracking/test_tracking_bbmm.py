@@ -12,6 +12,7 @@ from pyproj import CRS
 from corridors import tracking as tr
 from corridors.tracking._grid import make_grid
 from corridors.tracking._kernel import (
+    TAIL_MASS,
     TRUNCATE_SD,
     Steps,
     bridge_steps,
@@ -231,3 +232,137 @@ def test_fixed_motion_variance_is_used() -> None:
     narrow = tr.bbmm(fixes, cell_size_m=50.0, crs=UTM12, motion_variance=100.0, levels=(0.95,))
     assert wide.sequences["motion_variance_m2_per_min"].iloc[0] == 5000.0
     assert wide.isopleths["area_km2"].iloc[0] > 2 * narrow.isopleths["area_km2"].iloc[0]
+
+
+# ----------------------------------------------------------------------------- the kernel
+
+
+def _track_steps(
+    seed: int, *, n: int = 30, dt_min: float = 120.0, variance: float = 900.0, error_m: float = 20.0
+) -> Steps:
+    """Steps of a Brownian track with jittered fix intervals and one 7 h gap (bridged)."""
+    rng = np.random.default_rng(seed)
+    xy = brownian_xy(n, dt_min, variance, error_m, rng)
+    dt = dt_min * rng.uniform(0.6, 1.4, n - 1)
+    dt[n // 2] = 420.0
+    t = np.r_[0.0, np.cumsum(dt)]
+    return bridge_steps(
+        xy[:, 0],
+        xy[:, 1],
+        t,
+        variance_m2_per_min=variance,
+        delta_m=error_m,
+        time_step_min=5.0,
+        max_lag_min=480.0,
+    )
+
+
+def _grid_for(steps: Steps, cell: float):
+    margin = TRUNCATE_SD * float(steps.sd.max()) + 2 * cell
+    return make_grid(steps.mx, steps.my, crs=UTM12, cell_size_m=cell, margin_m=margin, extent=None)
+
+
+def test_truncation_leaves_out_at_most_the_named_mass() -> None:
+    """4 Phi(-k) is the mass beyond k standard deviations on either side of either axis;
+    the named tolerance is far under the 1e-9 a UD must meet."""
+    from scipy.stats import norm
+
+    assert 4 * norm.sf(TRUNCATE_SD) <= TAIL_MASS * (1 + 1e-9)
+    assert 4 * norm.sf(TRUNCATE_SD - 0.01) > TAIL_MASS  # and no wider than needed
+    assert TAIL_MASS <= 1e-9 / 100
+
+
+@pytest.mark.parametrize(
+    ("seed", "cell", "variance", "error_m"),
+    [
+        (1, 30.0, 900.0, 20.0),
+        (2, 10.0, 400.0, 10.0),
+        (3, 100.0, 1500.0, 20.0),  # steps near the fixes narrower than a cell
+        (4, 50.0, 50.0, 3.0),  # every step narrower than a cell
+    ],
+)
+def test_fast_kernel_equals_the_peer_relative_to_its_largest_cell(
+    seed: int, cell: float, variance: float, error_m: float
+) -> None:
+    steps = _track_steps(seed, variance=variance, error_m=error_m)
+    grid = _grid_for(steps, cell)
+    fast = occurrence(steps, grid).dense(0, grid.nrows, 0, grid.ncols)
+    peer = occurrence_dense_peer(steps, grid)
+    assert fast.sum() == pytest.approx(1.0, abs=1e-12)
+    # The tails left out are at most exp(-k^2 / 2) of a step's peak, itself at most the
+    # UD's largest cell: far under 1e-9 of it.
+    assert np.abs(fast - peer).max() <= 1e-10 * peer.max()
+
+
+def test_batches_and_bands_do_not_change_the_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Groups split over many small batches and windows crossing many band edges sum to
+    the same UD."""
+    from corridors.tracking import _kernel
+
+    steps = _track_steps(5, n=60)
+    grid = _grid_for(steps, 20.0)
+    whole = occurrence(steps, grid)
+    monkeypatch.setattr(_kernel, "BATCH_VALUES", 500)
+    monkeypatch.setattr(_kernel, "BAND_ROWS", _kernel.TILE)
+    split = occurrence(steps, grid)
+    a = whole.dense(0, grid.nrows, 0, grid.ncols)
+    b = split.dense(0, grid.nrows, 0, grid.ncols)
+    # Smaller groups take fewer cells beyond their steps' own windows: the tails there,
+    # at most exp(-k^2 / 2) of a step's peak, are all that may differ.
+    assert np.abs(a - b).max() <= np.exp(-(TRUNCATE_SD**2) / 2) * a.max()
+
+
+def test_a_step_without_spread_is_a_point_mass() -> None:
+    """sd = 0 (no motion variance, no location error): all of a step in its cell."""
+    grid = _grid(30.0, 600.0)
+    mx, my = np.array([15.0, -100.0]), np.array([44.0, 250.0])
+    one = Steps(mx, my, np.zeros(2), np.array([0.25, 0.75]), np.zeros(2, int))
+    ud = occurrence(one, grid).dense(0, grid.nrows, 0, grid.ncols)
+    assert np.isfinite(ud).all()
+    cols = np.floor((mx - grid.left) / 30.0).astype(int)
+    rows = np.floor((grid.top - my) / 30.0).astype(int)
+    assert ud[rows, cols] == pytest.approx([0.25, 0.75])
+    assert ud.sum() == pytest.approx(1.0)
+
+
+def test_an_extent_cutting_the_windows_renormalises_what_is_left() -> None:
+    """On a grid that cuts the steps' windows, the UD is the full grid's UD cropped to
+    it and renormalised: each step loses only what falls outside."""
+    steps = _track_steps(6)
+    big = _grid_for(steps, 30.0)
+    full = occurrence(steps, big).dense(0, big.nrows, 0, big.ncols)
+    # The upper-left part, down to the middle of the track: cuts through windows.
+    rows = int((big.top - np.median(steps.my)) // 30.0)
+    cols = int((np.median(steps.mx) - big.left) // 30.0)
+    small = make_grid(
+        np.zeros(1),
+        np.zeros(1),
+        crs=UTM12,
+        cell_size_m=30.0,
+        margin_m=0.0,
+        extent=(big.left, big.top - rows * 30.0, big.left + cols * 30.0, big.top),
+    )
+    assert small.shape == (rows, cols)
+    cut = occurrence(steps, small).dense(0, small.nrows, 0, small.ncols)
+    crop = full[:rows, :cols]
+    assert 0.05 < crop.sum() < 0.95  # the extent does cut the distribution
+    np.testing.assert_allclose(cut, crop / crop.sum(), rtol=1e-9, atol=1e-12 * cut.max())
+
+
+def test_a_ud_pickles_whole_and_after_adding() -> None:
+    import pickle
+
+    steps = _track_steps(7)
+    grid = _grid_for(steps, 30.0)
+    ud = occurrence(steps, grid)
+    back = pickle.loads(pickle.dumps(ud))
+    assert back.tile == ud.tile and set(back.tiles) == set(ud.tiles)
+    for k, v in ud.tiles.items():
+        np.testing.assert_array_equal(back.tiles[k], v)
+    # add() into existing tiles and beyond them: the pickle follows.
+    r0, _, c0, _ = ud.tile_bounds()
+    ud.add(r0 - 70, c0 + 5, np.full((100, 3), 0.5))
+    again = pickle.loads(pickle.dumps(ud))
+    a = ud.dense(r0 - 128, r0 + 128, c0, c0 + 128)
+    np.testing.assert_array_equal(again.dense(r0 - 128, r0 + 128, c0, c0 + 128), a)
+    assert again.total() == pytest.approx(ud.total())
