@@ -366,3 +366,21 @@ def test_a_ud_pickles_whole_and_after_adding() -> None:
     a = ud.dense(r0 - 128, r0 + 128, c0, c0 + 128)
     np.testing.assert_array_equal(again.dense(r0 - 128, r0 + 128, c0, c0 + 128), a)
     assert again.total() == pytest.approx(ud.total())
+
+
+@pytest.mark.parametrize("level", [0.1, 0.5, 0.95, 0.99])
+def test_volume_mask_is_the_value_a_full_sort_gives(level: float) -> None:
+    from corridors.tracking._bbmm import volume_mask
+
+    rng = np.random.default_rng(int(level * 100))
+    samples = [
+        rng.random(3000),
+        np.exp(-rng.random(5000) * 80),  # a UD's tails: values over 35 decades
+        rng.integers(0, 4, 2000).astype(float),  # ties and zeros
+        np.r_[np.zeros(50), rng.random(1)],
+    ]
+    for values in samples:
+        v = np.sort(values[values > 0])[::-1]
+        cum = np.cumsum(v)
+        k = int(np.searchsorted(cum, level * cum[-1] * (1 - 1e-12)))
+        assert volume_mask(values, level) == v[min(k, len(v) - 1)]

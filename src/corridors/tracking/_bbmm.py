@@ -139,15 +139,34 @@ def _check_error(location_error_m: Any) -> None:
 # ----------------------------------------------------------------------------- result
 
 
+#: Sub-bins per power of two in which volume_mask sums the UD before sorting only the
+#: bin where the volume is reached (1.6 million cells: 15 ms, where a sort took 65 ms).
+VOLUME_BINS_PER_OCTAVE = 64
+
+
 def volume_mask(values: FloatArray, level: float) -> float:
     """The UD value at which the highest cells first hold ``level`` of the volume (cells
-    at or above it form the ``level`` isopleth)."""
-    if len(values) == 0:
+    at or above it form the ``level`` isopleth).
+
+    The value that sorting every cell and accumulating from the top gives (up to the
+    rounding of the sums, which the target's 1e-12 slack absorbs but at ``level`` 1,
+    among the smallest cells): the cells are summed in bins of value
+    (VOLUME_BINS_PER_OCTAVE per power of two), and only the bin in which the
+    accumulated volume reaches ``level`` is sorted.
+    """
+    v = values[values > 0]
+    if len(v) == 0:
         return math.inf
-    v = np.sort(values[values > 0])[::-1]
-    cum = np.cumsum(v)
-    k = int(np.searchsorted(cum, level * cum[-1] * (1 - 1e-12)))
-    return float(v[min(k, len(v) - 1)])
+    target = level * float(v.sum()) * (1 - 1e-12)
+    binned = np.floor(np.log2(v) * VOLUME_BINS_PER_OCTAVE).astype(np.int64)
+    low = int(binned.min())
+    mass = np.bincount(binned - low, weights=v)[::-1]  # from the highest bin down
+    above = np.cumsum(mass)
+    b = min(int(np.searchsorted(above, target)), len(mass) - 1)
+    before = float(above[b - 1]) if b > 0 else 0.0
+    top = np.sort(v[binned == low + len(mass) - 1 - b])[::-1]
+    k = int(np.searchsorted(before + np.cumsum(top), target))
+    return float(top[min(k, len(top) - 1)])
 
 
 @dataclass
