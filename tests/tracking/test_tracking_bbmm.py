@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+import shapely
 from conftest import brownian_xy, fixes_from_xy
 from pyproj import CRS
 
@@ -384,3 +385,28 @@ def test_volume_mask_is_the_value_a_full_sort_gives(level: float) -> None:
         cum = np.cumsum(v)
         k = int(np.searchsorted(cum, level * cum[-1] * (1 - 1e-12)))
         assert volume_mask(values, level) == v[min(k, len(v) - 1)]
+
+
+@pytest.mark.parametrize("cell", [40.0, 37.5])
+def test_isopleths_by_rows_of_tiles_equal_the_whole_grid_polygonised(cell: float) -> None:
+    """Polygons joined from rows of tiles (whole-metre grids) or made whole (others)
+    are the cells a polygonisation of the whole UD gives."""
+    from rasterio import features
+
+    rng = np.random.default_rng(8)
+    # A long, winding track: many rows of tiles, holes and islands at the 50 % level.
+    xy = brownian_xy(300, 120, 3000.0, 20.0, rng) + np.c_[np.arange(300) * 60.0, np.zeros(300)]
+    fixes = fixes_from_xy(xy, np.arange(300) * 2.0)
+    res = tr.bbmm(fixes, cell_size_m=cell, crs=UTM12, levels=(0.5, 0.95, 0.99))
+    [name] = list(res.uds)
+    ud = res.ud(name)
+    iso = res.isopleths.set_index("level")
+    from corridors.tracking._bbmm import volume_mask
+
+    for level in (0.5, 0.95, 0.99):
+        mask = ud >= volume_mask(res.uds[name].values(), level)
+        shapes = features.shapes(mask.view(np.uint8), mask=mask, transform=res.grid.transform)
+        expected = shapely.union_all([shapely.geometry.shape(g) for g, _ in shapes])
+        got = iso.loc[level, "geometry"]
+        assert got.equals(expected)
+        assert got.area == pytest.approx(mask.sum() * cell**2)

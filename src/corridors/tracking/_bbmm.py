@@ -263,24 +263,47 @@ def _check_levels(levels: Sequence[float]) -> tuple[float, ...]:
 def isopleth_polygons(
     ud: TiledRaster, grid: Grid, levels: Sequence[float]
 ) -> dict[float, BaseGeometry]:
-    """Polygons of the cells inside each volume isopleth of ``ud``."""
+    """Polygons of the cells inside each volume isopleth of ``ud``.
+
+    Each row of tiles is polygonised over its own columns and the pieces are joined (a
+    migration's bounding box, mostly empty, took 0.4 s per level). That needs pieces'
+    shared edges to have identical coordinates, which whole-metre cells on a whole-metre
+    grid give exactly; other grids are polygonised whole.
+    """
     from rasterio import features
 
     if not ud.tiles:
         return {}
     values = ud.values()
-    r0, r1, c0, c1 = ud.tile_bounds()
-    r1, c1 = min(r1, grid.nrows), min(c1, grid.ncols)
-    dense = ud.dense(r0, r1, c0, c1)
-    out: dict[float, BaseGeometry] = {}
-    for level in levels:
-        mask = dense >= volume_mask(values, level)
-        shapes = features.shapes(
-            mask.astype(np.uint8), mask=mask, transform=grid.window_transform(r0, c0)
-        )
-        polys = [shapely.geometry.shape(geom) for geom, _ in shapes]
-        out[level] = shapely.union_all(polys) if polys else shapely.Polygon()
-    return out
+    cuts = [volume_mask(values, level) for level in levels]
+    corner = (grid.cell_size_m, grid.left, grid.top)
+    t = ud.tile
+    if all(float(v).is_integer() and abs(v) < 2**50 for v in corner):
+        by_row: dict[int, list[int]] = {}
+        for tr, tc in ud.tiles:
+            by_row.setdefault(tr, []).append(tc)
+        windows = [
+            (tr * t, (tr + 1) * t, min(tcs) * t, (max(tcs) + 1) * t)
+            for tr, tcs in sorted(by_row.items())
+        ]
+    else:
+        windows = [ud.tile_bounds()]
+    pieces: list[list[BaseGeometry]] = [[] for _ in cuts]
+    for r0, r1, c0, c1 in windows:
+        r1, c1 = min(r1, grid.nrows), min(c1, grid.ncols)
+        if r0 >= r1 or c0 >= c1:
+            continue
+        dense = ud.dense(r0, r1, c0, c1)
+        transform = grid.window_transform(r0, c0)
+        for part, cut in zip(pieces, cuts, strict=True):
+            mask = dense >= cut
+            if mask.any():
+                shapes = features.shapes(mask.view(np.uint8), mask=mask, transform=transform)
+                part.extend(shapely.geometry.shape(geom) for geom, _ in shapes)
+    return {
+        level: shapely.union_all(part) if part else shapely.Polygon()
+        for level, part in zip(levels, pieces, strict=True)
+    }
 
 
 def write_geotiff(
