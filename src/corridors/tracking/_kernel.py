@@ -267,7 +267,9 @@ def _groups(col: FloatArray, row: FloatArray, reach: FloatArray) -> _Groups:
     return _Groups(order, start, end, row0, col0, width, rlo, rhi, clo, chi, class_start)
 
 
-def _axis_weights(v: FloatArray, frac: FloatArray, offset: FloatArray, width: int) -> FloatArray:
+def _axis_weights(
+    v: FloatArray, frac: FloatArray, offset: FloatArray, width: int, out: FloatArray
+) -> FloatArray:
     """(steps x width) normal weights along one axis over a window of ``width`` cells.
 
     ``v`` is one cell in standard deviations over sqrt(2); ``offset`` is ``v`` times
@@ -275,7 +277,8 @@ def _axis_weights(v: FloatArray, frac: FloatArray, offset: FloatArray, width: in
     from the centre of its own cell (cells). Row i holds exp(-z^2 + z0^2) with z the
     scaled distance to each cell centre and z0 that to the mean's own cell centre, so
     that the nearest centre weighs 1 (no row underflows, however narrow the step); rows
-    are scaled to sum to one later. The exponent, a quadratic in the cell index, is one
+    are scaled to sum to one later; they are written into the start of ``out`` (a
+    buffer of at least steps x width values). The exponent, a quadratic in the cell index, is one
     product of (steps x 3) coefficients with (3 x width) powers of the centred index: a
     single pass where outer differences, squares and scalings would take four. For a
     step reaching at least a cell its terms stay below (1.25 (REACH_RATIO + 1)
@@ -289,9 +292,10 @@ def _axis_weights(v: FloatArray, frac: FloatArray, offset: FloatArray, width: in
     coef[:, 0] = v2 * frac * frac - offset * offset
     coef[:, 1] = -2.0 * offset * v
     coef[:, 2] = -v2
-    out = coef @ powers
-    np.exp(out, out=out)
-    return out
+    weights = out[: len(v) * width].reshape(len(v), width)
+    np.matmul(coef, powers, out=weights)
+    np.exp(weights, out=weights)
+    return weights
 
 
 class _Bands:
@@ -414,6 +418,12 @@ def occurrence(steps: Steps, grid: Grid) -> TiledRaster:
     rlo, rhi, clo, chi = g.rlo.tolist(), g.rhi.tolist(), g.clo.tolist(), g.chi.tolist()
     top, left = ur0.tolist(), uc0.tolist()
     cs = g.class_start.tolist()
+    # Buffers reused by every batch and group: a process pool's or dask's worker returns
+    # freed memory to the system at once (dask sets MALLOC_TRIM_THRESHOLD_), so fresh
+    # arrays would be faulted in again for every batch (measured twice the CPU time).
+    widest = int(g.width.max())
+    xbuf, ybuf = np.empty(max(BATCH_VALUES, widest)), np.empty(max(BATCH_VALUES, widest))
+    obuf = np.empty(int(((g.rhi - g.rlo) * (g.chi - g.clo)).max()))
     for first, last in itertools.pairwise(cs):
         width = int(g.width[first])
         ones = np.ones(width)
@@ -429,13 +439,18 @@ def occurrence(steps: Steps, grid: Grid) -> TiledRaster:
             s1 = end[qz - 1]
             owner = np.repeat(np.arange(q, qz), g.end[q:qz] - g.start[q:qz])
             vb = v[s0:s1]
-            gx = _axis_weights(vb, fx[s0:s1], vb * (g.col0[owner] + centre - col[s0:s1]), width)
-            gy = _axis_weights(vb, fy[s0:s1], vb * (g.row0[owner] + centre - row[s0:s1]), width)
+            ux = vb * (g.col0[owner] + centre - col[s0:s1])
+            uy = vb * (g.row0[owner] + centre - row[s0:s1])
+            gx = _axis_weights(vb, fx[s0:s1], ux, width, xbuf)
+            gy = _axis_weights(vb, fy[s0:s1], uy, width, ybuf)
             # Each step carries exactly its share of time over its window.
             gy *= (w[s0:s1] / ((gx @ ones) * (gy @ ones)))[:, None]
             for i in range(q, qz):
                 a, z = start[i] - s0, end[i] - s0
-                bands.add(top[i], left[i], gy[a:z, rlo[i] : rhi[i]].T @ gx[a:z, clo[i] : chi[i]])
+                prod = obuf[: (rhi[i] - rlo[i]) * (chi[i] - clo[i])]
+                prod = prod.reshape(rhi[i] - rlo[i], chi[i] - clo[i])
+                np.matmul(gy[a:z, rlo[i] : rhi[i]].T, gx[a:z, clo[i] : chi[i]], out=prod)
+                bands.add(top[i], left[i], prod)
             q = qz
     stacks = bands.tiles(grid, ur0, ur1, uc0, uc1)
     total = math.fsum(float(data.sum()) for _, data in stacks)
