@@ -4,15 +4,16 @@ Run with ``python benchmarks/tracking.py [--quick]``. Not a timed test: it print
 one run,
 
 1. BBMM occurrence distributions of 100,000 simulated fixes (50 individuals, 2 h fixes,
-   30 m cells, the Fremont Lake route) with wall time and peak memory (target: within
-   10 s on a 2-core machine);
+   30 m cells, the Fremont Lake route) in a process pool and in one process, with wall
+   and CPU time (best of ``--repeats``), peak memory and the machine's load (target:
+   within 10 s on a 2-core machine);
 2. the straightforward peer, a numpy loop evaluating each time step's normal
    distribution over the whole grid, on a subset of one individual large enough to
    time, with seconds per fix for both on the same grid (target: at least 50x fewer
    seconds per fix) and the largest difference between the two UDs (target: 1e-9);
 3. population corridors of the same herd here and on a dask.distributed cluster of
    two worker processes started on 127.0.0.1 (and stopped at the end): the same
-   classes and counts;
+   classes and counts; and BBMM on that cluster;
 4. the peak memory of a 1,000,000-fix population run (500 individuals), in a
    subprocess of its own so that its peak is its own.
 
@@ -96,7 +97,8 @@ def load() -> str:
     return f"load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores"
 
 
-def bbmm_section(fixes: Any, cell: float, repeats: int) -> Any:
+def bbmm_section(fixes: Any, cell: float, repeats: int) -> tuple[Any, float]:
+    """Section 1; returns the last result and one process's best wall time."""
     from corridors import tracking as tr
 
     n = len(fixes)
@@ -105,20 +107,16 @@ def bbmm_section(fixes: Any, cell: float, repeats: int) -> Any:
         ("processes", "a local process pool (2 cores)"),
         (None, "one process, one core"),
     ):
-        runs = []
-        for i in range(repeats):
-            # The first run traces memory (slower); the times are the best of all runs.
-            runs.append(
-                measured(
-                    lambda s=scheduler: tr.bbmm(
-                        fixes, cell_size_m=cell, levels=(0.99,), scheduler=s
-                    ),
-                    trace=i == 0,
-                )
-            )
+
+        def run(s: Any = scheduler) -> Any:
+            return tr.bbmm(fixes, cell_size_m=cell, levels=(0.99,), scheduler=s)
+
+        # Timed runs untraced (tracing every allocation slows numpy code), then one traced
+        # run for the peak memory.
+        runs = [measured(run, trace=False) for _ in range(repeats)]
         wall = min(r[0] for r in runs)
         cpu = min(r[1] for r in runs)
-        peak, res = runs[0][2], runs[-1][3]
+        peak, res = measured(run)[2], runs[-1][3]
         best[scheduler] = wall
         print(
             f"1. bbmm on {label}: {n:,} fixes, {fixes['individual'].nunique()} individuals, "
@@ -134,7 +132,7 @@ def bbmm_section(fixes: Any, cell: float, repeats: int) -> Any:
         f"   motion variance estimates: median {mv.median():.0f} m2/min "
         f"(simulated 1000, plus 2 delta^2/dt = 6.7 for Horne's likelihood)"
     )
-    return res
+    return res, best[None]
 
 
 def peer_section(fixes: Any, res: Any, n_fixes: int) -> None:
@@ -190,7 +188,7 @@ def peer_section(fixes: Any, res: Any, n_fixes: int) -> None:
     )
 
 
-def cluster_section(fixes: Any, cell: float) -> None:
+def cluster_section(fixes: Any, cell: float, serial_bbmm_s: float) -> None:
     from distributed import Client, LocalCluster
 
     from corridors import tracking as tr
@@ -211,9 +209,14 @@ def cluster_section(fixes: Any, cell: float) -> None:
             ) as cluster,
             Client(cluster) as client,
         ):
+            # Workers import the package before the clock starts, as a running cluster has.
+            client.run(lambda: __import__("corridors.tracking"))
             start = time.perf_counter()
             there = tr.population_corridors(seq, cell_size_m=cell, scheduler=client)
             wall_there = time.perf_counter() - start
+            start = time.perf_counter()
+            tr.bbmm(seq, cell_size_m=cell, levels=(0.99,), scheduler=client)
+            bbmm_there = time.perf_counter() - start
     same = bool(
         np.array_equal(here.count, there.count) and np.array_equal(here.classes, there.classes)
     )
@@ -224,6 +227,10 @@ def cluster_section(fixes: Any, cell: float) -> None:
         f"on a 2-process dask.distributed cluster {wall_there:.1f} s; same counts and "
         f"classes: {same}, largest UD difference {ud:.1e}; {areas}; "
         f"{len(here.stopovers)} stopover patches"
+    )
+    print(
+        f"   bbmm of the same fixes on the cluster: {bbmm_there:.2f} s wall (one process: "
+        f"{serial_bbmm_s:.2f} s; {load()})"
     )
 
 
@@ -308,10 +315,10 @@ def main(argv: list[str] | None = None) -> None:
 
         tr.write_movebank(fixes, path)
         fixes = tr.read_movebank(path, timezone="UTC")
-        res = bbmm_section(fixes, args.cell_size, max(1, args.repeats))
+        res, serial_s = bbmm_section(fixes, args.cell_size, max(1, args.repeats))
         peer_section(fixes, res, args.peer_fixes)
         if not args.no_cluster:
-            cluster_section(fixes, args.cell_size)
+            cluster_section(fixes, args.cell_size, serial_s)
         if args.million_individuals:
             million_section(args.million_individuals, args.fixes_each, args.cell_size)
 
