@@ -367,8 +367,9 @@ class _Bands:
         self, grid: Grid, r0: IntArray, r1: IntArray, c0: IntArray, c1: IntArray
     ) -> list[tuple[IntArray, FloatArray]]:
         """Stacks of keys (n, 2) and data (n, TILE, TILE), at most STACK_TILES each, of
-        the grid's tiles that any window [r0, r1) x [c0, c1) touches; cells beyond the
-        grid are zero."""
+        the grid's tiles that any window [r0, r1) x [c0, c1) touches and that hold a
+        cell above exp(-TRUNCATE_SD^2 / 2) of the largest; cells beyond the grid are
+        zero."""
         t = TILE
         ntr, ntc = -(-grid.nrows // t), -(-grid.ncols // t)
         tr0, tr1 = np.clip(r0 // t, 0, ntr), np.clip((r1 - 1) // t + 1, 0, ntr)
@@ -386,7 +387,7 @@ class _Bands:
         np.add.at(mark, (tr1 - a, tc1 - b), 1)
         cover = mark.cumsum(axis=0).cumsum(axis=1) > 0
         per = BAND_ROWS // t
-        out = []
+        found = []
         for i, band in enumerate(self.data):
             if band is None:
                 continue
@@ -395,14 +396,28 @@ class _Bands:
             cols = slice(max(left, b), min(left + band.shape[1] // t, b + cover.shape[1]))
             sub = cover[rows.start - a : rows.stop - a, cols.start - b : cols.stop - b]
             kr, kc = np.nonzero(sub)
+            if len(kr) == 0:
+                continue
             kr, kc = kr + rows.start, kc + cols.start
+            # Cells beyond the grid's last row and column are not the grid's.
+            band[max(0, grid.nrows - top * t) :, :] = 0.0
+            band[:, max(0, grid.ncols - left * t) :] = 0.0
             blocks = band.reshape(per, t, band.shape[1] // t, t).transpose(0, 2, 1, 3)
+            peak = blocks.max(axis=(2, 3))[kr - top, kc - left]
+            found.append((blocks, top, left, kr, kc, peak))
+        if not found:
+            return []
+        # A tile whose every cell is below what each window already leaves out
+        # (exp(-k^2 / 2) of the largest cell) holds nothing the result can show: it is
+        # not kept (a sixth of a migration's tiles, under 1e-13 of its mass).
+        floor = math.exp(-(TRUNCATE_SD**2) / 2) * max(float(p.max()) for *_, p in found)
+        out = []
+        for blocks, top, left, kr, kc, peak in found:
+            keep = peak > floor
+            kr, kc = kr[keep], kc[keep]
             for j in range(0, len(kr), STACK_TILES):
                 sr, sc = kr[j : j + STACK_TILES], kc[j : j + STACK_TILES]
-                data = blocks[sr - top, sc - left]
-                data[sr == ntr - 1, grid.nrows - (ntr - 1) * t :, :] = 0.0
-                data[sc == ntc - 1, :, grid.ncols - (ntc - 1) * t :] = 0.0
-                out.append((np.stack([sr, sc], axis=1), data))
+                out.append((np.stack([sr, sc], axis=1), blocks[sr - top, sc - left]))
         return out
 
 
