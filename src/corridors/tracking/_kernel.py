@@ -434,9 +434,11 @@ def occurrence(steps: Steps, grid: Grid) -> TiledRaster:
     Each step is evaluated at the cell centres of its own window (TRUNCATE_SD standard
     deviations each way) and scaled to carry exactly its share of time; the isotropic
     normal is separable, so a group of steps (:data:`BLOCK_SHARE`) is one matrix
-    product, ``Gy^T diag(w) Gx``, over the union of its steps' windows. The result
-    equals :func:`occurrence_dense_peer` within TAIL_MASS of each step's mass (plus
-    rounding), wherever the grid holds each step's window.
+    product, ``Gy^T diag(w) Gx``, over the union of its steps' windows. Tiles whose
+    every cell is below exp(-TRUNCATE_SD^2 / 2) of the largest are left out. The result
+    equals :func:`occurrence_dense_peer` within TAIL_MASS of each step's mass, and
+    within exp(-TRUNCATE_SD^2 / 2) (4.6e-12) of the largest cell anywhere, plus
+    rounding, wherever the grid holds each step's window.
     """
     if len(steps.w) == 0:
         return TiledRaster()
