@@ -49,16 +49,6 @@ ProgressOpt = Annotated[bool, typer.Option("--progress/--no-progress", help="Pro
 
 _SEASON = re.compile(r"^([^:]+):(\d\d-\d\d):(\d\d-\d\d)$")
 
-SUMMARY_COLUMNS = (
-    "n_fixes",
-    "n_dropped",
-    "first",
-    "last",
-    "span_days",
-    "median_interval_h",
-    "n_gaps",
-    "longest_gap_h",
-)
 CROSSING_COLUMNS = ("individual", "time", "boundary", "direction")
 
 
@@ -116,7 +106,7 @@ def summary_command(
         frame,
         fmt=fmt,
         output=output,
-        columns=SUMMARY_COLUMNS,
+        columns=tuple(frame.columns),  # the library's summary columns, in its order
         title=f"{fixes_file.name}: {len(cleaned.fixes)} fixes kept",
         empty_note="no fixes",
     )

@@ -65,6 +65,19 @@ class CleanedFixes:
         return iter((self.fixes, self.report, self.summary))
 
 
+#: Columns of the per-individual summary, in order (also the CLI's table columns).
+SUMMARY_COLUMNS = (
+    "n_fixes",
+    "n_dropped",
+    "first",
+    "last",
+    "span_days",
+    "median_interval_h",
+    "n_gaps",
+    "longest_gap_h",
+)
+
+
 def clean_fixes(
     fixes: Any,
     *,
@@ -310,17 +323,6 @@ def summarise(
     out = (
         pd.DataFrame(rows).set_index("individual")
         if rows
-        else pd.DataFrame(
-            columns=[
-                "n_fixes",
-                "n_dropped",
-                "first",
-                "last",
-                "span_days",
-                "median_interval_h",
-                "n_gaps",
-                "longest_gap_h",
-            ]
-        )
+        else pd.DataFrame(columns=list(SUMMARY_COLUMNS))
     )
     return out
