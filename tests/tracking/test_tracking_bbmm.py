@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 import shapely
-from conftest import brownian_xy, fixes_from_xy
 from pyproj import CRS
+from tracking_tracks import brownian_xy, fixes_from_xy
 
 from corridors import tracking as tr
 from corridors.tracking._grid import make_grid

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import shapely
 import typer
-from conftest import LAT0, LON0, fixes_from_xy
+from tracking_tracks import LAT0, LON0, fixes_from_xy
 from typer.testing import CliRunner
 
 from corridors import _cli_tracks

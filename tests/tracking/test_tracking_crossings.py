@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import LAT0, LON0, fixes_from_xy, local_line
+from tracking_tracks import LAT0, LON0, fixes_from_xy, local_line
 
 import corridors
 from corridors import tracking as tr

@@ -6,7 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from conftest import LAT0, LON0
+from tracking_tracks import LAT0, LON0
 
 from corridors import tracking as tr
 from corridors.crs import local_crs

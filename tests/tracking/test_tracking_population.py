@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import rasterio
 import shapely
-from conftest import LAT0, LON0
+from tracking_tracks import LAT0, LON0
 
 import corridors
 from corridors import tracking as tr

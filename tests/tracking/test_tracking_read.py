@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from conftest import brownian_xy, fixes_from_xy
+from tracking_tracks import brownian_xy, fixes_from_xy
 
 from corridors import tracking as tr
 from corridors.errors import CorridorsError, CRSError, DataFileError, InputError

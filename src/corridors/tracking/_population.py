@@ -1,4 +1,4 @@
-"""Population migration corridors and stopovers (Migration Mapper's population method)."""
+"""Population migration corridors and stopovers (the Sawyer et al. 2009 population method)."""
 
 from __future__ import annotations
 
@@ -44,9 +44,11 @@ __all__ = [
 #: Each individual's footprint: the cells inside the 99 % volume isopleth of its UD.
 DEFAULT_FOOTPRINT_LEVEL = 0.99
 #: Shares of the individuals that make a cell medium and high use (a cell used by any
-#: individual is low use): the classes of the Wyoming Migration Initiative's corridor
-#: maps and Migration Mapper (low: 1 or more, medium: 10 % or more, high: 20 % or more
-#: of the individuals sampled).
+#: individual is low use): low 1 or more, medium 10 % or more, high 20 % or more of the
+#: individuals sampled, the convention of the Sawyer et al. (2009) method as we know it
+#: from Wyoming corridor maps. Not checked against Migration Mapper's manual (not
+#: available to us); agencies publish other cut-offs (Utah DWR's edited layers use 25 %
+#: and 75 %), so the shares are a parameter and every result records the ones used.
 DEFAULT_CLASS_SHARES = (0.10, 0.20)
 #: Stopovers: the cells holding the top 10 % of each individual's UD by volume ...
 DEFAULT_STOPOVER_LEVEL = 0.10
@@ -232,7 +234,7 @@ def population_corridors(
 ) -> PopulationCorridors:
     """Population migration corridors and stopovers from many individuals' sequences.
 
-    Migration Mapper's population method: each sequence's Brownian bridge UD
+    The population method of Sawyer et al. (2009): each sequence's Brownian bridge UD
     (:func:`bbmm`; the bridge parameters are the same); the UDs of an individual's
     sequences in one year averaged into its individual-year UD; its footprint, the
     cells inside the ``footprint_level`` (99 %) volume isopleth; per cell, the number
