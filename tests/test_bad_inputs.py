@@ -775,7 +775,7 @@ def _expect_rows(frame: gpd.GeoDataFrame) -> None:
 
 def _infra(folder: Path, lines: Any) -> gpd.GeoDataFrame:
     cases = corridors.load_features(folder / "good.geojson")
-    return corridors.infrastructure_crossings(cases[cases["role"] == "area"], lines)
+    return corridors.leastcost.infrastructure_crossings(cases[cases["role"] == "area"], lines)
 
 
 def _cost(path: Path) -> Any:
