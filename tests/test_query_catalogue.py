@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import shapely
 import typer
+from corridors._cli_query import register
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely import LineString, Point, Polygon, box
@@ -18,8 +19,6 @@ from typer.testing import CliRunner
 
 import corridors
 from corridors import query
-from corridors._antimeridian import split_antimeridian
-from corridors._cli_query import register
 from corridors.errors import (
     BoundaryError,
     CorridorsError,
@@ -28,6 +27,7 @@ from corridors.errors import (
     InputError,
     UnknownCountryError,
 )
+from corridors.query._antimeridian import split_antimeridian
 
 #: Outlet of Fremont Lake (Pine Creek, south end of the lake near Pinedale, Wyoming).
 FREMONT_OUTLET = Point(-109.797, 42.925)

@@ -200,8 +200,8 @@ def test_fast_areal_crossing_matches_general_route() -> None:
     the general DE-9IM route, on random lines and polygons around a real border."""
     import numpy as np
 
-    from corridors import _query_engine as eng
-    from corridors._query_boundary import resolve_boundary
+    from corridors.query import _reference as eng
+    from corridors.query.boundary import resolve_boundary
 
     rng = np.random.default_rng(7)
     bnd = resolve_boundary("UZB")

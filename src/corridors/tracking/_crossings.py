@@ -20,11 +20,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .. import _band as band
 from .. import _geodesy as geo
-from .. import _segments as sg
-from .._query_boundary import Boundary, resolve_boundary
 from ..errors import InputError
+from ..query import _band as band
+from ..query import _segments as sg
+from ..query.boundary import Boundary, resolve_boundary
 from ._clean import DEFAULT_MAX_LAG_H
 from ._fixes import as_fixes, check_ordered, lonlat, minutes
 

@@ -35,10 +35,10 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from . import _geodesy as geo
+from .. import _geodesy as geo
 from ._band import BAND_QUAD_SEGS, SIDE_EPS_KM, clean_threshold_deg, planar_traversals
-from ._linear_fast import crossing_linear
-from ._query_boundary import Boundary
+from ._fast.linear import crossing_linear
+from .boundary import Boundary
 
 IntArray = NDArray[np.intp]
 BoolArray = NDArray[np.bool_]

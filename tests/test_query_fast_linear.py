@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import shapely
 
-from corridors import _linear_fast as lf
-from corridors import _query_engine as eng
-from corridors._query_boundary import Boundary
+from corridors.query import _reference as eng
+from corridors.query._fast import linear as lf
+from corridors.query.boundary import Boundary
 
 
 def _roads(rng: np.random.Generator, n: int, box: tuple[float, float, float, float]) -> Boundary:
@@ -450,7 +450,7 @@ def test_road_turning_just_off_the_ring_left_to_exact_route() -> None:
 @pytest.mark.parametrize("half_deg", [0.01, 0.1, 0.25])
 def test_frame_margin_covers_the_frames_departure(lat: float, half_deg: float) -> None:
     from corridors._geodesy import aeqd_forward
-    from corridors._segments import M_PER_DEG
+    from corridors.query._segments import M_PER_DEG
 
     box = np.array([[10.0 - half_deg, lat - half_deg, 10.0 + half_deg, lat + half_deg]])
     r_m = 1000.0

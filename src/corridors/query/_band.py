@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from .._geodesy import KM_PER_DEG_LAT_MIN
 from . import _segments as sg
-from ._geodesy import KM_PER_DEG_LAT_MIN
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]

@@ -24,7 +24,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from ._geodesy import EARTH_RADIUS_M
+from .._geodesy import EARTH_RADIUS_M
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]

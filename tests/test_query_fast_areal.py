@@ -17,10 +17,10 @@ import pytest
 import shapely
 
 import corridors
-from corridors import _areal_fast as fast
-from corridors import _query_engine as eng
-from corridors._antimeridian import split_antimeridian
-from corridors._query_boundary import Boundary, resolve_boundary
+from corridors.query import _reference as eng
+from corridors.query._antimeridian import split_antimeridian
+from corridors.query._fast import areal as fast
+from corridors.query.boundary import Boundary, resolve_boundary
 
 
 @pytest.fixture(scope="module")

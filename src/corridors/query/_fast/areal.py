@@ -43,10 +43,10 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from . import _geodesy as geo
-from . import _query_engine as eng
-from . import _segments as sg
-from ._query_boundary import Boundary
+from ... import _geodesy as geo
+from .. import _reference as eng
+from .. import _segments as sg
+from ..boundary import Boundary
 
 IntArray = NDArray[np.intp]
 BoolArray = NDArray[np.bool_]

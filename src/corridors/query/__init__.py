@@ -116,11 +116,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import _geodesy as geo
-from . import _query_engine as eng
+from .. import _geodesy as geo
+from ..crs import to_wgs84
+from ..errors import BoundaryError, InputError
+from . import _reference as eng
 from ._antimeridian import split_antimeridian
-from ._areal_fast import crossing_areal
-from ._query_boundary import (
+from ._fast.areal import crossing_areal
+from .boundary import (
     Boundary,
     BoundaryRepairedWarning,
     CaseRepairedWarning,
@@ -128,8 +130,6 @@ from ._query_boundary import (
     resolve_boundary,
     single_geometry,
 )
-from .crs import to_wgs84
-from .errors import BoundaryError, InputError
 
 __all__ = [
     "DEFAULT_TOLERANCE_KM",
@@ -764,7 +764,7 @@ def transboundary(
     tol = _check_km(tolerance_km, "tolerance_km")
     wanted = _codes(countries)
     if cases is None:
-        from .catalogue import load_cases
+        from ..catalogue import load_cases
 
         cases = load_cases()
     return _apply(_transboundary, cases, wanted, tol)
@@ -773,7 +773,7 @@ def transboundary(
 def _codes(countries: str | Sequence[str] | None) -> list[str]:
     if countries is None:
         return []
-    from .boundaries import country
+    from ..boundaries import country
 
     return [str(c) for c in country(countries)["iso_a3"]]
 
@@ -813,7 +813,7 @@ def countries_of(
     """
     tol = _check_km(tolerance_km, "tolerance_km")
     if cases is None:
-        from .catalogue import load_cases
+        from ..catalogue import load_cases
 
         cases = load_cases()
     return _apply(_countries_of, cases, tol)

@@ -52,8 +52,9 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from . import _segments as sg
-from ._band import (
+from ..._geodesy import EARTH_RADIUS_M, GEOD
+from .. import _segments as sg
+from .._band import (
     BAND_INSCRIBED,
     clean_threshold_deg,
     edge_cover,
@@ -61,9 +62,8 @@ from ._band import (
     merge_intervals,
     point_segment,
 )
-from ._geodesy import EARTH_RADIUS_M, GEOD
-from ._query_boundary import Boundary
-from ._segments import M_PER_DEG, MARGIN, MAX_LAT, Segments
+from .._segments import M_PER_DEG, MARGIN, MAX_LAT, Segments
+from ..boundary import Boundary
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]

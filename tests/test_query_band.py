@@ -10,7 +10,7 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corridors._band import planar_traversals
+from corridors.query._band import planar_traversals
 
 R = 1000.0  # band half-width (m)
 
