@@ -13,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import csv
 import dataclasses
+import difflib
 import functools
+import io
 import json
 import math
 import os
@@ -28,13 +30,15 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from . import schema
+from ._geodesy import WGS84, project_local
 from ._io import atomic_write_text
 from ._resources import data_file
-from .crs import WGS84, local_crs
+from .boundaries import load_boundaries
 from .errors import DataFileError, InputError, Problem, UnknownCaseError, ValidationError
 
 __all__ = [
@@ -75,6 +79,24 @@ MAX_PROPERTY_DEPTH = 16
 # A GeoJSON geometry nests 2 to 4 levels (a MultiPolygon's coordinates); collections of
 # collections add levels, which GEOS walks recursively in C, and so are bounded too.
 MAX_GEOMETRY_DEPTH = 32
+
+# The land kept around a feature for the geography check (degrees): the allowance at
+# fewer km per degree than any degree of latitude has (110.6), plus a degree of room.
+_PAD_KM_PER_DEG = 100.0
+_PAD_DEG = 1.0
+# Degrees of longitude shrink with cos(latitude), so the pad in longitude grows as
+# 1/cos; the factor is capped at 20 so that a feature near a pole keeps a finite window.
+_PAD_LAT_MAX_DEG = 89.0
+_PAD_MIN_LAT_SCALE = 0.05
+# Points measured along a feature lie half the allowance apart (500 m per km allowed),
+# but no farther apart than 5 km and no closer than 250 m (the figure is reported to
+# 0.1 km; closer points would only cost time on long features).
+_STEP_M_PER_KM_ALLOWED = 500.0
+_STEP_MAX_M = 5000.0
+_STEP_MIN_M = 250.0
+# A country more than this many degrees beyond a case's bounds is not measured (any
+# allowance is far smaller): it counts as infinitely far.
+_COUNTRY_WINDOW_DEG = 10.0
 
 PathLike = str | os.PathLike[str]
 # File types named as examples when a directory is given instead of a catalogue file.
@@ -279,8 +301,6 @@ def _normalise_props(props: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _read_table(path: Path, source: str) -> list[dict[str, Any]]:
-    import pyogrio
-
     if path.suffix.lower() == ".csv":
         return _read_csv(path, source)
     try:
@@ -329,8 +349,6 @@ def _wkt_depth(text: str) -> int:
 
 
 def _read_csv(path: Path, source: str) -> list[dict[str, Any]]:
-    import io
-
     text = _decode(_read_bytes(path, source), source)
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
@@ -517,8 +535,6 @@ def _placeable(props: Mapping[str, Any], geometry: BaseGeometry | None, known: A
 
 @functools.lru_cache(maxsize=1)
 def _country_frame() -> gpd.GeoDataFrame:
-    from .boundaries import load_boundaries
-
     return load_boundaries("countries").set_index("iso_a3")
 
 
@@ -548,24 +564,35 @@ def _allowance_km(props: Mapping[str, Any]) -> float:
 def _max_outside_km(geometry: BaseGeometry, codes: tuple[str, ...], allow_km: float) -> float:
     """How far (km) the farthest part of ``geometry`` lies outside the countries.
 
-    Measured in an azimuthal equidistant projection centred on the feature, at points
-    along it every few kilometres (closer for small allowances). Exact when it exceeds
-    ``allow_km``; otherwise a figure of at most ``allow_km`` (nobody needs more then).
+    Measured in an azimuthal equidistant projection of the ellipsoid centred on the
+    feature (:func:`corridors._geodesy.project_local`), at points along it every few
+    kilometres (closer for small allowances). Exact when it exceeds ``allow_km``;
+    otherwise a figure of at most ``allow_km`` (nobody needs more then).
+
+    This is not the queries' ``near``/tolerance measure (a spherical projection per
+    case, :func:`corridors._geodesy.to_local`, then geodesic distance): the check asks
+    how far the farthest point of a feature is from land, which the queries do not
+    answer, and its figure is printed in messages and must equal the plain reference
+    (``benchmarks/catalogue.py``'s ``plain_outside_km``, planar distance in
+    :func:`corridors.crs.local_crs`) exactly; spherical and ellipsoidal distances
+    differ by up to about 0.5 %.
     """
     union = _countries_union(codes)
     if union.contains(geometry):
         return 0.0
     centre = geometry.centroid
     # Clip the (possibly huge) country union to the feature's neighbourhood first.
-    pad = allow_km / 100.0 + 1.0
+    pad = allow_km / _PAD_KM_PER_DEG + _PAD_DEG
     minx, miny, maxx, maxy = geometry.bounds
-    lat_scale = max(math.cos(math.radians(min(abs(miny), abs(maxy), 89.0))), 0.05)
+    lat_scale = max(
+        math.cos(math.radians(min(abs(miny), abs(maxy), _PAD_LAT_MAX_DEG))), _PAD_MIN_LAT_SCALE
+    )
     rect = (minx - pad / lat_scale, miny - pad, maxx + pad / lat_scale, maxy + pad)
     land = _land_near(codes, (centre.x, centre.y), rect)
     if land is None:
         return math.inf
-    geom_m = gpd.GeoSeries([geometry], crs=WGS84).to_crs(land.crs).iloc[0]
-    step = max(min(allow_km * 500.0, 5000.0), 250.0)
+    geom_m = project_local(np.array([geometry], dtype=object), *land.centre)[0]
+    step = max(min(allow_km * _STEP_M_PER_KM_ALLOWED, _STEP_MAX_M), _STEP_MIN_M)
     try:
         coords = shapely.get_coordinates(shapely.segmentize(geom_m, step))
     except shapely.errors.GEOSException:
@@ -580,16 +607,17 @@ class _Land:
 
     Parameters
     ----------
-    crs : pyproj.CRS
-        The feature's local projection (metres).
+    centre : (float, float)
+        Longitude and latitude (degrees) of the feature's local projection
+        (:func:`corridors._geodesy.project_local`, metres).
     geometry : shapely geometry
-        The countries' union clipped to the feature's neighbourhood, in ``crs``.
+        The countries' union clipped to the feature's neighbourhood, in that projection.
     """
 
-    def __init__(self, crs: Any, geometry: BaseGeometry) -> None:
-        from scipy.spatial import cKDTree  # imported here: a quarter second at start-up
+    def __init__(self, centre: tuple[float, float], geometry: BaseGeometry) -> None:
+        from scipy.spatial import cKDTree  # deferred: scipy costs a quarter second at start-up
 
-        self.crs = crs
+        self.centre = centre
         self.geometry = geometry
         shapely.prepare(geometry)
         vertices = shapely.get_coordinates(geometry)
@@ -642,8 +670,7 @@ def _land_near(
     clipped = shapely.clip_by_rect(_countries_union(codes), *rect)
     if clipped.is_empty:
         return None
-    crs = local_crs(*centre)
-    return _Land(crs, gpd.GeoSeries([clipped], crs=WGS84).to_crs(crs).iloc[0])
+    return _Land(centre, project_local(np.array([clipped], dtype=object), *centre)[0])
 
 
 def _edges(geometry: BaseGeometry) -> np.ndarray:
@@ -727,15 +754,22 @@ def _unmeasurable(exc: Exception) -> str:
 
 
 def _distance_to_country_km(geometry: BaseGeometry, country: BaseGeometry) -> float:
+    """Distance (km) from a case to a country, planar in the case's local projection.
+
+    The frame of :func:`_max_outside_km` (its docstring says why not the queries'), so
+    that both halves of the geography check measure alike; a country more than
+    :data:`_COUNTRY_WINDOW_DEG` beyond the case's bounds counts as infinitely far.
+    """
     if geometry.intersects(country):
         return 0.0
     centre = geometry.centroid
     minx, miny, maxx, maxy = geometry.bounds
-    near = shapely.clip_by_rect(country, minx - 10, miny - 10, maxx + 10, maxy + 10)
+    w = _COUNTRY_WINDOW_DEG
+    near = shapely.clip_by_rect(country, minx - w, miny - w, maxx + w, maxy + w)
     if near.is_empty:
         return math.inf
-    series = gpd.GeoSeries([geometry, near], crs=WGS84).to_crs(local_crs(centre.x, centre.y))
-    return float(series.iloc[0].distance(series.iloc[1])) / 1000.0
+    geom_m, near_m = project_local(np.array([geometry, near], dtype=object), centre.x, centre.y)
+    return float(geom_m.distance(near_m)) / 1000.0
 
 
 def _outside_message(
@@ -1056,8 +1090,6 @@ def _suggestions(case_id: str, cases: Mapping[str, _CaseWords]) -> list[str]:
     id or name. Cases scoring half the best or less are left out, so that one shared
     common word does not bring in an unrelated case.
     """
-    import difflib
-
     typed = [w for w in _words(case_id) if len(w) >= 3 and w not in _STOPWORDS]
     query = _fold(case_id.strip())
     scores: dict[str, float] = {}

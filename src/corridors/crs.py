@@ -5,6 +5,8 @@ Nothing in corridors measures in degrees: lengths, areas and distances are eithe
 geodesic on the WGS84 ellipsoid (:class:`pyproj.Geod`) or computed in a local
 azimuthal equidistant projection centred on the geometries involved, where distances
 from the centre are exact and distortion stays small at the scale of a case study.
+They are defined once, in ``corridors._geodesy``; :data:`GEOD`, :data:`WGS84`,
+:func:`local_crs` and the ``geodesic_*`` measures are its public face.
 """
 
 from __future__ import annotations
@@ -15,11 +17,19 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import shapely
-import shapely.ops
-from pyproj import CRS, Geod, Transformer
+from pyproj import CRS
 from pyproj.exceptions import CRSError as _PyprojCRSError
-from shapely.geometry.base import BaseGeometry
 
+# One geodesy for the package: the ellipsoid, the local projection and the geodesic
+# measures are defined in corridors._geodesy and are public here.
+from ._geodesy import (
+    GEOD,
+    WGS84,
+    geodesic_area_km2,
+    geodesic_distance_km,
+    geodesic_length_km,
+    local_crs,
+)
 from .errors import CorridorsError, CRSError, InputError
 
 __all__ = [
@@ -39,9 +49,6 @@ __all__ = [
     "looks_like_degrees",
     "to_wgs84",
 ]
-
-WGS84 = CRS.from_epsg(4326)
-GEOD = Geod(ellps="WGS84")
 
 #: Latitudes lie in [-90, 90] degrees.
 LAT_MAX_DEG = 90.0
@@ -408,79 +415,3 @@ def _id_column(frame: gpd.GeoDataFrame | None) -> str | None:
         if column in frame.columns:
             return column
     return None
-
-
-def local_crs(lon: float, lat: float) -> CRS:
-    """Return an azimuthal equidistant CRS centred on ``(lon, lat)`` in degrees.
-
-    Distances from the centre are exact; elsewhere the scale error grows slowly with
-    distance (under 1 % within about 1,000 km), which suits measuring one case study
-    or one buffer at a time.
-    """
-    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
-        raise CRSError(f"centre ({lon}, {lat}) is not a valid longitude/latitude")
-    return CRS.from_proj4(
-        f"+proj=aeqd +lat_0={lat:.8f} +lon_0={lon:.8f} +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
-    )
-
-
-def geodesic_length_km(geometry: BaseGeometry) -> float:
-    """Geodesic length of a lon/lat geometry on the WGS84 ellipsoid, in kilometres.
-
-    Polygons count their rings (the perimeter); points count zero.
-    """
-    if geometry is None or geometry.is_empty:
-        return 0.0
-    return float(GEOD.geometry_length(geometry)) / 1000.0
-
-
-def geodesic_area_km2(geometry: BaseGeometry) -> float:
-    """Geodesic area of a lon/lat geometry on the WGS84 ellipsoid, in square kilometres.
-
-    Lines and points have zero area. The sign convention of pyproj (negative for
-    clockwise rings) is removed: the result is always >= 0.
-    """
-    if geometry is None or geometry.is_empty:
-        return 0.0
-    total = 0.0
-    for part in shapely.get_parts(shapely.get_parts(geometry)):
-        if isinstance(part, shapely.Polygon):
-            area, _ = GEOD.geometry_area_perimeter(shapely.geometry.polygon.orient(part))
-            total += abs(float(area))
-    return total / 1e6
-
-
-def geodesic_distance_km(a: BaseGeometry, b: BaseGeometry) -> float:
-    """Shortest geodesic distance between two lon/lat geometries, in kilometres.
-
-    The nearest points are found in an azimuthal equidistant projection centred on the
-    midpoint of the first guess, then the distance between them is measured on the
-    ellipsoid. Zero when the geometries intersect.
-    """
-    if a is None or b is None or a.is_empty or b.is_empty:
-        return math.nan
-    if a.intersects(b):
-        return 0.0
-    pa, pb = shapely.ops.nearest_points(a, b)
-    mid_lon, mid_lat = _midpoint(pa.x, pa.y, pb.x, pb.y)
-    fwd = Transformer.from_crs(WGS84, local_crs(mid_lon, mid_lat), always_xy=True)
-    inv = Transformer.from_crs(local_crs(mid_lon, mid_lat), WGS84, always_xy=True)
-    pa_l, pb_l = shapely.ops.nearest_points(_project(a, fwd), _project(b, fwd))
-    lon1, lat1 = inv.transform(pa_l.x, pa_l.y)
-    lon2, lat2 = inv.transform(pb_l.x, pb_l.y)
-    _, _, dist_m = GEOD.inv(lon1, lat1, lon2, lat2)
-    return float(dist_m) / 1000.0
-
-
-def _project(geometry: BaseGeometry, transformer: Transformer) -> BaseGeometry:
-    def forward(coords: np.ndarray) -> np.ndarray:
-        x, y = transformer.transform(coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
-
-    return shapely.transform(geometry, forward)
-
-
-def _midpoint(lon1: float, lat1: float, lon2: float, lat2: float) -> tuple[float, float]:
-    az, _, dist = GEOD.inv(lon1, lat1, lon2, lat2)
-    lon, lat, _ = GEOD.fwd(lon1, lat1, az, dist / 2.0)
-    return float(lon), float(lat)

@@ -9,7 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..crs import GEOD
+from .._geodesy import GEOD
 from ..errors import InputError
 from ._fixes import as_fixes, lonlat, minutes, source_of
 

@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..crs import GEOD
+from .._geodesy import GEOD
 from ..errors import InputError
 from ._clean import DEFAULT_MAX_LAG_H
 from ._errors import ShortSequenceWarning
