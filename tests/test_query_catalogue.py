@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 import shapely
 import typer
-from corridors._cli_query import register
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely import LineString, Point, Polygon, box
@@ -19,6 +18,7 @@ from typer.testing import CliRunner
 
 import corridors
 from corridors import query
+from corridors.cli import register
 from corridors.errors import (
     BoundaryError,
     CorridorsError,

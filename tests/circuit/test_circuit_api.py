@@ -9,8 +9,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from corridors._cli_circuit import register
 from corridors.circuit import add_current_layer, advanced, all_to_one, one_to_all, pairwise, run
+from corridors.cli import register
 
 
 def test_chain_is_series_resistance() -> None:

@@ -10,14 +10,14 @@ import typer
 from leastcost_grids import CRS
 from typer.testing import CliRunner
 
-from corridors import _cli_infra
+from corridors.cli import register
 
 runner = CliRunner()
 
 
 def _app() -> typer.Typer:
     app = typer.Typer()
-    _cli_infra.register(app)
+    register(app)
 
     @app.command()
     def noop() -> None:  # a second command keeps "infra" a sub-group

@@ -8,7 +8,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from corridors._cli_omniscape import register
+from corridors.cli import register
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ import typer
 from tracking_tracks import LAT0, LON0, fixes_from_xy
 from typer.testing import CliRunner
 
-from corridors import _cli_tracks
 from corridors import tracking as tr
+from corridors.cli import _tracks, register
 from corridors.crs import local_crs
 
 FRAME = local_crs(LON0, LAT0)
@@ -27,7 +27,7 @@ def app() -> typer.Typer:
     def _root() -> None:
         """Test root."""
 
-    _cli_tracks.register(main)
+    register(main)
     return main
 
 
@@ -49,7 +49,7 @@ def herd_csv(tmp_path: Path) -> Path:
 
 
 def test_cli_defaults_match_the_library() -> None:
-    assert _cli_tracks._defaults() == _cli_tracks.CLI_DEFAULTS
+    assert _tracks._defaults() == _tracks.CLI_DEFAULTS
 
 
 def test_summary(app: typer.Typer, herd_csv: Path) -> None:

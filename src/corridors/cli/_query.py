@@ -13,25 +13,31 @@ Examples::
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import geopandas as gpd
-import shapely
 import typer
 
-from ._cli_common import (
+from ..errors import InputError
+from ._common import (
     CasesOpt,
     ForceOpt,
     FormatOpt,
     OutputOpt,
-    emit,
     file_input,
     handle_errors,
     prepare_output,
 )
-from .errors import InputError
 
-query_app = typer.Typer(
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = ["app"]
+
+# The queries, the catalogue, shapely and geopandas are imported inside the commands:
+# ``corridors --help`` loads this module and none of them.
+
+#: The ``query`` command group.
+app = typer.Typer(
     name="query",
     help="Spatial queries: crossing, within, intersecting, near, transboundary, countries.",
     no_args_is_help=True,
@@ -53,11 +59,13 @@ ToleranceOpt = Annotated[
         "--tolerance-km", help="Parts of a case closer than this to the boundary do not count."
     ),
 ]
+# corridors.query.DEFAULT_TOLERANCE_KM, repeated so that --help shows it without
+# loading the queries; a test checks that they match.
 DEFAULT_TOLERANCE_KM = 1.0
 
 
 def _cases(path: Path | None) -> gpd.GeoDataFrame:
-    from .catalogue import load_cases
+    from ..catalogue import load_cases
 
     return load_cases(path)
 
@@ -70,6 +78,8 @@ def _show(
         # Columns of the other kind of boundary (areal or linear) are empty; a console
         # table has no room for them.
         shown = tuple(c for c in shown if frame[c].notna().any()) if len(frame) else shown
+    from ._output import emit
+
     members = {
         "name": f"corridors query: {title}",
         "description": "One feature per case with the query's columns: a case-level "
@@ -82,7 +92,7 @@ _AREAL = ("boundary", "share_inside", "area_inside_km2", "length_inside_km", "n_
 _LINEAR = ("boundary", "length_across_km", "n_crossings", "severs", "crosses")
 
 
-@query_app.command("crossing")
+@app.command("crossing")
 @handle_errors
 def crossing_command(
     boundary: BoundaryOpt,
@@ -94,14 +104,14 @@ def crossing_command(
 ) -> None:
     """Cases that cross a boundary: parts on both sides of an area's edge, or a line
     passing through them."""
-    from .query import crossing
+    from ..query import crossing
 
     prepare_output(output, inputs=(cases_file, file_input(boundary)), force=force, fmt=fmt)
     result = crossing(_cases(cases_file), boundary, tolerance_km=tolerance_km)
     _show(result, (*_AREAL, *_LINEAR, "matched_by"), fmt, output, f"Cases crossing {boundary}")
 
 
-@query_app.command("within")
+@app.command("within")
 @handle_errors
 def within_command(
     boundary: BoundaryOpt,
@@ -112,14 +122,14 @@ def within_command(
     cases_file: CasesOpt = None,
 ) -> None:
     """Cases that lie within an area (a country, a reserve, a polygon file)."""
-    from .query import within
+    from ..query import within
 
     prepare_output(output, inputs=(cases_file, file_input(boundary)), force=force, fmt=fmt)
     result = within(_cases(cases_file), boundary, tolerance_km=tolerance_km)
     _show(result, _AREAL, fmt, output, f"Cases within {boundary}")
 
 
-@query_app.command("intersecting")
+@app.command("intersecting")
 @handle_errors
 def intersecting_command(
     boundary: BoundaryOpt,
@@ -129,14 +139,14 @@ def intersecting_command(
     cases_file: CasesOpt = None,
 ) -> None:
     """Cases that share any point with a boundary (touching included)."""
-    from .query import intersecting
+    from ..query import intersecting
 
     prepare_output(output, inputs=(cases_file, file_input(boundary)), force=force, fmt=fmt)
     result = intersecting(_cases(cases_file), boundary)
     _show(result, _AREAL + _LINEAR, fmt, output, f"Cases intersecting {boundary}")
 
 
-@query_app.command("near")
+@app.command("near")
 @handle_errors
 def near_command(
     lon: Annotated[float, typer.Option("--lon", help="Longitude, degrees (WGS84).")],
@@ -148,7 +158,9 @@ def near_command(
     cases_file: CasesOpt = None,
 ) -> None:
     """Cases within KM kilometres of the point LON, LAT, nearest first."""
-    from .query import near
+    import shapely
+
+    from ..query import near
 
     if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
         raise InputError(
@@ -160,7 +172,7 @@ def near_command(
     _show(result, ("distance_km",), fmt, output, f"Cases within {km:g} km of ({lon}, {lat})")
 
 
-@query_app.command("transboundary")
+@app.command("transboundary")
 @handle_errors
 def transboundary_command(
     countries: Annotated[
@@ -174,7 +186,7 @@ def transboundary_command(
     cases_file: CasesOpt = None,
 ) -> None:
     """Cases whose interior meets two or more countries (coastlines are not borders)."""
-    from .query import transboundary
+    from ..query import transboundary
 
     codes: Any = [c.strip() for c in countries.split(",") if c.strip()] if countries else None
     prepare_output(output, inputs=(cases_file,), force=force, fmt=fmt)
@@ -182,7 +194,7 @@ def transboundary_command(
     _show(result, ("countries", "n_countries"), fmt, output, "Transboundary cases")
 
 
-@query_app.command("countries")
+@app.command("countries")
 @handle_errors
 def countries_command(
     tolerance_km: ToleranceOpt = DEFAULT_TOLERANCE_KM,
@@ -192,13 +204,8 @@ def countries_command(
     cases_file: CasesOpt = None,
 ) -> None:
     """The countries each case lies in."""
-    from .query import countries_of
+    from ..query import countries_of
 
     prepare_output(output, inputs=(cases_file,), force=force, fmt=fmt)
     result = countries_of(_cases(cases_file), tolerance_km=tolerance_km)
     _show(result, ("countries", "n_countries"), fmt, output, "Countries of each case")
-
-
-def register(app: typer.Typer) -> None:
-    """Add the ``query`` command group to the main ``corridors`` app."""
-    app.add_typer(query_app, name="query")

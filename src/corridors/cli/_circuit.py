@@ -8,14 +8,24 @@ from typing import Annotated
 
 import typer
 
-from ._cli_common import ForceOpt, handle_errors
+from ..errors import CorridorsWarning, OutputError
+from ._common import ForceOpt, handle_errors
+
+__all__ = ["app"]
+
+# The circuit package (scipy, rasterio) is imported inside the command: ``corridors
+# --help`` loads this module and not it.
+
+#: The ``circuit`` command, merged into the root app.
+app = typer.Typer(add_completion=False)
 
 # Pairwise resistances are listed on the console for up to this many focal nodes.
 MAX_NODES_LISTED = 10
 
 
+@app.command("circuit")
 @handle_errors
-def circuit(
+def circuit_command(
     job: Annotated[Path, typer.Argument(help="Circuitscape INI job file.")],
     base_dir: Annotated[
         Path | None,
@@ -36,8 +46,7 @@ def circuit(
     force: ForceOpt = False,
 ) -> None:
     """Run a Circuitscape INI job file (circuit-theory connectivity)."""
-    from .circuit import run
-    from .errors import CorridorsWarning, OutputError
+    from ..circuit import run
 
     if output_dir is not None and output_dir.exists() and not output_dir.is_dir():
         raise OutputError(
@@ -69,8 +78,3 @@ def circuit(
                     typer.echo(
                         f"  R({result.ids[i]}, {result.ids[j]}) = {result.resistances[i, j]:.10g}"
                     )
-
-
-def register(app: typer.Typer) -> None:
-    """Add the ``circuit`` command to the main ``corridors`` app."""
-    app.command("circuit")(circuit)

@@ -14,23 +14,26 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-import geopandas as gpd
-import pandas as pd
 import typer
 
-from ._cli_common import (
+from ..errors import InputError, OutputError
+from ._common import (
     ForceOpt,
     FormatOpt,
     OutputOpt,
-    emit,
     err_console,
     file_input,
     handle_errors,
     prepare_output,
 )
-from .errors import InputError, OutputError
 
-tracks_app = typer.Typer(
+__all__ = ["app"]
+
+# The tracking package, the queries, pandas and geopandas are imported inside the
+# commands: ``corridors --help`` loads this module and none of them.
+
+#: The ``tracks`` command group.
+app = typer.Typer(
     name="tracks",
     help="Animal tracks (Movebank CSV): summary, population corridors, crossing events.",
     no_args_is_help=True,
@@ -53,13 +56,13 @@ CROSSING_COLUMNS = ("individual", "time", "boundary", "direction")
 
 
 def _clean(fixes_file: Path, max_speed_kmh: float, max_lag_h: float) -> Any:
-    from .tracking import clean_fixes, read_movebank
+    from ..tracking import clean_fixes, read_movebank
 
     return clean_fixes(read_movebank(fixes_file), max_speed_kmh=max_speed_kmh, max_lag_h=max_lag_h)
 
 
 def _defaults() -> dict[str, float]:
-    from .tracking import (
+    from ..tracking import (
         DEFAULT_CELL_SIZE_M,
         DEFAULT_LOCATION_ERROR_M,
         DEFAULT_MAX_LAG_H,
@@ -83,7 +86,7 @@ def _defaults() -> dict[str, float]:
 CLI_DEFAULTS = {"cell": 50.0, "error": 20.0, "lag": 8.0, "speed": 10.8, "step": 5.0, "tol": 0.1}
 
 
-@tracks_app.command("summary")
+@app.command("summary")
 @handle_errors
 def summary_command(
     fixes_file: FixesArg,
@@ -96,6 +99,8 @@ def summary_command(
     """Per individual: fixes kept and dropped, span, median fix interval and gaps."""
     if fmt == "geojson":
         raise InputError("the summary is a table; use -f table or -f csv")
+    from ._output import emit
+
     prepare_output(output, inputs=(fixes_file,), force=force)
     cleaned = _clean(fixes_file, max_speed_kmh, max_lag_h)
     frame = cleaned.summary.copy()
@@ -132,7 +137,7 @@ def _seasons(values: list[str] | None) -> dict[str, tuple[str, str]] | None:
     return out
 
 
-@tracks_app.command("corridors")
+@app.command("corridors")
 @handle_errors
 def corridors_command(
     fixes_file: FixesArg,
@@ -180,7 +185,7 @@ def corridors_command(
     force: ForceOpt = False,
 ) -> None:
     """Population migration corridors and stopovers (Migration Mapper's method)."""
-    from .tracking import population_corridors, sequences
+    from ..tracking import population_corridors, sequences
 
     if output_dir.exists() and not output_dir.is_dir():
         raise OutputError(f"--output-dir {output_dir} is a file, not a folder")
@@ -218,7 +223,7 @@ def corridors_command(
         )
 
 
-@tracks_app.command("crossings")
+@app.command("crossings")
 @handle_errors
 def crossings_command(
     fixes_file: FixesArg,
@@ -243,10 +248,13 @@ def crossings_command(
     force: ForceOpt = False,
 ) -> None:
     """Every time a track crosses a border, road, fence or protected-area edge."""
+    import geopandas as gpd
+    import pandas as pd
     from tqdm.auto import tqdm
 
-    from ._query_boundary import resolve_boundary
-    from .tracking import crossing_events
+    from ..query import resolve_boundary
+    from ..tracking import crossing_events
+    from ._output import emit
 
     prepare_output(output, inputs=(fixes_file, file_input(boundary)), force=force)
     cleaned = _clean(fixes_file, max_speed_kmh, max_lag_h)
@@ -273,8 +281,3 @@ def crossings_command(
         },
         empty_note="no crossing",
     )
-
-
-def register(app: typer.Typer) -> None:
-    """Add the ``tracks`` command group to the main ``corridors`` app."""
-    app.add_typer(tracks_app, name="tracks")

@@ -1,48 +1,39 @@
-"""The ``corridors`` command-line interface.
+"""``corridors cases``, ``show`` and ``validate``: the catalogue from the command line.
 
-``corridors cases`` lists the catalogue, ``corridors show ID`` prints one case,
-``corridors validate PATH`` checks a catalogue file; further command groups (``map``,
-``query``, ``circuit``, ``infra``) are registered from their own modules.
-
-Exit status: 0 on success, 1 only when ``validate`` read the file and found problems,
-2 for any bad input (a missing or unreadable file included).
+``cases`` lists the case studies, ``show ID`` prints one, ``validate PATH`` checks a
+catalogue file (exit 1 when it has problems, 2 when it cannot be read).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from types import ModuleType
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 
-from . import catalogue
-from ._cli_common import (
+from .._io import atomic_write_text
+from ._common import (
+    EXIT_PROBLEMS,
     CasesOpt,
     ForceOpt,
     FormatOpt,
     OutputOpt,
-    console_width,
-    emit,
     err_console,
     fail,
     handle_errors,
     prepare_output,
 )
 
-app = typer.Typer(
-    name="corridors",
-    help="Ecological connectivity toolkit: case-study catalogue, queries, atlas maps, "
-    "corridor modelling.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+__all__ = ["app"]
 
-# Exit status of ``validate`` for a readable catalogue that has problems.
-EXIT_PROBLEMS = 1
+# Library modules (the catalogue, pandas, geopandas) are imported inside the commands:
+# ``corridors --help`` loads this module and none of them.
+
+#: The commands of this module, merged into the root app (no group of their own).
+app = typer.Typer(add_completion=False)
 
 CASE_TABLE_COLUMNS = ("name", "realm", "scale", "countries")
 FEATURE_TABLE_COLUMNS = ("case_id", "feature_name", "role", "uncertainty_km")
@@ -86,13 +77,15 @@ def cases_command(
     summary (named so in the file) for reading and mapping, not a loadable catalogue.
     Add --features to export the feature-level catalogue, which loads and validates.
     """
-    from .schema import REALMS
+    from .. import catalogue
+    from ..schema import REALMS
+    from ._output import emit
 
     if realm is not None and realm not in REALMS:
         fail(_esc(f"unknown realm {realm!r}; use one of {', '.join(REALMS)}"))
     code = None
     if country is not None:
-        from .boundaries import country as country_rows
+        from ..boundaries import country as country_rows
 
         # The same check and suggestions as `corridors query` gives for a code.
         code = str(country_rows(country)["iso_a3"].iloc[0])
@@ -118,7 +111,8 @@ def cases_command(
 def _emit_features(
     realm: str | None, code: str | None, *, fmt: str, output: Path | None, cases_file: Path | None
 ) -> None:
-    from ._io import atomic_write_text
+    from .. import catalogue
+    from ._output import emit
 
     frame = catalogue.load_features(cases_file)
     if realm is not None:
@@ -153,6 +147,9 @@ def show_command(
     cases_file: CasesOpt = None,
 ) -> None:
     """Show one case study: its summary, species, countries, features and source."""
+    from .. import catalogue
+    from ._output import console_width, emit
+
     case = catalogue.get_case(case_id, path=cases_file)
     if fmt != "table":
         emit(case, fmt=fmt, output=None, columns=(), geojson_members=CASE_SUMMARY_MEMBERS)
@@ -190,8 +187,6 @@ def show_command(
 
 
 def _esc(text: str) -> str:
-    from rich.markup import escape
-
     return escape(str(text))
 
 
@@ -207,6 +202,8 @@ def validate_command(
     Exit 2: the file cannot be read at all (missing, a directory, not GeoJSON,
     GeoPackage or CSV).
     """
+    from .. import catalogue
+
     problems = catalogue.validate(path)
     if not problems:
         Console().print(f"[green]valid[/]: {_esc(str(path))}")
@@ -221,27 +218,3 @@ def validate_command(
             f"  - {problem.location}: {problem.message}", markup=False, soft_wrap=True
         )
     raise typer.Exit(EXIT_PROBLEMS)
-
-
-def _register_subcommands() -> None:
-    # Each concern registers its own command group from its own module.
-    from . import _cli_circuit, _cli_infra, _cli_map, _cli_omniscape, _cli_query, _cli_tracks
-
-    modules: tuple[ModuleType, ...] = (
-        _cli_map,
-        _cli_query,
-        _cli_circuit,
-        _cli_omniscape,
-        _cli_infra,
-        _cli_tracks,
-    )
-    for module in modules:
-        module.register(app)
-
-
-_register_subcommands()
-
-
-def main() -> None:
-    """Entry point of the ``corridors`` console script."""
-    app()

@@ -7,11 +7,21 @@ from typing import Annotated
 
 import typer
 
-from ._cli_common import ForceOpt, handle_errors
+from ..errors import OutputError
+from ._common import ForceOpt, handle_errors
+
+__all__ = ["app"]
+
+# The omniscape package (scipy, rasterio) is imported inside the command: ``corridors
+# --help`` loads this module and not it.
+
+#: The ``omniscape`` command, merged into the root app.
+app = typer.Typer(add_completion=False)
 
 
+@app.command("omniscape")
 @handle_errors
-def omniscape(
+def omniscape_command(
     job: Annotated[Path, typer.Argument(help="Omniscape.jl INI job file.")],
     output_dir: Annotated[
         Path | None,
@@ -53,8 +63,7 @@ def omniscape(
     The memory estimate is printed before any solve; a job that cannot fit is refused
     with what to change. A killed run started again resumes from its checkpoint.
     """
-    from .errors import OutputError
-    from .omniscape import run
+    from ..omniscape import run
 
     if output_dir is not None and output_dir.exists() and not output_dir.is_dir():
         raise OutputError(
@@ -77,8 +86,3 @@ def omniscape(
     )
     for path in result.files:
         typer.echo(f"  {path}")
-
-
-def register(app: typer.Typer) -> None:
-    """Add the ``omniscape`` command to the main ``corridors`` app."""
-    app.command("omniscape")(omniscape)

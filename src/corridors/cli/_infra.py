@@ -11,23 +11,30 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import geopandas as gpd
 import typer
 
-from ._cli_common import (
+from ..errors import DataFileError, InputError
+from ._common import (
     CasesOpt,
     ForceOpt,
     FormatOpt,
     OutputOpt,
-    emit,
     handle_errors,
     prepare_output,
 )
-from .errors import DataFileError, InputError
 
-infra_app = typer.Typer(
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = ["app"]
+
+# The catalogue, the least-cost package and geopandas are imported inside the commands:
+# ``corridors --help`` loads this module and none of them.
+
+#: The ``infra`` command group.
+app = typer.Typer(
     name="infra",
     help="Infrastructure and corridors: where roads, railways, canals and fences cut them.",
     no_args_is_help=True,
@@ -71,6 +78,8 @@ _MAX_SUGGESTED = 3
 
 
 def _read(path: Path, what: str) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
     if not path.exists():
         raise DataFileError(f"{what} file {path} does not exist")
     try:
@@ -100,7 +109,7 @@ def _directory_message(path: Path, what: str) -> str:
 
 
 def _catalogue(cases: Path | None, roles: tuple[str, ...]) -> gpd.GeoDataFrame:
-    from .catalogue import load_features
+    from ..catalogue import load_features
 
     features = load_features(cases)
     selected = features[features["role"].isin(roles)]
@@ -108,7 +117,7 @@ def _catalogue(cases: Path | None, roles: tuple[str, ...]) -> gpd.GeoDataFrame:
     return selected.set_axis(selected["feature_id"].rename(None).to_numpy(), axis=0)
 
 
-@infra_app.command("crossings")
+@app.command("crossings")
 @handle_errors
 def crossings_command(
     line: LineOpt = None,
@@ -124,7 +133,8 @@ def crossings_command(
     for modelled corridors, its pinch-point score. Rank 1 is the strongest candidate
     for a wildlife crossing structure.
     """
-    from .leastcost import infrastructure_crossings
+    from ..leastcost import infrastructure_crossings
+    from ._output import emit
 
     prepare_output(output, inputs=(line, corridors, cases), force=force, fmt=fmt)
     lines = (
@@ -151,8 +161,3 @@ def crossings_command(
         columns=columns,
         title=f"{len(found)} crossing{'s' if len(found) != 1 else ''}",
     )
-
-
-def register(app: typer.Typer) -> None:
-    """Add the ``infra`` command group to the main ``corridors`` app."""
-    app.add_typer(infra_app, name="infra")

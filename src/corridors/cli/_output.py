@@ -1,8 +1,11 @@
-"""Shared pieces of the command-line interface: options, output, errors and warnings."""
+"""How commands print their results: console tables or blocks, GeoJSON and CSV.
+
+Every function here works on (Geo)DataFrames, so this module imports pandas and
+geopandas; commands import it when they run, never at start.
+"""
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import numbers
@@ -10,57 +13,27 @@ import os
 import shutil
 import sys
 import textwrap
-import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, NoReturn, TypeVar
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from ._io import atomic_write_text, check_output
-from .errors import CorridorsError, ValidationError
+from .._io import atomic_write_text
+from ._common import check_format, err_console
 
-OutputFormat = Literal["table", "geojson", "csv"]
-OUTPUT_FORMATS: tuple[OutputFormat, ...] = ("table", "geojson", "csv")
-
-# Options shared by every command that prints or reads catalogues.
-FormatOpt = Annotated[
-    str, typer.Option("--format", "-f", help="Output format: table, geojson or csv.")
+__all__ = [
+    "console_width",
+    "emit",
+    "frame_to_csv",
+    "frame_to_geojson",
+    "render_records",
 ]
-OutputOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--output",
-        "-o",
-        help="Write to this file instead of stdout (never one of the inputs; an existing "
-        "file is kept unless --force is given).",
-    ),
-]
-ForceOpt = Annotated[
-    bool, typer.Option("--force", help="Replace the output file if it already exists.")
-]
-CasesOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--cases",
-        help="A catalogue file of your own (GeoJSON, GeoPackage, CSV); default: the bundled one.",
-    ),
-]
-F = TypeVar("F", bound=Callable[..., Any])
-
-# typer's own exits and usage errors pass through handle_errors untouched.
-_CLI_CONTROL = (typer.Exit, typer.Abort, typer.exceptions.TyperException)
-
-err_console = Console(stderr=True, highlight=False)
-EXIT_BAD_INPUT = 2
 
 # Width assumed for piped output and unknown terminals, as most tools do.
 DEFAULT_WIDTH = 80
@@ -76,133 +49,6 @@ TABLE_LIST_ITEMS = 3
 TABLE_CHARS_PER_COLUMN = 3
 # Labels in the one-record-per-block layout are indented by this much.
 BLOCK_INDENT = 2
-
-
-def fail(message: str, *, code: int = EXIT_BAD_INPUT) -> NoReturn:
-    """Print ``message`` in red on stderr and exit with ``code``."""
-    err_console.print(f"[bold red]error:[/] {message}", markup=True, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def warn(message: str) -> None:
-    """Print ``message`` as a CLI warning on stderr (``warning: ...``)."""
-    err_console.print(f"[bold yellow]warning:[/] {escape(message)}", soft_wrap=True)
-
-
-@contextmanager
-def reported_warnings() -> Iterator[None]:
-    """Show every warning raised inside the block once, as ``warning: <message>``.
-
-    Python's default display prints the source line that raised the warning and hides
-    a repeat from the same place; a CLI user needs neither, but every distinct message.
-    """
-    seen: set[str] = set()
-
-    def show(
-        message: Warning | str,
-        category: type[Warning],
-        filename: str,
-        lineno: int,
-        file: Any = None,
-        line: str | None = None,
-    ) -> None:
-        text = str(message).strip()
-        if text and text not in seen:
-            seen.add(text)
-            warn(text)
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("always")
-        warnings.showwarning = show
-        yield
-
-
-def handle_errors(func: F) -> F:
-    """Run a command with its warnings reported and its errors turned into messages.
-
-    A CorridorsError (or any other failure) becomes a red one-paragraph message and exit
-    status 2; warnings are printed once each as ``warning: <message>``. No traceback
-    reaches the user.
-    """
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with reported_warnings():
-            try:
-                return func(*args, **kwargs)
-            except _CLI_CONTROL:
-                raise
-            except ValidationError as exc:
-                err_console.print(
-                    f"[bold red]error:[/] {escape(exc.args[0].splitlines()[0])}", soft_wrap=True
-                )
-                for problem in exc.problems:
-                    err_console.print(
-                        f"  - {problem.location}: {problem.message}", markup=False, soft_wrap=True
-                    )
-                raise typer.Exit(EXIT_BAD_INPUT) from None
-            except CorridorsError as exc:
-                fail(escape(str(exc)))
-            except OSError as exc:
-                # A file the toolkit did not check itself (permissions, a full disk, ...).
-                where = f" {exc.filename}" if exc.filename else ""
-                fail(escape(f"cannot use{where}: {exc.strerror or exc}"))
-            except KeyboardInterrupt:
-                fail("interrupted", code=130)
-            except Exception as exc:  # the CLI never shows a traceback, even for a bug
-                fail(
-                    escape(
-                        f"unexpected {type(exc).__name__}: {exc}. This is a bug in corridors; "
-                        "please report it with the command you ran"
-                    )
-                )
-
-    return wrapper  # type: ignore[return-value]
-
-
-# --------------------------------------------------------------------------- outputs
-
-
-def file_input(value: str | None) -> Path | None:
-    """``value`` as a path when it names a file rather than a code such as ``TKM-UZB``."""
-    if not value:
-        return None
-    path = Path(value)
-    if path.exists() or path.suffix or os.sep in value or "/" in value:
-        return path
-    return None
-
-
-def prepare_output(
-    output: Path | None,
-    *,
-    inputs: Iterable[Path | None] = (),
-    force: bool = False,
-    fmt: str | None = None,
-    what: str = "output",
-) -> Path | None:
-    """Refuse a bad ``-o`` or ``-f`` before any work (see :func:`corridors._io.check_output`).
-
-    ``inputs`` are the files the command was given; the bundled data files are always
-    inputs too. Returns ``output`` unchanged; ``None`` (stdout) needs no check.
-    """
-    if fmt is not None:
-        check_format(fmt)
-    if output is None:
-        return None
-    # Commands read the bundled catalogue and boundaries when no file is given.
-    every_input = (*inputs, *_bundled_files())
-    return check_output(output, inputs=every_input, overwrite=force, what=what)
-
-
-def _bundled_files() -> list[Path]:
-    from ._resources import data_dir
-
-    try:
-        folder = Path(str(data_dir()))
-    except CorridorsError:
-        return []  # a broken installation fails later, with its own message
-    return [p for p in folder.iterdir() if p.is_file()] if folder.is_dir() else []
 
 
 # --------------------------------------------------------------------------- cells
@@ -412,12 +258,6 @@ def _print_records(
             console.print(renderable, soft_wrap=True)
         else:
             console.print(renderable)
-
-
-def check_format(fmt: str) -> None:
-    """Refuse an output format other than table, geojson or csv."""
-    if fmt not in OUTPUT_FORMATS:
-        fail(escape(f"unknown format {fmt!r}; use {', '.join(OUTPUT_FORMATS)}"))
 
 
 def emit(

@@ -1,0 +1,95 @@
+"""The ``corridors map`` command: build the atlas as one HTML file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..errors import InputError
+from ._common import ForceOpt, err_console, file_input, handle_errors, prepare_output
+
+__all__ = ["app"]
+
+# The catalogue, the maps package (folium) and the queries are imported inside the
+# command: ``corridors --help`` loads this module and none of them.
+
+#: The ``map`` command, merged into the root app.
+app = typer.Typer(add_completion=False)
+
+LAYER_BY = ("realm", "taxon", "scale", "role")
+
+
+@app.command("map")
+@handle_errors
+def map_command(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="HTML file to write, e.g. atlas.html.")
+    ] = Path("atlas.html"),
+    layer_by: Annotated[
+        str, typer.Option("--layer-by", help="One layer per: realm, taxon, scale or role.")
+    ] = "realm",
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline",
+            help="One self-contained file: no CDN, no tiles, drawn on bundled outlines.",
+        ),
+    ] = False,
+    cases_file: Annotated[
+        Path | None,
+        typer.Option("--cases", help="A catalogue file of your own (GeoJSON, GPKG, CSV)."),
+    ] = None,
+    highlight_crossing: Annotated[
+        str | None,
+        typer.Option(
+            "--highlight-crossing",
+            metavar="BOUNDARY",
+            help="Highlight the cases that cross a boundary: a border 'TKM-UZB', an "
+            "ISO3 code or a vector file.",
+        ),
+    ] = None,
+    title: Annotated[str, typer.Option(help="Page title.")] = "corridors atlas",
+    force: ForceOpt = False,
+) -> None:
+    """Build the interactive atlas of connectivity cases as one HTML file.
+
+    An existing file (atlas.html by default) is kept unless --force is given.
+    """
+    from .. import catalogue, maps
+
+    if layer_by not in LAYER_BY:
+        raise InputError(f"--layer-by must be one of {', '.join(LAYER_BY)}, not {layer_by!r}")
+    prepare_output(
+        output,
+        inputs=(cases_file, file_input(highlight_crossing)),
+        force=force,
+        what="atlas",
+    )
+    features = catalogue.load_features(cases_file)
+    highlight = None
+    name = "Query result"
+    if highlight_crossing:
+        from ..query import crossing
+
+        highlight = crossing(catalogue.load_cases(cases_file), highlight_crossing)
+        name = f"Crossing {highlight_crossing}"
+    m = maps.build_map(
+        features,
+        layer_by=layer_by,
+        offline=offline,
+        highlight=highlight,
+        highlight_boundary=highlight_crossing,
+        highlight_name=name,
+        title=title,
+    )
+    path = maps.save_map(m, output, overwrite=force)
+    size = path.stat().st_size / 1e6
+    n_cases = features["case_id"].nunique() if "case_id" in features else len(features)
+    extra = f", {len(highlight)} highlighted" if highlight is not None else ""
+    err_console.print(
+        f"wrote {path} ({size:.1f} MB): {n_cases} cases, {len(features)} features{extra}"
+        + (", offline" if offline else ""),
+        markup=False,
+    )
