@@ -21,6 +21,7 @@ from ._common import (
     ForceOpt,
     FormatOpt,
     OutputOpt,
+    check_format,
     err_console,
     fail,
     handle_errors,
@@ -150,6 +151,7 @@ def show_command(
     from .. import catalogue
     from ._output import console_width, emit
 
+    check_format(fmt)
     case = catalogue.get_case(case_id, path=cases_file)
     if fmt != "table":
         emit(case, fmt=fmt, output=None, columns=(), geojson_members=CASE_SUMMARY_MEMBERS)

@@ -101,7 +101,7 @@ def summary_command(
         raise InputError("the summary is a table; use -f table or -f csv")
     from ._output import emit
 
-    prepare_output(output, inputs=(fixes_file,), force=force)
+    prepare_output(output, inputs=(fixes_file,), force=force, fmt=fmt)
     cleaned = _clean(fixes_file, max_speed_kmh, max_lag_h)
     frame = cleaned.summary.copy()
     for col in ("first", "last"):
@@ -256,7 +256,7 @@ def crossings_command(
     from ..tracking import crossing_events
     from ._output import emit
 
-    prepare_output(output, inputs=(fixes_file, file_input(boundary)), force=force)
+    prepare_output(output, inputs=(fixes_file, file_input(boundary)), force=force, fmt=fmt)
     cleaned = _clean(fixes_file, max_speed_kmh, max_lag_h)
     resolved = resolve_boundary(boundary)
     frames = []
