@@ -210,8 +210,8 @@ def test_cache_returns_equal_independent_copies() -> None:
 
 
 def test_cached_spatial_index() -> None:
-    tree, frame = boundaries._countries_tree()
-    again = boundaries._countries_tree()
+    tree, frame = boundaries.countries_index()
+    again = boundaries.countries_index()
     assert again[0] is tree and again[1] is frame
     assert len(tree) == len(frame)
     hits = tree.query(shapely.Point(*KOYTENDAG), predicate="within")

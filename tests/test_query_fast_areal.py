@@ -1,7 +1,8 @@
-"""The fast areal crossing route gives the exact route's answers.
+"""The areal speed route, with the reference route behind it, gives the reference's answers.
 
-:func:`corridors._areal_fast.crossing_areal` settles most pairs from segments in numpy
-and sends the unclear ones to :func:`corridors._query_engine.crossing_areal`; both must
+:func:`corridors.query._fast.areal.settle_areal` settles most pairs from segments in
+numpy and :func:`corridors.query._dispatch.crossing_areal` sends the unclear ones to
+:func:`corridors.query._reference.crossing_areal`; both must
 return the same pairs, traversals and (to 1e-9) measures. The cases here are random
 lines, polygons and multi-part geometries around real countries, plus the awkward ones:
 cases built on a country's own vertices (touching, running along the edge), polygons
@@ -17,9 +18,9 @@ import pytest
 import shapely
 
 import corridors
+from corridors.query import _dispatch as dispatch
 from corridors.query import _reference as eng
 from corridors.query._antimeridian import split_antimeridian
-from corridors.query._fast import areal as fast
 from corridors.query.boundary import Boundary, resolve_boundary
 
 
@@ -113,7 +114,7 @@ def _lonlat(geoms: np.ndarray) -> np.ndarray:
 def _same(geoms: np.ndarray, boundary: Boundary, tol: float) -> int:
     """Assert both routes agree; return the number of crossing pairs."""
     p0, m0, t0, h0 = eng.crossing_areal(geoms, boundary, tol)
-    p1, m1, t1, h1 = fast.crossing_areal(geoms, boundary, tol)
+    p1, m1, t1, h1 = dispatch.crossing_areal(geoms, boundary, tol)
     s0 = p0.deep_in & p0.deep_out
     s1 = p1.deep_in & p1.deep_out
     np.testing.assert_array_equal(p1.case[s1], p0.case[s0])
@@ -175,7 +176,7 @@ def test_most_pairs_take_the_fast_route(countries: Any, monkeypatch: pytest.Monk
         return exact(cases, boundary, tol)
 
     monkeypatch.setattr(eng, "crossing_areal", spy)
-    pairs, *_ = fast.crossing_areal(geoms, bnd, 1.0)
+    pairs, *_ = dispatch.crossing_areal(geoms, bnd, 1.0)
     assert len(pairs.case) > 100
     assert sum(sent) < 0.25 * len(np.unique(pairs.case))
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import shapely
 
+from corridors.query import _dispatch as dispatch
 from corridors.query import _reference as eng
 from corridors.query._fast import linear as lf
 from corridors.query.boundary import Boundary
@@ -55,9 +56,9 @@ def test_fast_path_agrees_with_exact_route(tol_km: float, centre: tuple[float, f
     box = (centre[0] - 1.0, centre[1] - 0.6, centre[0] + 1.0, centre[1] + 0.6)
     roads = _roads(rng, 40, box)
     cases = _cases(rng, 1200, box)
-    fast = lf.crossing_linear(cases, roads, tol_km)
-    got = eng.linear(cases, roads, tol_km)
-    want = eng._linear_exact(cases, roads, tol_km, touching=False)
+    fast = lf.settle_linear(cases, roads, tol_km)
+    got = dispatch.crossing_linear(cases, roads, tol_km)
+    want = eng.crossing_linear(cases, roads, tol_km, touching=False)
     # The fast path must carry real weight, or this test would prove nothing.
     assert fast.settled.mean() > 0.5
     if tol_km <= 1:  # wide bands on these dense networks mostly need the exact route
@@ -89,7 +90,7 @@ def test_straight_crossings_settled() -> None:
         ],
         dtype=object,
     )
-    fast = lf.crossing_linear(cases, road, 1.0)
+    fast = lf.settle_linear(cases, road, 1.0)
     assert fast.settled.all()
     assert fast.n_crossings.tolist() == [1, 2, 0, 0, 1, 0]
     assert fast.severs.tolist() == [False, False, False, False, True, False]
@@ -110,7 +111,7 @@ def test_touching_and_collinear_left_to_exact_route() -> None:
         ],
         dtype=object,
     )
-    fast = lf.crossing_linear(cases, road, 1.0)
+    fast = lf.settle_linear(cases, road, 1.0)
     assert not fast.settled.any()
 
 
@@ -144,8 +145,8 @@ def test_roads_entering_a_polygon_settled(
 ) -> None:
     boundary = _one_road(road)
     cases = np.array([SQUARE], dtype=object)
-    fast = lf.crossing_linear(cases, boundary, tol_km)
-    exact = eng._linear_exact(cases, boundary, tol_km, touching=False)
+    fast = lf.settle_linear(cases, boundary, tol_km)
+    exact = eng.crossing_linear(cases, boundary, tol_km, touching=False)
     assert fast.settled.all()
     got = (bool(fast.crossed[0]), int(fast.n_crossings[0]), bool(fast.severs[0]))
     assert got == (bool(exact.crossed[0]), int(exact.n_crossings[0]), bool(exact.severs[0]))
@@ -196,8 +197,8 @@ def _settled_as_exact(
     to equal the exact route's."""
     boundary = Boundary("linear", np.array(lines, dtype=object), ["a", "b"][: len(lines)], "r")
     cases = np.array([case], dtype=object)
-    fast = lf.crossing_linear(cases, boundary, 1.0)
-    exact = eng._linear_exact(cases, boundary, 1.0, touching=False)
+    fast = lf.settle_linear(cases, boundary, 1.0)
+    exact = eng.crossing_linear(cases, boundary, 1.0, touching=False)
     assert fast.settled.all()
     got = (bool(fast.crossed[0]), int(fast.n_crossings[0]), bool(fast.severs[0]))
     assert got == (bool(exact.crossed[0]), int(exact.n_crossings[0]), bool(exact.severs[0]))
@@ -214,8 +215,8 @@ def test_stretches_whose_bands_meet_left_to_exact_route() -> None:
     ]
     boundary = Boundary("linear", np.array(lines, dtype=object), ["a", "b"], "r")
     cases = np.array([SQUARE], dtype=object)
-    assert not lf.crossing_linear(cases, boundary, 1.0).settled.any()
-    exact = eng._linear_exact(cases, boundary, 1.0, touching=False)
+    assert not lf.settle_linear(cases, boundary, 1.0).settled.any()
+    exact = eng.crossing_linear(cases, boundary, 1.0, touching=False)
     assert (bool(exact.crossed[0]), bool(exact.severs[0])) == (True, False)
 
 
@@ -225,8 +226,8 @@ def test_road_wholly_inside_left_to_exact_route() -> None:
     lines = [shapely.LineString([(-1, 0.5), (1, 0.5)]), shapely.LineString([(-0.05, 0), (0.05, 0)])]
     boundary = Boundary("linear", np.array(lines, dtype=object), ["r", "r"], "r")
     cases = np.array([SQUARE], dtype=object)
-    assert not lf.crossing_linear(cases, boundary, 0.0).settled.any()
-    res = eng.linear(cases, boundary, 0.0)
+    assert not lf.settle_linear(cases, boundary, 0.0).settled.any()
+    res = dispatch.crossing_linear(cases, boundary, 0.0)
     assert res.crossed.tolist() == [True]
     assert res.length_across_km[0] == pytest.approx(0.1 * 111.32, rel=1e-2)
 
@@ -237,8 +238,8 @@ def test_two_roads_crossing_inside_left_to_exact_route() -> None:
     b = shapely.LineString([(0, -1), (0, 1)])
     boundary = Boundary("linear", np.array([a, b], dtype=object), ["a", "b"], "r")
     cases = np.array([SQUARE], dtype=object)
-    assert not lf.crossing_linear(cases, boundary, 0.0).settled.any()
-    assert eng.linear(cases, boundary, 0.0).n_crossings.tolist() == [4]
+    assert not lf.settle_linear(cases, boundary, 0.0).settled.any()
+    assert dispatch.crossing_linear(cases, boundary, 0.0).n_crossings.tolist() == [4]
 
 
 @pytest.mark.parametrize(
@@ -260,8 +261,8 @@ def test_two_roads_crossing_inside_left_to_exact_route() -> None:
 def test_lines_near_a_dead_end_settled_by_the_band(case: shapely.Geometry, want: int) -> None:
     boundary = _one_road(shapely.LineString([(0, -1), (0, 0.005)]))
     cases = np.array([case], dtype=object)
-    fast = lf.crossing_linear(cases, boundary, 1.0)
-    exact = eng._linear_exact(cases, boundary, 1.0, touching=False)
+    fast = lf.settle_linear(cases, boundary, 1.0)
+    exact = eng.crossing_linear(cases, boundary, 1.0, touching=False)
     assert fast.settled.all()
     assert int(exact.n_crossings[0]) == want
     assert int(fast.n_crossings[0]) == want
@@ -285,8 +286,8 @@ def test_junction_away_from_the_case_does_not_crowd_it() -> None:
         ],
         dtype=object,
     )
-    fast = lf.crossing_linear(cases, boundary, 1.0)
-    exact = eng._linear_exact(cases, boundary, 1.0, touching=False)
+    fast = lf.settle_linear(cases, boundary, 1.0)
+    exact = eng.crossing_linear(cases, boundary, 1.0, touching=False)
     assert fast.settled.tolist() == [True, True, False]
     assert fast.n_crossings[:2].tolist() == exact.n_crossings[:2].tolist() == [1, 1]
 
@@ -297,11 +298,10 @@ def test_long_segments_at_high_latitude_searched_again() -> None:
     road = _one_road(shapely.LineString([(20.0, 65.8), (20.0, 66.2)]))
     case = shapely.LineString([(19.4, 66.0), (20.6, 66.0)])
     cases = np.array([case], dtype=object)
-    net = lf.boundary_segments(road)
     own = lf._seg_stray(lf.sg.segments(cases))
-    assert own.max() > lf._net_stray(road, net)[1] / 2
-    fast = lf.crossing_linear(cases, road, 1.0)
-    exact = eng._linear_exact(cases, road, 1.0, touching=False)
+    assert own.max() > lf.network(road).budget / 2
+    fast = lf.settle_linear(cases, road, 1.0)
+    exact = eng.crossing_linear(cases, road, 1.0, touching=False)
     assert fast.settled.all()
     assert fast.n_crossings[0] == exact.n_crossings[0] == 1
 
@@ -320,8 +320,8 @@ def test_winding_round_a_dead_end_of_a_road_it_never_crosses() -> None:
         [(6.5 * deg, -3 * deg), (3 * deg, -3 * deg), (-0.2 * deg, 0.3 * deg), (-3 * deg, -3 * deg)]
     )
     cases = np.array([case], dtype=object)
-    fast = lf.crossing_linear(cases, boundary, 1.0)
-    exact = eng._linear_exact(cases, boundary, 1.0, touching=False)
+    fast = lf.settle_linear(cases, boundary, 1.0)
+    exact = eng.crossing_linear(cases, boundary, 1.0, touching=False)
     assert fast.settled.all()
     assert fast.n_crossings[0] == exact.n_crossings[0] == 0
     assert not fast.crossed[0]
@@ -356,9 +356,9 @@ def test_exact_route_unchanged_by_dropping_far_lines(
     box = (20.0, 40.0, 21.5, 41.0)
     roads = _roads(rng, 60, box)
     cases = _cases(rng, 600, box)
-    pruned = eng._linear_exact(cases, roads, tol_km, touching=False)
+    pruned = eng.crossing_linear(cases, roads, tol_km, touching=False)
     monkeypatch.setattr(eng, "near_components", lambda net_l, cases_l, reach_m: net_l)
-    whole = eng._linear_exact(cases, roads, tol_km, touching=False)
+    whole = eng.crossing_linear(cases, roads, tol_km, touching=False)
     assert whole.crossed.sum() > 50
     np.testing.assert_array_equal(pruned.crossed, whole.crossed)
     np.testing.assert_array_equal(pruned.n_crossings, whole.n_crossings)
@@ -442,8 +442,8 @@ def test_road_turning_just_off_the_ring_left_to_exact_route() -> None:
         [(0.3, _TOP + 0.5 * _KM), (-0.1 - 1.1 * _KM, _TOP + 0.5 * _KM), (0.0, 0.0)]
     )
     cases = np.array([SQUARE], dtype=object)
-    assert not lf.crossing_linear(cases, _one_road(road), 1.0).settled.any()
-    assert eng.linear(cases, _one_road(road), 1.0).crossed.tolist() == [True]
+    assert not lf.settle_linear(cases, _one_road(road), 1.0).settled.any()
+    assert dispatch.crossing_linear(cases, _one_road(road), 1.0).crossed.tolist() == [True]
 
 
 @pytest.mark.parametrize("lat", [0.0, 35.0, 60.0, 79.0])
@@ -490,10 +490,10 @@ def test_crossing_near_an_end_of_the_case_is_not_clean() -> None:
         ],
         dtype=object,
     )
-    got = eng.linear(cases, road, 1.0)
-    exact = eng._linear_exact(cases, road, 1.0, touching=False)
+    got = dispatch.crossing_linear(cases, road, 1.0)
+    exact = eng.crossing_linear(cases, road, 1.0, touching=False)
     assert got.n_crossings.tolist() == exact.n_crossings.tolist() == [0, 1]
-    assert lf.crossing_linear(cases, road, 1.0).settled[1]
+    assert lf.settle_linear(cases, road, 1.0).settled[1]
 
 
 @pytest.mark.parametrize("seed", [16, 18])
@@ -506,7 +506,7 @@ def test_pieces_near_each_other_or_the_ring_left_to_exact_route(seed: int) -> No
     box = (lon - 1.0, lat - 0.6, lon + 1.0, lat + 0.6)
     roads = _roads(rng, 60, box)
     cases = _cases(rng, 800, box)
-    got = eng.linear(cases, roads, 0.0)
-    want = eng._linear_exact(cases, roads, 0.0, touching=False)
+    got = dispatch.crossing_linear(cases, roads, 0.0)
+    want = eng.crossing_linear(cases, roads, 0.0, touching=False)
     np.testing.assert_array_equal(got.n_crossings, want.n_crossings)
     np.testing.assert_array_equal(got.severs, want.severs)

@@ -124,8 +124,8 @@ def _load_cached(name: str) -> gpd.GeoDataFrame:
 
 
 @functools.lru_cache(maxsize=1)
-def _countries_tree() -> tuple[shapely.STRtree, gpd.GeoDataFrame]:
-    """Cached spatial index over the bundled countries, for other modules.
+def countries_index() -> tuple[shapely.STRtree, gpd.GeoDataFrame]:
+    """Cached spatial index over the bundled countries (for the query package).
 
     Returns
     -------

@@ -119,9 +119,11 @@ import shapely
 from .. import _geodesy as geo
 from ..crs import to_wgs84
 from ..errors import BoundaryError, InputError
+from . import _dispatch as dispatch
 from . import _reference as eng
 from ._antimeridian import split_antimeridian
-from ._fast.areal import crossing_areal
+from ._dispatch import SPEED_ENV, speed_routes
+from ._windows import candidate_pairs
 from .boundary import (
     Boundary,
     BoundaryRepairedWarning,
@@ -133,6 +135,7 @@ from .boundary import (
 
 __all__ = [
     "DEFAULT_TOLERANCE_KM",
+    "SPEED_ENV",
     "Boundary",
     "BoundaryRepairedWarning",
     "CaseRepairedWarning",
@@ -141,6 +144,7 @@ __all__ = [
     "intersecting",
     "near",
     "resolve_boundary",
+    "speed_routes",
     "transboundary",
     "within",
 ]
@@ -415,7 +419,7 @@ def _crossing(frame: gpd.GeoDataFrame, bnd: Boundary, tol: float) -> gpd.GeoData
     # A single point can never lie both inside and outside: skip them outright.
     pos = _present(geoms)
     pos = pos[shapely.get_type_id(geoms[pos]) != 0]
-    pairs, m, trav, has_line = crossing_areal(geoms[pos], bnd, tol)
+    pairs, m, trav, has_line = dispatch.crossing_areal(geoms[pos], bnd, tol)
     sel = pairs.deep_in & pairs.deep_out
     n_cross = pd.array(np.where(has_line, trav, 0), dtype="Int64")
     n_cross[~has_line] = pd.NA
@@ -440,7 +444,7 @@ def _linear_rows(
     crossed_only: bool,
 ) -> gpd.GeoDataFrame:
     usable = _present(geoms)
-    res = eng.linear(geoms[usable], bnd, tol, touching=not crossed_only)
+    res = dispatch.crossing_linear(geoms[usable], bnd, tol, touching=not crossed_only)
     keep = res.crossed if crossed_only else res.touches
     n_cross = pd.array(res.n_crossings[keep], dtype="Int64")
     kept = geoms[usable[keep]]
@@ -469,7 +473,7 @@ def _linear_rows(
 def _length_inside_km(polys: np.ndarray, bnd: Boundary) -> np.ndarray:
     """Geodesic length (km) of the boundary's lines inside each lon/lat polygon."""
     out = np.zeros(len(polys))
-    ci, ti = eng.candidate_pairs(polys, bnd.geoms, bnd.tree)
+    ci, ti = candidate_pairs(polys, bnd.geoms, bnd.tree)
     if len(ci):
         inside = shapely.intersection(bnd.geoms[ti], polys[ci])
         out += np.bincount(ci, geo.lengths_km(inside), minlength=len(polys))
@@ -491,8 +495,8 @@ def _linear_reasons(
     if len(mixed):
         # Which of its parts the line crossed: ask again for each kind of part alone.
         plain = Boundary(bnd.kind, bnd.geoms, bnd.labels, bnd.name, tree=bnd.tree)
-        p_hit = eng.linear(polys[mixed], plain, tol).crossed
-        l_hit = eng.linear(lines[mixed], plain, tol).crossed
+        p_hit = dispatch.crossing_linear(polys[mixed], plain, tol).crossed
+        l_hit = dispatch.crossing_linear(lines[mixed], plain, tol).crossed
         through[mixed] = p_hit | ~l_hit
         across[mixed] = l_hit
     sizes = _side_sizes(kept, np.flatnonzero(deep), bnd)
@@ -600,7 +604,7 @@ def _intersecting(frame: gpd.GeoDataFrame, bnd: Boundary) -> gpd.GeoDataFrame:
     if bnd.kind == "linear":
         return _linear_rows(frame, geoms, bnd, DEFAULT_TOLERANCE_KM, crossed_only=False)
     pos = _present(geoms)
-    ci, ti = eng.candidate_pairs(geoms[pos], bnd.geoms, bnd.tree)
+    ci, ti = candidate_pairs(geoms[pos], bnd.geoms, bnd.tree)
     shapely.prepare(bnd.geoms)
     ok = shapely.intersects(bnd.geoms[ti], geoms[pos[ci]]) if len(ci) else np.zeros(0, bool)
     pairs = eng.refine_areal(geoms, bnd, pos[ci[ok]], ti[ok], 0.0)

@@ -13,15 +13,10 @@ frame per case (:func:`corridors._geodesy.to_local`), or per segment in the fast
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import NDArray
 
 from .._geodesy import KM_PER_DEG_LAT_MIN
+from .._typing import BoolArray, FloatArray, GeomArray, Int64Array, IntArray
 from . import _segments as sg
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.intp]
-BoolArray = NDArray[np.bool_]
-GeomArray = NDArray[np.object_]
 
 #: Two distances within this (m, plus a relative 1e-9) are the same: a point beyond a
 #: shared vertex is equally near both segments that meet there.
@@ -147,7 +142,7 @@ def merge_intervals(
     return group[starts], lo[starts], np.maximum.reduceat(hi, starts)
 
 
-def planar_traversals(lines_l: GeomArray, net_l: GeomArray, r_m: float) -> NDArray[np.int64]:
+def planar_traversals(lines_l: GeomArray, net_l: GeomArray, r_m: float) -> Int64Array:
     """How many times each local line passes from one side of its network to the other.
 
     ``lines_l[k]`` and ``net_l[k]`` are (Multi)LineStrings in case ``k``'s own planar
@@ -265,7 +260,7 @@ def _near_any(
     return np.bincount(rep[close], minlength=len(px)) > 0
 
 
-def _side(px: FloatArray, py: FloatArray, case: IntArray, ns: sg.Segments) -> NDArray[np.int64]:
+def _side(px: FloatArray, py: FloatArray, case: IntArray, ns: sg.Segments) -> Int64Array:
     """Side (1 left, -1 right) of each point p of the nearest segment of its network."""
     cnt = ns.start[case + 1] - ns.start[case]
     rep, rank = sg.ranges(cnt)

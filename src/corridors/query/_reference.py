@@ -1,49 +1,47 @@
-"""Array engine behind :mod:`corridors.query`: candidate pairs, DE-9IM tests, tolerances.
+"""The reference route of :mod:`corridors.query`: the definitions, on shapely/GEOS.
 
 Everything here works on numpy arrays of lon/lat shapely geometries and integer
-positions; :mod:`corridors.query` turns the results into GeoDataFrames.
+positions; :mod:`corridors.query` turns the results into GeoDataFrames. It answers
+every question on its own; :mod:`corridors.query._dispatch` puts the speed routes
+(:mod:`corridors.query._fast`) in front of it for ``crossing`` and sends here what
+they leave unsettled, and the tests check that both give the same answers.
 
 Two stages, so that the cost of tolerances and measures is paid only for matches:
 
 1. *Exact*: an STRtree gives bounding-box candidate pairs, then one vectorised DE-9IM
    pattern test per pair with the boundary geometry **prepared** as the first operand
    (each complex boundary polygon is prepared once and reused for every case it meets).
+   Against areas, only the cases that meet a piece of an area's edge
+   (:mod:`corridors.query._edges`) can lie on both sides, so only they get the test.
 2. *Tolerance and measures*, for the pairs that passed: each case is projected into its
    own local azimuthal equidistant frame (metres), together with the piece of boundary
-   around it, and the tolerance band is a metric buffer there.
-
-``crossing`` against areas takes a faster route through both stages
-(:func:`crossing_areal`): the edges of the areas are cut into short indexed pieces, so
-only the cases that meet an edge get the DE-9IM test; most pairs are then settled by
-where their vertices lie (clearly inside, clearly outside, or near the edge), and only
-the rest pay for buffers. Measures use small cached tiles of each area.
-
-Both ``crossing`` routes here are the *exact* routes. In front of them,
-:mod:`corridors._areal_fast` and :mod:`corridors._linear_fast` settle the simple cases
-from their segments with numpy (:mod:`corridors._segments`) and send only what they
-cannot settle surely (touching or collinear contacts, crowded networks, holes, high
-latitudes) here; their tests check that both give the same answers.
+   around it (:mod:`corridors.query._windows`), and the tolerance band is a metric
+   buffer there. Pairs whose vertices lie clearly inside and clearly outside skip
+   the buffers; lines against a linear boundary follow its band with
+   :func:`corridors.query._band.planar_traversals` instead of building it.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import cast
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
 
 from .. import _geodesy as geo
+from .._typing import BoolArray, FloatArray, GeomArray, Int64Array, IntArray
 from ._band import BAND_QUAD_SEGS, SIDE_EPS_KM, clean_threshold_deg, planar_traversals
-from ._fast.linear import crossing_linear
+from ._edges import edge_pieces
+from ._windows import (
+    candidate_pairs,
+    case_windows,
+    clip_near,
+    target_tree,
+    tiles_around,
+    window_margin_km,
+)
 from .boundary import Boundary
-
-IntArray = NDArray[np.intp]
-BoolArray = NDArray[np.bool_]
-GeomArray = NDArray[np.object_]
-FloatArray = NDArray[np.float64]
 
 #: Cases refined at once against a linear boundary (caps the memory of the buffers).
 REFINE_CHUNK = 20_000
@@ -54,93 +52,6 @@ P_II_EI = "T*****T**"  # case interior meets boundary interior and boundary exte
 
 
 # ----------------------------------------------------------------------------- pairs
-
-
-def candidate_pairs(
-    cases: GeomArray, targets: GeomArray, tree: shapely.STRtree | None = None
-) -> tuple[IntArray, IntArray]:
-    """Bounding-box candidate pairs ``(case_pos, target_pos)``.
-
-    The tree goes on the side with more geometries (fewer, larger queries), unless a
-    cached tree over ``targets`` is given. No predicate is evaluated here: the exact
-    tests run afterwards with the boundary geometry prepared, which is what makes the
-    side of the tree matter little.
-    """
-    if len(cases) == 0 or len(targets) == 0:
-        empty = np.zeros(0, dtype=np.intp)
-        return empty, empty
-    if tree is not None or len(targets) >= len(cases):
-        tree = tree or shapely.STRtree(targets)
-        ci, ti = tree.query(cases)
-    else:
-        ti, ci = shapely.STRtree(cases).query(targets)
-    order = np.lexsort((ti, ci))
-    return ci[order].astype(np.intp), ti[order].astype(np.intp)
-
-
-def target_tree(boundary: Boundary) -> shapely.STRtree:
-    """An index over ``boundary.geoms``: the cached one, or one built once and kept."""
-    if boundary.tree is not None:
-        return boundary.tree
-    tree = boundary.memo.get("tree")
-    if tree is None:
-        tree = boundary.memo["tree"] = shapely.STRtree(boundary.geoms)
-    return cast(shapely.STRtree, tree)
-
-
-def case_windows(cases: GeomArray, margin_km: float) -> GeomArray:
-    """A lon/lat box around each case, ``margin_km`` wider on every side."""
-    b = shapely.bounds(cases)
-    if len(b) == 0:
-        return np.empty(0, dtype=object)
-    dlon, dlat = geo.degree_margin(margin_km, np.nanmax(np.abs(b[:, [1, 3]]), axis=1))
-    # Near a pole, or a case cut at the antimeridian: take whole parallels.
-    whole = (dlon >= 360.0) | (b[:, 2] - b[:, 0] > 180.0)
-    minx = np.where(whole, -180.0, np.maximum(b[:, 0] - dlon, -180.0))
-    maxx = np.where(whole, 180.0, np.minimum(b[:, 2] + dlon, 180.0))
-    miny = np.maximum(b[:, 1] - dlat, -90.0)
-    maxy = np.minimum(b[:, 3] + dlat, 90.0)
-    return np.asarray(shapely.box(minx, miny, maxx, maxy), dtype=object)
-
-
-#: Grid cell (degrees) for the clipped pieces of boundary features kept between cases.
-TILE_DEG = 5.0
-
-
-def clip_to_windows(boundary: Boundary, ti: IntArray, windows: GeomArray) -> GeomArray:
-    """Each ``boundary.geoms[ti[k]]`` clipped to ``windows[k]``.
-
-    Clipping a country of 100,000 vertices costs the same for every case near it, so
-    when a window falls inside one cell of a 5-degree grid, the feature is clipped to
-    that cell once (kept in ``boundary.tiles``) and the small piece is clipped again.
-    """
-    n = len(ti)
-    out = np.empty(n, dtype=object)
-    if n == 0:
-        return out
-    b = shapely.bounds(windows)
-    cx0 = np.floor(b[:, 0] / TILE_DEG).astype(int)
-    cy0 = np.floor(b[:, 1] / TILE_DEG).astype(int)
-    cx1 = np.floor(b[:, 2] / TILE_DEG).astype(int)
-    cy1 = np.floor(b[:, 3] / TILE_DEG).astype(int)
-    same = (cx0 == cx1) & (cy0 == cy1)
-    src = np.empty(n, dtype=object)
-    tiles = boundary.tiles
-    for k in np.flatnonzero(same):
-        key = (int(ti[k]), int(cx0[k]), int(cy0[k]))
-        piece = tiles.get(key)
-        if piece is None:
-            x, y = key[1] * TILE_DEG, key[2] * TILE_DEG
-            piece = shapely.clip_by_rect(boundary.geoms[key[0]], x, y, x + TILE_DEG, y + TILE_DEG)
-            tiles[key] = piece
-        src[k] = piece
-    src[~same] = boundary.geoms[ti[~same]]
-    out[:] = shapely.intersection(src, windows)
-    return out
-
-
-def _margin_km(tol_km: float) -> float:
-    return 3.0 * tol_km + 1.0
 
 
 # ----------------------------------------------------------------------------- areal
@@ -180,51 +91,6 @@ def exact_areal(cases: GeomArray, boundary: Boundary, pattern: str) -> tuple[Int
 
 
 # ----------------------------------------------------------------------------- crossing
-
-
-#: Segments per piece when the edges of areal features are cut into short lines.
-PIECE_SEGMENTS = 16
-
-
-@dataclass
-class EdgePieces:
-    """The rings of every areal feature cut into short lines, with an index over them."""
-
-    geoms: GeomArray
-    owner: IntArray  # the feature each piece belongs to
-    tree: shapely.STRtree
-
-
-def edge_pieces(boundary: Boundary) -> EdgePieces:
-    """The edge of each feature of an areal boundary as short pieces (cached).
-
-    A connected case that lies both inside and outside a feature must meet its edge,
-    and an index of short pieces of edge finds the few cases that do without testing
-    the many that lie wholly inside or wholly outside a large, detailed polygon.
-    """
-    cached = boundary.memo.get("edges")
-    if cached is not None:
-        return cast(EdgePieces, cached)
-    parts, part_owner = shapely.get_parts(boundary.geoms, return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    coords, cidx = shapely.get_coordinates(rings, return_index=True)
-    start = np.r_[0, np.flatnonzero(np.diff(cidx)) + 1].astype(np.intp)
-    count = np.diff(np.r_[start, len(cidx)])
-    n_chunks = np.maximum(-(-(count - 1) // PIECE_SEGMENTS), 1)
-    ring = np.repeat(np.arange(len(start)), n_chunks)
-    k = np.arange(len(ring)) - np.repeat(np.cumsum(n_chunks) - n_chunks, n_chunks)
-    s0 = start[ring] + k * PIECE_SEGMENTS
-    s1 = np.minimum(s0 + PIECE_SEGMENTS, start[ring] + count[ring] - 1)
-    size = s1 - s0 + 1
-    at = np.repeat(s0, size) + np.arange(size.sum()) - np.repeat(np.cumsum(size) - size, size)
-    geoms = np.asarray(
-        shapely.linestrings(coords[at], indices=np.repeat(np.arange(len(size)), size)),
-        dtype=object,
-    )
-    owner = np.asarray(part_owner[ring_part[cidx[start]]][ring], dtype=np.intp)
-    edges = EdgePieces(geoms, owner, shapely.STRtree(geoms))
-    boundary.memo["edges"] = edges
-    return edges
 
 
 def exact_crossing(cases: GeomArray, boundary: Boundary) -> tuple[IntArray, IntArray]:
@@ -326,73 +192,9 @@ def vertex_sides(
     return xy, k, side
 
 
-#: Finest grid cells (degrees) of the tiles kept per feature; each level's cells
-#: overlap by half, so a box up to half a cell wide fits in one.
-TILE_LEVELS = (5.0, 1.0)
-
-
-def _tile(boundary: Boundary, t: int, level: int, ix: int, iy: int) -> shapely.Geometry:
-    """Feature ``t`` clipped to cell ``(ix, iy)`` of a level (cached; level -1: whole)."""
-    if level < 0:
-        return boundary.geoms[t]
-    key = (t, level, ix, iy)
-    piece = boundary.tiles.get(key)
-    if piece is None:
-        size = TILE_LEVELS[level]
-        x0, y0 = ix * size / 2, iy * size / 2
-        parent: tuple[int, int, int] = (-1, 0, 0)
-        if level > 0:
-            up = TILE_LEVELS[level - 1]
-            px, py = math.floor(x0 / (up / 2)), math.floor(y0 / (up / 2))
-            if x0 + size <= px * up / 2 + up and y0 + size <= py * up / 2 + up:
-                parent = (level - 1, px, py)
-        src = _tile(boundary, t, *parent)
-        piece = shapely.clip_by_rect(src, x0, y0, x0 + size, y0 + size)
-        boundary.tiles[key] = piece
-    return piece
-
-
-def tiles_around(
-    boundary: Boundary, ti: IntArray, bounds: FloatArray, *, whole_ok: bool = True
-) -> GeomArray:
-    """For each pair, the smallest cached tile of ``boundary.geoms[ti]`` that holds the
-    box ``bounds`` (with a small margin): the feature itself near the case, cheaply.
-    Where no tile holds the box, the whole feature, or None unless ``whole_ok``."""
-    out = np.empty(len(ti), dtype=object)
-    eps = 1e-7
-    b = np.column_stack([bounds[:, :2] - eps, bounds[:, 2:] + eps]) if len(ti) else bounds
-    for k, (t, (x0, y0, x1, y1)) in enumerate(zip(ti.tolist(), b.tolist(), strict=True)):
-        chosen: tuple[int, int, int] = (-1, 0, 0)
-        for level in range(len(TILE_LEVELS) - 1, -1, -1):
-            half = TILE_LEVELS[level] / 2
-            ix, iy = math.floor(x0 / half), math.floor(y0 / half)
-            if x1 <= ix * half + 2 * half and y1 <= iy * half + 2 * half:
-                chosen = (level, ix, iy)
-                break
-        if chosen[0] >= 0 or not whole_ok:
-            out[k] = _tile(boundary, t, *chosen) if chosen[0] >= 0 else None
-        else:
-            out[k] = boundary.geoms[t]
-    return out
-
-
-def clip_near(boundary: Boundary, ti: IntArray, windows: GeomArray) -> GeomArray:
-    """Each ``boundary.geoms[ti[k]]`` clipped to the box of ``windows[k]``: from a small
-    cached tile that holds the box when there is one, else as :func:`clip_to_windows`."""
-    b = shapely.bounds(windows)
-    out = tiles_around(boundary, ti, b, whole_ok=False)
-    for k in range(len(out)):
-        if out[k] is not None:
-            out[k] = shapely.clip_by_rect(out[k], *b[k].tolist())
-    missing = np.flatnonzero(np.array([g is None for g in out], dtype=bool))
-    if len(missing):
-        out[missing] = clip_to_windows(boundary, ti[missing], windows[missing])
-    return out
-
-
 def crossing_areal(
     cases: GeomArray, boundary: Boundary, tol_km: float
-) -> tuple[ArealPairs, dict[str, FloatArray], NDArray[np.int64], BoolArray]:
+) -> tuple[ArealPairs, dict[str, FloatArray], Int64Array, BoolArray]:
     """Everything :func:`corridors.crossing` needs for an areal boundary.
 
     Returns the pairs that cross (each side reached more than ``tol_km`` beyond the
@@ -492,7 +294,7 @@ def crossing_areal(
     rest = np.flatnonzero(has_line & ~quick)
     if len(rest):
         r = s[rest]
-        windows = case_windows(geoms[r], _margin_km(r_km))
+        windows = case_windows(geoms[r], window_margin_km(r_km))
         sub_pairs = ArealPairs(
             ci[r],
             ti[r],
@@ -538,7 +340,7 @@ def refine_areal(
     todo = np.flatnonzero(~covered)
     if len(todo) == 0:
         return ArealPairs(ci, ti, deep_in, deep_out, covered, clipped)
-    windows = case_windows(cases[ci[todo]], _margin_km(tol_km))
+    windows = case_windows(cases[ci[todo]], window_margin_km(tol_km))
     clipped[todo] = clip_near(boundary, ti[todo], windows)
     if tol_km <= 0:
         deep_in[todo] = shapely.relate_pattern(clipped[todo], cases[ci[todo]], P_II)
@@ -645,9 +447,7 @@ def measure(geoms: GeomArray) -> tuple[FloatArray, FloatArray, FloatArray]:
 # ----------------------------------------------------------------------------- sides
 
 
-def traversals(
-    lines_l: GeomArray, edge_l: GeomArray, area_l: GeomArray, r_m: float
-) -> NDArray[np.int64]:
+def traversals(lines_l: GeomArray, edge_l: GeomArray, area_l: GeomArray, r_m: float) -> Int64Array:
     """How many times each local line passes from one side of an area's edge to the other.
 
     ``lines_l[k]`` is cut by the band of half-width ``r_m`` around ``edge_l[k]`` (the
@@ -696,7 +496,7 @@ class LinearResult:
 
     case: IntArray
     crossed: BoolArray
-    n_crossings: NDArray[np.int64]
+    n_crossings: Int64Array
     severs: BoolArray
     length_across_km: FloatArray
     labels: NDArray[np.object_]  # of str: the boundary labels met, comma-separated
@@ -707,7 +507,7 @@ class LinearResult:
     deep_both: BoolArray | None = None
 
 
-def _joined_labels(label_sets: dict[int, list[str]], n: int) -> NDArray[np.object_]:
+def joined_labels(label_sets: dict[int, list[str]], n: int) -> NDArray[np.object_]:
     """Per case, its labels joined with commas ("" for the many cases that meet none)."""
     out = np.full(n, "", dtype=object)
     for c, lst in label_sets.items():
@@ -745,59 +545,17 @@ def split_dims(cases: GeomArray) -> tuple[GeomArray, GeomArray]:
     return polys, lines
 
 
-def linear(
-    cases: GeomArray, boundary: Boundary, tol_km: float, *, touching: bool = False
+def crossing_linear(
+    cases: GeomArray, boundary: Boundary, tol_km: float, *, touching: bool
 ) -> LinearResult:
     """Evaluate a linear boundary (one network) against every case.
 
-    With ``touching``, also find every case the network touches at all (for
-    ``intersecting``); otherwise ``touches`` is only filled for crossed cases. Without
-    it, the cases :func:`corridors._linear_fast.crossing_linear` settles from their
-    segments skip the exact route.
+    For every case the network touches, the local network in the case's own frame,
+    banded with GEOS buffers for polygons and followed along lines by
+    :func:`corridors.query._band.planar_traversals`. With ``touching``, also find
+    every case the network touches at all (for ``intersecting``). The sides of a
+    border are left to the caller (:func:`on_both_sides`).
     """
-    n = len(cases)
-    if touching:
-        res = _linear_exact(cases, boundary, tol_km, touching=True)
-    else:
-        fast = crossing_linear(cases, boundary, tol_km)
-        label_sets: dict[int, list[str]] = {}
-        for c, t in zip(fast.hit_case.tolist(), fast.hit_target.tolist(), strict=True):
-            lst = label_sets.setdefault(c, [])
-            if boundary.labels[t] not in lst:
-                lst.append(boundary.labels[t])
-        labels = _joined_labels(label_sets, n)
-        res = LinearResult(
-            np.arange(n),
-            fast.crossed,
-            fast.n_crossings,
-            fast.severs,
-            fast.length_across_km,
-            labels,
-            fast.crossed.copy(),
-        )
-        slow = np.flatnonzero(~fast.settled)
-        if len(slow):
-            sub = _linear_exact(cases[slow], boundary, tol_km, touching=False)
-            res.crossed[slow] = sub.crossed
-            res.n_crossings[slow] = sub.n_crossings
-            res.severs[slow] = sub.severs
-            res.length_across_km[slow] = sub.length_across_km
-            res.touches[slow] = sub.touches
-            res.labels[slow] = sub.labels
-    res.by_line = res.crossed.copy()
-    if boundary.sides is not None:
-        res.deep_both = _on_both_sides(cases, boundary, tol_km)
-        res.crossed |= res.deep_both
-    return res
-
-
-def _linear_exact(
-    cases: GeomArray, boundary: Boundary, tol_km: float, *, touching: bool
-) -> LinearResult:
-    """The exact route of :func:`linear`: for every case the network touches, the
-    local network in the case's own frame, banded with GEOS buffers for polygons and
-    followed along lines by :func:`corridors._band.planar_traversals` (sides of a
-    border are left to the caller)."""
     polys, lines = split_dims(cases)
     has_poly = shapely.get_type_id(polys) >= 0
     has_line = shapely.get_type_id(lines) >= 0
@@ -850,7 +608,7 @@ def _linear_exact(
         lab = boundary.labels[t]
         if lab not in lst:
             lst.append(lab)
-    labels = _joined_labels(label_sets, n)
+    labels = joined_labels(label_sets, n)
     return LinearResult(np.arange(n), crossed, n_cross, severs, across, labels, any_touch)
 
 
@@ -862,7 +620,7 @@ def _clean_line_crossings(
     ti: IntArray,
     tol_km: float,
     n: int,
-) -> NDArray[np.int64]:
+) -> Int64Array:
     """Crossings settled without buffers: for line-only cases, pairs that meet in one
     transversal point where neither line ends within the tolerance of the other.
 
@@ -924,11 +682,11 @@ def _refine_linear(
     idx: IntArray,
     tol_km: float,
     crossed: BoolArray,
-    n_cross: NDArray[np.int64],
+    n_cross: Int64Array,
     severs: BoolArray,
     across: FloatArray,
 ) -> None:
-    margin = _margin_km(max(tol_km, SIDE_EPS_KM))
+    margin = window_margin_km(max(tol_km, SIDE_EPS_KM))
     windows = case_windows(cases[idx], margin)
     # The local network: every boundary line near the case, clipped to its window and
     # merged, so a crossing at a vertex shared by two segments is one continuous line.
@@ -1013,7 +771,7 @@ def near_components(net_l: GeomArray, cases_l: GeomArray, reach_m: float) -> Geo
     return out
 
 
-def _on_both_sides(cases: GeomArray, boundary: Boundary, tol_km: float) -> BoolArray:
+def on_both_sides(cases: GeomArray, boundary: Boundary, tol_km: float) -> BoolArray:
     """Cases with parts deeper than the tolerance in both countries of a border."""
     assert boundary.sides is not None
     sides = Boundary("areal", np.array(boundary.sides, dtype=object), ["a", "b"], boundary.name)
@@ -1029,7 +787,7 @@ def _on_both_sides(cases: GeomArray, boundary: Boundary, tol_km: float) -> BoolA
 
 def line_traversals_areal(
     cases: GeomArray, pairs: ArealPairs, sel: BoolArray, boundary: Boundary, tol_km: float
-) -> NDArray[np.int64]:
+) -> Int64Array:
     """Times each selected case's lines cross the edge of its areal boundary feature."""
     ci = pairs.case[sel]
     out = np.zeros(len(ci), dtype=np.int64)

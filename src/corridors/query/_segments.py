@@ -25,10 +25,7 @@ import shapely
 from numpy.typing import NDArray
 
 from .._geodesy import EARTH_RADIUS_M
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.intp]
-BoolArray = NDArray[np.bool_]
+from .._typing import BoolArray, FloatArray, IntArray
 
 #: Metres per degree of latitude on the sphere of the local frames.
 M_PER_DEG = EARTH_RADIUS_M * np.pi / 180.0

@@ -1,6 +1,10 @@
 """What a boundary can be: turn the many ways of naming one into lon/lat geometries.
 
-Used by :mod:`corridors.query`; :func:`resolve_boundary` is re-exported there.
+:func:`resolve_boundary` turns a file, a frame, a geometry, ISO codes, a border or a
+bounding box into a :class:`Boundary` (EPSG:4326); :mod:`corridors.query` re-exports
+both. A :class:`Boundary` also carries the structures the query routes derive from it
+(indexes, tiles, edge pieces, segment tables), built on first use and typed, so that
+asking again about the same boundary costs nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -21,11 +25,25 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
+from ..boundaries import border, countries_index, country
 from ..crs import as_crs, to_wgs84
 from ..errors import BoundaryError, CorridorsWarning, CRSError, DataFileError, InputError
 from ._antimeridian import split_antimeridian
 
-__all__ = ["Boundary", "BoundaryRepairedWarning", "CaseRepairedWarning", "resolve_boundary"]
+if TYPE_CHECKING:  # types of the cached structures only: those modules import this one
+    from ._edges import EdgePieces
+    from ._fast.areal import EdgeTables
+    from ._fast.linear import Network
+
+__all__ = [
+    "Boundary",
+    "BoundaryRepairedWarning",
+    "CaseRepairedWarning",
+    "bundled_countries",
+    "read_vector",
+    "resolve_boundary",
+    "single_geometry",
+]
 
 Kind = Literal["areal", "linear"]
 
@@ -79,13 +97,36 @@ class Boundary:
     name: str
     sides: tuple[BaseGeometry, BaseGeometry] | None = None
     tree: shapely.STRtree | None = field(default=None, repr=False)
-    #: Pieces of ``geoms`` clipped to grid cells, filled as queries need them.
-    tiles: dict[tuple[int, ...], BaseGeometry] = field(default_factory=dict, repr=False)
-    #: Derived structures (the edge pieces of areal features, ...), built on first use.
-    memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: Structures derived from ``geoms`` by the query routes, built on first use.
+    _caches: _Caches = field(init=False, default_factory=lambda: _Caches(), repr=False)
 
     def __len__(self) -> int:
         return len(self.geoms)
+
+
+@dataclass(eq=False)
+class _Caches:
+    """What the query routes derive from a boundary's geometries, filled on first use.
+
+    Each structure depends only on ``Boundary.geoms``, which never change, so it is
+    built once per boundary; the modules that build them own their types.
+    """
+
+    #: An index over ``geoms`` when the boundary came without one.
+    tree: shapely.STRtree | None = None
+    #: Pieces of ``geoms`` clipped to grid cells: (feature, level, ix, iy) -> piece.
+    tiles: dict[tuple[int, ...], BaseGeometry] = field(default_factory=dict)
+    #: Areal: the rings of every feature cut into short indexed pieces.
+    edges: EdgePieces | None = None
+    #: Areal: the segment tables of those rings (speed route).
+    edge_tables: EdgeTables | None = None
+    #: Linear: the segments of the lines and what is derived from them (speed route).
+    network: Network | None = None
+
+
+def caches(boundary: Boundary) -> _Caches:
+    """The derived structures of ``boundary`` (for the query routes, not for users)."""
+    return boundary._caches
 
 
 def resolve_boundary(boundary: Any, *, crs: Any = None, label: str | None = None) -> Boundary:
@@ -204,12 +245,10 @@ def _from_string(text: str) -> Boundary:
 
 
 def _from_codes(codes: list[str]) -> Boundary:
-    from ..boundaries import _countries_tree, country
-
     rows = country(codes)
     codes_up = [str(c) for c in rows["iso_a3"]]
     if len(rows) == 1:
-        _, frame = _countries_tree()
+        _, frame = countries_index()
         geom = frame.geometry.values[frame.index[frame["iso_a3"] == codes_up[0]][0]]
     else:
         geom = shapely.union_all(rows.geometry.values)
@@ -220,9 +259,7 @@ def _from_codes(codes: list[str]) -> Boundary:
 @functools.lru_cache(maxsize=1)
 def bundled_countries() -> Boundary:
     """Every bundled country as its own areal boundary, with the cached index."""
-    from ..boundaries import _countries_tree
-
-    tree, frame = _countries_tree()
+    tree, frame = countries_index()
     return Boundary(
         "areal",
         np.asarray(frame.geometry.values, dtype=object),
@@ -247,8 +284,6 @@ def _is_bundled(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> bool:
 
 
 def _from_border(a: str, b: str) -> Boundary:
-    from ..boundaries import border, country
-
     line = border(a, b)
     sides = country([a, b]).geometry.values
     boundary = _from_frame(line, label=None, name=f"{line['a'].iloc[0]}-{line['b'].iloc[0]}")

@@ -37,27 +37,21 @@ the exact route (:func:`~corridors._query_engine.crossing_areal`) whole.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
 
 from ... import _geodesy as geo
-from .. import _reference as eng
+from ..._typing import BoolArray, FloatArray, GeomArray, Int64Array, IntArray
 from .. import _segments as sg
-from ..boundary import Boundary
-
-IntArray = NDArray[np.intp]
-BoolArray = NDArray[np.bool_]
-FloatArray = NDArray[np.float64]
-GeomArray = NDArray[np.object_]
+from .._band import SIDE_EPS_KM
+from .._edges import EdgePieces, edge_pieces
+from .._windows import window_margin_km
+from ..boundary import Boundary, caches
 
 #: Edge length (degrees) beyond which :func:`corridors._geodesy.areas_km2` densifies.
 DENSIFY_DEG = 0.25
-
-#: Key of the cached segment tables in ``Boundary.memo``.
-_MEMO_KEY = "areal_fast_edges"
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -69,7 +63,7 @@ def _first_true(mask: BoolArray, group: IntArray, n: int) -> BoolArray:
 
 
 @dataclass
-class _Edges:
+class EdgeTables:
     """The segments of every ring of an areal boundary, indexed like its edge pieces.
 
     Segment ``i`` runs from coordinate ``i`` to ``i + 1`` of the concatenated rings
@@ -79,7 +73,7 @@ class _Edges:
     ``piece_s0[p] : piece_s0[p] + piece_n[p]``.
     """
 
-    pieces: eng.EdgePieces
+    pieces: EdgePieces
     x0: FloatArray
     y0: FloatArray
     x1: FloatArray
@@ -95,27 +89,24 @@ class _Edges:
     piece_longest_m: FloatArray  # longest segment of each piece (metres, local frames)
 
 
-def _edges(boundary: Boundary) -> _Edges:
-    """Segment tables of the boundary's rings (built once per boundary, kept in its memo)."""
-    cached = boundary.memo.get(_MEMO_KEY)
-    if cached is not None:
-        return cast(_Edges, cached)
-    pieces = eng.edge_pieces(boundary)
-    parts, _ = shapely.get_parts(boundary.geoms, return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    xy, cidx = shapely.get_coordinates(rings, return_index=True)
-    n_rings = len(rings)
-    start = np.searchsorted(cidx, np.arange(n_rings + 1)).astype(np.intp)
-    count = np.diff(start)
-    x, y = xy[:, 0], xy[:, 1]
+def edge_tables(boundary: Boundary) -> EdgeTables:
+    """Segment tables of the boundary's rings, on the cut of :func:`edge_pieces` (cached)."""
+    cache = caches(boundary)
+    if cache.edge_tables is not None:
+        return cache.edge_tables
+    pieces = edge_pieces(boundary)
+    start = pieces.ring_start
+    n_rings = len(start) - 1
+    x, y = pieces.xy[:, 0], pieces.xy[:, 1]
     x0, y0 = x, y
     x1, y1 = np.r_[x[1:], np.nan], np.r_[y[1:], np.nan]
-    ring = cidx.astype(np.intp)
+    ring = pieces.ring_of
     # Orientation of each ring from its signed area, around its first vertex (precision).
-    valid = np.r_[cidx[1:] == cidx[:-1], False]
+    valid = np.r_[ring[1:] == ring[:-1], False]
     rx, ry = x[start[:-1]][ring], y[start[:-1]][ring]
     cross = np.where(valid, (x0 - rx) * (y1 - ry) - (x1 - rx) * (y0 - ry), 0.0)
     signed = np.bincount(ring, cross, minlength=n_rings)
+    ring_part = pieces.ring_part
     exterior = np.r_[True, ring_part[1:] != ring_part[:-1]] if n_rings else np.zeros(0, bool)
     left_in = (signed > 0) == exterior
     box = np.column_stack(
@@ -126,19 +117,11 @@ def _edges(boundary: Boundary) -> _Edges:
             np.maximum.reduceat(y, start[:-1]) if n_rings else np.zeros(0),
         ]
     )
-    # The same cut into pieces as edge_pieces (same order, so its tree and owners apply).
-    n_chunks = np.maximum(-(-(count - 1) // eng.PIECE_SEGMENTS), 1)
-    pring, k = sg.ranges(n_chunks)
-    s0 = start[:-1][pring] + k * eng.PIECE_SEGMENTS
-    s1 = np.minimum(s0 + eng.PIECE_SEGMENTS, start[:-1][pring] + count[pring] - 1)
-    piece_n = (s1 - s0).astype(np.intp)
-    if len(piece_n) != len(pieces.geoms):
-        raise RuntimeError("edge pieces and segment tables disagree")
-    pbox = shapely.bounds(pieces.geoms)
+    s0 = pieces.seg_start
     kx, ky = sg.metres_per_degree(np.maximum(np.abs(y0), np.abs(np.r_[y1[:-1], y0[-1:]])))
     seg_m = np.where(valid, np.hypot((x1 - x0) * kx, (y1 - y0) * ky), 0.0)
     longest = np.maximum.reduceat(seg_m, s0) if len(s0) else np.zeros(0)
-    edges = _Edges(
+    tables = EdgeTables(
         pieces,
         x0,
         y0,
@@ -146,16 +129,16 @@ def _edges(boundary: Boundary) -> _Edges:
         y1,
         ring,
         start[:-1],
-        (count - 1).astype(np.intp),
+        (np.diff(start) - 1).astype(np.intp),
         box,
         left_in,
-        s0.astype(np.intp),
-        piece_n,
-        pbox,
+        s0,
+        pieces.seg_count,
+        shapely.bounds(pieces.geoms),
         longest,
     )
-    boundary.memo[_MEMO_KEY] = edges
-    return edges
+    cache.edge_tables = tables
+    return tables
 
 
 @dataclass
@@ -317,17 +300,10 @@ def _green_km2(
 # ----------------------------------------------------------------------------- main
 
 
-def crossing_areal(
+def settle_areal(
     cases: GeomArray, boundary: Boundary, tol_km: float
-) -> tuple[eng.ArealPairs, dict[str, FloatArray], NDArray[np.int64], BoolArray]:
-    """Everything :func:`corridors.crossing` needs for an areal boundary, fast.
-
-    Same contract and answers as :func:`corridors._query_engine.crossing_areal`: the
-    pairs (case, feature) whose case lies on both sides (sorted by case, then feature),
-    with ``deep_in & deep_out`` marking those that reach more than ``tol_km`` beyond
-    the edge on each side; for those, the measures of :func:`areal_measures`, the
-    traversals of their lines and whether they have lines. ``clipped`` is filled only
-    for the pairs that needed the exact route's buffers.
+) -> tuple[SettledAreal, IntArray]:
+    """Settle what can be settled of ``crossing(cases, areal boundary)`` from segments.
 
     Parameters
     ----------
@@ -340,8 +316,13 @@ def crossing_areal(
 
     Returns
     -------
-    tuple
-        ``(pairs, measures, traversals, has_line)`` as the exact route returns them.
+    settled : SettledAreal
+        The pairs (case, feature) whose case surely lies on both sides, with their
+        measures, traversals, and which side(s) the reference route's buffers must
+        still decide for the tolerance.
+    unsettled : numpy.ndarray of int
+        Positions of the cases left wholly to the reference route (cases of several
+        parts, polygons with holes, any case with an unclear contact).
     """
     n = len(cases)
     nt = len(boundary.geoms)
@@ -354,89 +335,55 @@ def crossing_areal(
     slow[(types != 1) & (types != 3)] = True
     slow[poly & ~simple] = True
     sidx = np.flatnonzero(simple)
-    fast = _FastResult.empty()
+    settled = SettledAreal.empty()
     if len(sidx) and nt:
-        edges = _edges(boundary)
-        fast, fb = _fast(cases, sidx, poly, boundary, edges, tol_km)
+        edges = edge_tables(boundary)
+        settled, fb = _fast(cases, sidx, poly, boundary, edges, tol_km)
         slow[fb] = True
     elif nt:
-        _edges(boundary)  # keep the tables warm, as the exact route warms its pieces
-    return _merge(cases, boundary, tol_km, fast, np.flatnonzero(slow & (types >= 0)))
+        edge_tables(boundary)  # keep the tables warm, as the reference warms its pieces
+    return settled, np.flatnonzero(slow & (types >= 0))
 
 
 @dataclass
-class _FastResult:
-    """Pairs settled by the fast route (global case positions), with their answers."""
+class SettledAreal:
+    """Pairs (case, feature) settled by the speed route (global case positions).
+
+    Every pair's case surely lies on both sides of the feature's edge. ``deep_in`` and
+    ``deep_out`` say whether it reaches more than the tolerance inside and outside,
+    where ``unsure_in`` and ``unsure_out`` are False; where they are True, the
+    reference route's buffers must decide. The measures are those of
+    :func:`corridors.query._reference.areal_measures`; ``trav`` counts the
+    traversals of a line where ``sure_trav``.
+    """
 
     case: IntArray
     target: IntArray
     deep_in: BoolArray
     deep_out: BoolArray
-    clipped: GeomArray
+    unsure_in: BoolArray
+    unsure_out: BoolArray
     share: FloatArray
     area: FloatArray
     length: FloatArray
-    trav: NDArray[np.int64]
+    trav: Int64Array
+    sure_trav: BoolArray
     has_line: BoolArray
 
     @staticmethod
-    def empty() -> _FastResult:
+    def empty() -> SettledAreal:
         e = np.zeros(0, dtype=np.intp)
         b = np.zeros(0, dtype=bool)
         f = np.zeros(0)
-        return _FastResult(e, e, b, b, np.empty(0, dtype=object), f, f, f, np.zeros(0, np.int64), b)
+        return SettledAreal(e, e, b, b, b, b, f, f, f, np.zeros(0, np.int64), b, b)
 
-
-def _merge(
-    cases: GeomArray, boundary: Boundary, tol_km: float, fast: _FastResult, slow: IntArray
-) -> tuple[eng.ArealPairs, dict[str, FloatArray], NDArray[np.int64], BoolArray]:
-    """Join the fast pairs with the exact route's answers for the ``slow`` cases."""
-    if len(slow):
-        sp, sm, st, sh = eng.crossing_areal(cases[slow], boundary, tol_km)
-        ssel = sp.deep_in & sp.deep_out
-        share = np.full(len(sp.case), np.nan)
-        area = np.full(len(sp.case), np.nan)
-        length = np.full(len(sp.case), np.nan)
-        trav = np.zeros(len(sp.case), dtype=np.int64)
-        has_line = np.zeros(len(sp.case), dtype=bool)
-        share[ssel] = sm["share_inside"]
-        area[ssel] = sm["area_inside_km2"]
-        length[ssel] = sm["length_inside_km"]
-        trav[ssel] = st
-        has_line[ssel] = sh
-        other = _FastResult(
-            slow[sp.case], sp.target, sp.deep_in, sp.deep_out, sp.clipped,
-            share, area, length, trav, has_line,
+    def take(self, sel: BoolArray | IntArray) -> SettledAreal:
+        """The pairs ``sel``."""
+        return SettledAreal(
+            self.case[sel], self.target[sel], self.deep_in[sel], self.deep_out[sel],
+            self.unsure_in[sel], self.unsure_out[sel], self.share[sel], self.area[sel],
+            self.length[sel], self.trav[sel], self.sure_trav[sel], self.has_line[sel],
         )  # fmt: skip
-    else:
-        other = _FastResult.empty()
-    parts = (fast, other)
-    case = np.concatenate([p.case for p in parts]).astype(np.intp)
-    target = np.concatenate([p.target for p in parts]).astype(np.intp)
-    order = np.lexsort((target, case))
-
-    def cat(name: str) -> NDArray[np.generic]:
-        return np.concatenate([getattr(p, name) for p in parts])[order]
-
-    deep_in = cat("deep_in").astype(bool)
-    deep_out = cat("deep_out").astype(bool)
-    sel = deep_in & deep_out
-    pairs = eng.ArealPairs(
-        case[order],
-        target[order],
-        deep_in,
-        deep_out,
-        np.zeros(len(case), dtype=bool),
-        np.asarray(cat("clipped"), dtype=object),
-    )
-    m = {
-        "share_inside": np.asarray(cat("share"), dtype=float)[sel],
-        "area_inside_km2": np.asarray(cat("area"), dtype=float)[sel],
-        "length_inside_km": np.asarray(cat("length"), dtype=float)[sel],
-    }
-    trav = np.asarray(cat("trav"), dtype=np.int64)[sel]
-    has_line = np.asarray(cat("has_line"), dtype=bool)[sel]
-    return pairs, m, trav, has_line
 
 
 def _fast(
@@ -444,9 +391,9 @@ def _fast(
     sidx: IntArray,
     poly_all: BoolArray,
     boundary: Boundary,
-    edges: _Edges,
+    edges: EdgeTables,
     tol_km: float,
-) -> tuple[_FastResult, IntArray]:
+) -> tuple[SettledAreal, IntArray]:
     """The fast route on the simple cases ``cases[sidx]``.
 
     Returns the settled pairs and the positions of the cases left to the exact route.
@@ -455,7 +402,7 @@ def _fast(
     owner = edges.pieces.owner
     qi, qp = edges.pieces.tree.query(cases[sidx])
     if len(qi) == 0:
-        return _FastResult.empty(), np.zeros(0, dtype=np.intp)
+        return SettledAreal.empty(), np.zeros(0, dtype=np.intp)
     order = np.lexsort((qp, qi))
     qi, qp = qi[order], qp[order].astype(np.intp)
     cand, qk = np.unique(qi, return_inverse=True)
@@ -579,23 +526,15 @@ def _fast(
     ok = crossing & ~back[pk]
     res = _measures(cs, edges, pk, ok, is_poly, csub, esub, npair)
     okp = np.flatnonzero(ok)
-    gcase = glob[pk[okp]]
-    tgt = pf[okp]
-    line = ~is_poly[okp]
-    deep_in, deep_out, trav, sure_trav, clipped = _tolerance(
-        cases, boundary, edges, cs, csub, pk, pf, glob, ok, is_poly, tol_km
-    )
-    deep_in, deep_out, trav, sure_trav = deep_in[okp], deep_out[okp], trav[okp], sure_trav[okp]
-    clipped = clipped[okp]
-    # Traversals the segments leave unclear: the whole case takes the exact route,
-    # which picks between its quick count and its bands as it always does.
-    back[pk[okp[line & deep_in & deep_out & ~sure_trav]]] = True
-    mine = ~back[pk[okp]]
-    out = _FastResult(
-        gcase[mine], tgt[mine], deep_in[mine], deep_out[mine], clipped[mine],
-        res[0][okp][mine], res[1][okp][mine], res[2][okp][mine], trav[mine], line[mine],
-    )  # fmt: skip
-    return out, glob[back]
+    gcase = glob[pk]
+    tgt = pf
+    line = ~is_poly
+    tol = _tolerance(edges, cs, csub, pk, pf, ok, is_poly, tol_km)
+    out = SettledAreal(
+        gcase, tgt, tol.deep_in, tol.deep_out, tol.unsure_in, tol.unsure_out,
+        res[0], res[1], res[2], tol.trav, tol.sure_trav, line,
+    ).take(okp)  # fmt: skip
+    return out.take(~back[pk[okp]]), glob[back]
 
 
 @dataclass
@@ -650,7 +589,7 @@ def _sides(
     big = np.int64(1) << np.int64(40)
     ekey = ev.pair.astype(np.int64) * big + ev.seg
 
-    def line_keys(pair: IntArray, seg: IntArray) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    def line_keys(pair: IntArray, seg: IntArray) -> tuple[Int64Array, Int64Array]:
         base = pair.astype(np.int64) * big
         if seg_end is None:
             return base, base + big
@@ -703,7 +642,7 @@ def _points(
 
 def _measures(
     cs: _Cases,
-    edges: _Edges,
+    edges: EdgeTables,
     pk: IntArray,
     ok: BoolArray,
     is_poly: BoolArray,
@@ -792,7 +731,7 @@ class _Near:
     longest_m: FloatArray
 
 
-def _near_pieces(edges: _Edges, box: FloatArray, feature: IntArray, reach_m: float) -> _Near:
+def _near_pieces(edges: EdgeTables, box: FloatArray, feature: IntArray, reach_m: float) -> _Near:
     """The pieces of the edge of ``feature[g]`` within ``reach_m`` of ``box[g]`` (a superset).
 
     Boxes must lie below :data:`~corridors._segments.MAX_LAT`.
@@ -819,7 +758,12 @@ def _near_pieces(edges: _Edges, box: FloatArray, feature: IntArray, reach_m: flo
 
 
 def _edge_distance(
-    edges: _Edges, near: _Near, q_group: IntArray, qx: FloatArray, qy: FloatArray, reach_m: float
+    edges: EdgeTables,
+    near: _Near,
+    q_group: IntArray,
+    qx: FloatArray,
+    qy: FloatArray,
+    reach_m: float,
 ) -> FloatArray:
     """Distance (metres, local frame at each point) from each point to its feature's edge.
 
@@ -848,7 +792,7 @@ def _edge_distance(
 
 
 def _clear_of_edge(
-    edges: _Edges, cs: _Cases, near: _Near, pairs: IntArray, k: IntArray, gap: FloatArray
+    edges: EdgeTables, cs: _Cases, near: _Near, pairs: IntArray, k: IntArray, gap: FloatArray
 ) -> BoolArray:
     """Whether each line (pair ``pairs[i]``, case ``k[i]``) keeps its crossings in any frame.
 
@@ -899,7 +843,7 @@ def _clear_of_edge(
 
 
 def _second_look(
-    edges: _Edges,
+    edges: EdgeTables,
     near: _Near,
     group_of: IntArray,
     slack: FloatArray,
@@ -953,47 +897,55 @@ def _second_look(
     status[todo & ~deep & shallow & (np.bincount(cid[sub], minlength=len(status)) > 0)] = -1
 
 
+@dataclass
+class _Tolerance:
+    """Per pair: tolerance answers, where the reference's buffers must decide, and
+    the traversals of lines where they are settled."""
+
+    deep_in: BoolArray
+    deep_out: BoolArray
+    unsure_in: BoolArray
+    unsure_out: BoolArray
+    trav: Int64Array
+    sure_trav: BoolArray
+
+
 def _tolerance(
-    cases: GeomArray,
-    boundary: Boundary,
-    edges: _Edges,
+    edges: EdgeTables,
     cs: _Cases,
     csub: _Sub,
     pk: IntArray,
     pf: IntArray,
-    glob: IntArray,
     ok: BoolArray,
     is_poly: BoolArray,
     tol_km: float,
-) -> tuple[BoolArray, BoolArray, NDArray[np.int64], BoolArray, GeomArray]:
+) -> _Tolerance:
     """Tolerance answers and traversals of the settled pairs (``ok``), per pair.
 
     Each case is cut at its crossings into stretches that lie wholly on one side. A
     stretch is *deep* when a point of it lies farther than the threshold (times
-    :data:`~corridors._segments.MARGIN`) from the edge, *shallow* when its length
+    :data:`~corridors.query._segments.MARGIN`) from the edge, *shallow* when its length
     bounds every point's distance to the edge below the threshold (divided by the
     margin): half its length between two crossings, its length from a crossing to the
-    end of a line. Both allow, on top, for the bend of lon/lat segments in the exact
-    route's frames (:func:`_chord_offset_m`). The threshold is the tolerance, or for
-    traversals at tolerance 0 the band of :data:`~corridors._query_engine.SIDE_EPS_KM`.
+    end of a line. Both allow, on top, for the bend of lon/lat segments in the
+    reference route's frames (:func:`_chord_offset_m`). The threshold is the tolerance,
+    or for traversals at tolerance 0 the band of
+    :data:`~corridors.query._band.SIDE_EPS_KM`.
 
     A pair reaches more than the tolerance into a side when one of its stretches there
-    is deep, and (lines) not when all are shallow; the rest are measured with the
-    exact route's buffers (:func:`~corridors._query_engine.refine_areal`). The
-    traversals of a line whose stretches are all settled: crossings joined by shallow
-    stretches lie in one piece of the band, which counts once if they are odd in
-    number, unless it runs to an end of the line; deep stretches separate the pieces.
-
-    Returns per pair: deep inside, deep outside, traversals, whether the traversals are
-    settled, and the clipped feature where the buffers needed one.
+    is deep, and (lines) not when all are shallow; the rest are marked unsure, for the
+    reference route's buffers. The traversals of a line whose stretches are all
+    settled: crossings joined by shallow stretches lie in one piece of the band, which
+    counts once if they are odd in number, unless it runs to an end of the line; deep
+    stretches separate the pieces.
     """
     npair = len(pk)
     deep_in = np.ones(npair, dtype=bool)
     deep_out = np.ones(npair, dtype=bool)
     trav = np.zeros(npair, dtype=np.int64)
     sure_trav = np.zeros(npair, dtype=bool)
-    clipped = np.empty(npair, dtype=object)
-    thr = max(tol_km, eng.SIDE_EPS_KM) * 1000.0
+    unsure = {"in": np.zeros(npair, dtype=bool), "out": np.zeros(npair, dtype=bool)}
+    thr = max(tol_km, SIDE_EPS_KM) * 1000.0
     reach = thr * sg.MARGIN
     # Room for the chords' stray (pairs that need more are left to the exact route).
     room = max(0.3 * thr, 100.0)
@@ -1025,7 +977,7 @@ def _tolerance(
     np.maximum.at(
         seg_len, pl[row], np.hypot((cs.x1[s_] - cs.x0[s_]) * kxs, (cs.y1[s_] - cs.y0[s_]) * kys)
     )
-    window = span + 2.0 * eng._margin_km(thr / 1000.0) * 1000.0 * np.sqrt(2.0)
+    window = span + 2.0 * window_margin_km(thr / 1000.0) * 1000.0 * np.sqrt(2.0)
     slack = np.zeros(npair)
     lat = np.minimum(top + 1.0, 89.0)
     slack[pl] = _chord_offset_m(seg_len[pl], lat[pl]) + _chord_offset_m(
@@ -1077,26 +1029,12 @@ def _tolerance(
 
     # Tolerance: a deep stretch on each side; (lines) none when all are shallow.
     if tol_km > 0:
-        unsure = {}
         for side, deep in (("in", deep_in), ("out", deep_out)):
             mine = c_in == (side == "in")
             yes = _first_true(mine & (status == 1), c_pair, npair)
             unclear = _first_true(mine & (status != -1), c_pair, npair)
             deep[:] = yes
             unsure[side] = ok & ~yes & (unclear | is_poly)
-        for sides, slow in (
-            (("in",), unsure["in"] & ~unsure["out"]),
-            (("out",), ~unsure["in"] & unsure["out"]),
-            (("in", "out"), unsure["in"] & unsure["out"]),
-        ):
-            at = np.flatnonzero(slow)
-            if len(at):
-                res = eng.refine_areal(cases, boundary, glob[pk[at]], pf[at], tol_km, need=sides)
-                if "in" in sides:
-                    deep_in[at] = res.deep_in
-                if "out" in sides:
-                    deep_out[at] = res.deep_out
-                clipped[at] = res.clipped
 
     # Traversals of lines whose stretches are all settled.
     settled = ok & ~is_poly & low & ~_first_true(status == 0, c_pair, npair)
@@ -1127,4 +1065,4 @@ def _tolerance(
         counts = np.bincount(g_pair, ((size % 2 == 1) & ~voided).astype(float), minlength=npair)
         trav[settled] = counts[settled].astype(np.int64)
     sure_trav[settled] = True
-    return deep_in, deep_out, trav, sure_trav, clipped
+    return _Tolerance(deep_in, deep_out, unsure["in"], unsure["out"], trav, sure_trav)

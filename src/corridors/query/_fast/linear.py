@@ -46,13 +46,13 @@ polygons, cases beyond 80° of latitude or across the antimeridian) takes the ex
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import shapely
-from numpy.typing import NDArray
 
 from ..._geodesy import EARTH_RADIUS_M, GEOD
+from ..._typing import BoolArray, FloatArray, GeomArray, Int64Array, IntArray
 from .. import _segments as sg
 from .._band import (
     BAND_INSCRIBED,
@@ -63,12 +63,7 @@ from .._band import (
     point_segment,
 )
 from .._segments import M_PER_DEG, MARGIN, MAX_LAT, Segments
-from ..boundary import Boundary
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.intp]
-BoolArray = NDArray[np.bool_]
-GeomArray = NDArray[np.object_]
+from ..boundary import Boundary, caches
 
 #: Largest box side (degrees) of a polygon case the fast route clips in one local frame.
 SPAN_DEG = 0.5
@@ -87,22 +82,57 @@ class FastLinear:
 
     settled: BoolArray
     crossed: BoolArray
-    n_crossings: NDArray[np.int64]
+    n_crossings: Int64Array
     severs: BoolArray
     length_across_km: FloatArray
     hit_case: IntArray  # (case, boundary element) pairs that meet, sorted
     hit_target: IntArray
 
 
-def boundary_segments(boundary: Boundary) -> Segments:
-    """The segments of a linear boundary's lines (cached on the boundary)."""
-    cached = boundary.memo.get("segments")
-    if cached is None:
-        cached = boundary.memo["segments"] = sg.segments(boundary.geoms)
-    return cast(Segments, cached)
+@dataclass
+class Network:
+    """The segments of a linear boundary's lines and what the speed route derives from
+    them (built once per boundary, kept among its caches)."""
+
+    segments: Segments
+    #: How far (m) each segment may stray from straight in the reference's frames.
+    stray: FloatArray
+    #: Twice the largest stray plus rounding, at least 10 m (:func:`network`).
+    budget: float
+    #: Whether the line of each segment ends where it starts (a ring has no ends).
+    closed: BoolArray
+    #: Per reach (m): an index over the lines' boxes widened by it (:func:`_reach`).
+    reach: dict[float, _Reach]
 
 
-def crossing_linear(cases: GeomArray, boundary: Boundary, tol_km: float) -> FastLinear:
+@dataclass(frozen=True)
+class _Reach:
+    """An index over the boxes of the boundary's lines widened by a reach, the boxes
+    themselves, and the widening in degrees of longitude of each line."""
+
+    tree: shapely.STRtree
+    boxes: FloatArray
+    dx: FloatArray
+
+
+def network(boundary: Boundary) -> Network:
+    """The segments of a linear boundary's lines, their strays and ends (cached).
+
+    The stray budget is twice the largest stray plus rounding, at least 10 m. Its half
+    is the boundary's share of the extra reach of the segment pairs
+    (:func:`_reach_extra_m`), and the stray allowed for a case's own segments in the
+    first pass.
+    """
+    cache = caches(boundary)
+    if cache.network is None:
+        net = sg.segments(boundary.geoms)
+        each = _seg_stray(net)
+        budget = 2.0 * max(float(each.max(initial=0.0)) + 0.5, 5.0)
+        cache.network = Network(net, each, budget, _closed(net), {})
+    return cache.network
+
+
+def settle_linear(cases: GeomArray, boundary: Boundary, tol_km: float) -> FastLinear:
     """Settle what can be settled of ``crossing(cases, linear boundary)`` from segments.
 
     ``cases`` are lon/lat geometries (None for missing). The module docstring says
@@ -131,13 +161,13 @@ def crossing_linear(cases: GeomArray, boundary: Boundary, tol_km: float) -> Fast
     if len(polys):
         polys = polys[shapely.get_num_interior_rings(cases[polys]) == 0]
     r_m = max(tol_km, 0.001) * 1000.0
-    net = boundary_segments(boundary)
+    net = network(boundary).segments
     hits: list[tuple[IntArray, IntArray]] = []
     # In chunks: the segment pairs and clipped pieces of a chunk are freed before the
     # next, which keeps the peak memory well under the input's size. Cases whose own
     # segments stray more than the boundary's budget allows for come back from the
     # first pass and are searched again with a reach widened for them.
-    half = _net_stray(boundary, net)[1] / 2.0
+    half = network(boundary).budget / 2.0
     tol_m = tol_km * 1000.0
     long_lines = [
         _lines(cases, lines[at : at + CHUNK], b, boundary, net, r_m, tol_km, half, out, hits)
@@ -184,17 +214,15 @@ class _Pairs:
         return np.minimum(np.minimum(self.da, self.db), np.minimum(self.dc, self.dd))
 
 
-def _reach_tree(boundary: Boundary, reach_m: float) -> tuple[shapely.STRtree, FloatArray]:
-    """An index over the boxes of the boundary's lines widened by ``reach_m`` (cached),
-    and the widening in degrees of longitude of each line."""
-    key = f"reach-{reach_m!r}"
-    cached = boundary.memo.get(key)
-    if cached is None:
+def _reach(boundary: Boundary, reach_m: float) -> _Reach:
+    """The boundary's lines' boxes widened by ``reach_m``, indexed (cached per reach)."""
+    known = network(boundary).reach
+    if reach_m not in known:
         b = shapely.bounds(boundary.geoms)
         dx, dy = _widening_deg(b[:, 1], b[:, 3], reach_m)
         boxes = shapely.box(b[:, 0] - dx, b[:, 1] - dy, b[:, 2] + dx, b[:, 3] + dy)
-        cached = boundary.memo[key] = (shapely.STRtree(boxes), dx)
-    return cast(tuple[shapely.STRtree, FloatArray], cached)
+        known[reach_m] = _Reach(shapely.STRtree(boxes), shapely.bounds(boxes), dx)
+    return known[reach_m]
 
 
 def _widening_deg(
@@ -207,16 +235,6 @@ def _widening_deg(
     return dy / np.cos(np.radians(top)), dy
 
 
-def _line_boxes(boundary: Boundary, reach_m: float) -> FloatArray:
-    """Bounds of each line of the boundary widened by ``reach_m`` (as the reach tree)."""
-    key = f"reach-boxes-{reach_m!r}"
-    cached = boundary.memo.get(key)
-    if cached is None:
-        tree, _ = _reach_tree(boundary, reach_m)
-        cached = boundary.memo[key] = shapely.bounds(tree.geometries)
-    return cast(FloatArray, cached)
-
-
 def _segment_pairs(
     geoms: GeomArray, boundary: Boundary, net: Segments, reach_m: float
 ) -> tuple[Segments, IntArray, _Pairs, IntArray, IntArray]:
@@ -225,7 +243,8 @@ def _segment_pairs(
     Returns the segments of the cases that have any candidate (``segs``, owned by
     positions in ``has``), the pairs, and the (case, boundary element) candidates.
     """
-    tree, dx_line = _reach_tree(boundary, reach_m)
+    reach = _reach(boundary, reach_m)
+    tree, dx_line = reach.tree, reach.dx
     ci, ti = tree.query(geoms)
     ci, ti = ci.astype(np.intp), ti.astype(np.intp)
     has, local = np.unique(ci, return_inverse=True)
@@ -235,7 +254,7 @@ def _segment_pairs(
     n_case = np.diff(segs.start)[local]
     k1 = np.repeat(np.arange(len(ci), dtype=np.intp), n_case)
     sl1 = np.repeat(segs.start[local], n_case) + sg.ranges(n_case)[1]
-    lb = _line_boxes(boundary, reach_m)
+    lb = reach.boxes
     t1 = ti[k1]
     ok = (
         (np.minimum(segs.x0[sl1], segs.x1[sl1]) <= lb[t1, 2])
@@ -338,7 +357,7 @@ def _lines(
         soft[p.case[j[dot <= 0]]] = True
     # Other roads may pass near the case (in and out of their band on one side is no
     # traversal), but not near another road.
-    _crowded_roads(p, near, segs, net, 3.0 * r_m * MARGIN, far_r, _net_stray(boundary, net)[0], bad)
+    _crowded_roads(p, near, segs, net, 3.0 * r_m * MARGIN, far_r, network(boundary).stray, bad)
 
     # Two crossings count as two traversals only if the case leaves the band between
     # them: a point of the case between them lies farther than r from every road.
@@ -398,7 +417,7 @@ def _clean_pairs(
     net_ends: tuple[BoolArray, BoolArray],
     r_m: float,
     tol_km: float,
-) -> tuple[BoolArray, NDArray[np.int64]]:
+) -> tuple[BoolArray, Int64Array]:
     """Line cases that every road they meet crosses cleanly, and how many roads that is.
 
     The exact route counts such crossings without following the band
@@ -448,7 +467,7 @@ def _clean_pairs(
     w = np.flatnonzero(maybe[p.case])
     sl, sr = p.sl[w], p.sr[w]
     (c_first, c_last), (n_first, n_last) = seg_ends, net_ends
-    c_closed, n_closed = _closed(segs), _net_closed(boundary, net)
+    c_closed, n_closed = _closed(segs), network(boundary).closed
     lim = thr[p.case[w]] * (1 + 1e-7) + 1e-12
     ax, ay, bx, by = segs.x0[sl], segs.y0[sl], segs.x1[sl], segs.y1[sl]
     cx, cy, dx, dy = net.x0[sr], net.y0[sr], net.x1[sr], net.y1[sr]
@@ -466,14 +485,6 @@ def _clean_pairs(
     clean = maybe & (n_good == n_touch)
     n_clean[clean] = n_good[clean]
     return clean, n_clean
-
-
-def _net_closed(boundary: Boundary, net: Segments) -> BoolArray:
-    """:func:`_closed` for the boundary's segments (cached)."""
-    cached = boundary.memo.get("closed")
-    if cached is None:
-        cached = boundary.memo["closed"] = _closed(net)
-    return cast(BoolArray, cached)
 
 
 def _closed(segs: Segments) -> BoolArray:
@@ -495,7 +506,7 @@ def _band_traversals(
     stray: FloatArray,
     which: BoolArray,
     n_roads: int,
-) -> tuple[NDArray[np.int64], BoolArray]:
+) -> tuple[Int64Array, BoolArray]:
     """Traversals of the band around each road, followed along the case line.
 
     For the cases ``which`` (no two roads near each other near them, so the bands of
@@ -587,7 +598,7 @@ def _side_at(
     g_n: IntArray,
     net_ends: tuple[BoolArray, BoolArray],
     rho_case: FloatArray,
-) -> tuple[NDArray[np.int64], BoolArray]:
+) -> tuple[Int64Array, BoolArray]:
     """Side of the road (1 left, -1 right, 0 none) at positions ``pos`` along cases ``c``
     (segment number + fraction), and where it cannot be told.
 
@@ -873,7 +884,7 @@ def _polygons(
     if len(i):
         x = sg.crossings(qx0[i], qy0[i], qx1[i], qy1[i], qx0[j], qy0[j], qx1[j], qy1[j])
         d = sg.segment_distance_m(qx0[i], qy0[i], qx1[i], qy1[i], qx0[j], qy0[j], qx1[j], qy1[j])
-        net_stray = _net_stray(boundary, net)[0]
+        net_stray = network(boundary).stray
         bad[pc[i[x.hit | (d <= net_stray[ps[i]] + net_stray[ps[j]] + 0.5)]]] = True
         np.minimum.at(gap_pp, pc[i], d)
 
@@ -1075,24 +1086,11 @@ def _seg_stray(segs: Segments) -> FloatArray:
     return np.asarray(ll * np.tan(np.radians(lat)) / (8 * EARTH_RADIUS_M))
 
 
-def _net_stray(boundary: Boundary, net: Segments) -> tuple[FloatArray, float]:
-    """The stray of each boundary segment (cached), and the budget: twice the largest
-    stray plus rounding, at least 10 m. Its half is the boundary's share of the extra
-    reach of the segment pairs (:func:`_reach_extra_m`), and the stray allowed for a
-    case's own segments in the first pass."""
-    cached = boundary.memo.get("stray")
-    if cached is None:
-        each = _seg_stray(net)
-        budget = 2.0 * max(float(each.max(initial=0.0)) + 0.5, 5.0)
-        cached = boundary.memo["stray"] = (each, budget)
-    return cast(tuple[FloatArray, float], cached)
-
-
 def _reach_extra_m(boundary: Boundary, net: Segments, allow_m: float) -> float:
     """Extra reach (m) of the segment pairs for case segments straying up to ``allow_m``:
     the boundary's largest stray plus that plus rounding, so that no pair within a
     threshold plus the strays of its two segments is missed."""
-    return _net_stray(boundary, net)[1] / 2.0 + allow_m
+    return network(boundary).budget / 2.0 + allow_m
 
 
 def _strays(
@@ -1101,7 +1099,7 @@ def _strays(
     """For the case segments ``segs`` of ``n`` geometries: which geometries stray beyond
     ``allow_m``, and how far (m) each pair's two segments may stray together (plus
     half a metre for rounding)."""
-    net_stray, _ = _net_stray(boundary, net)
+    net_stray = network(boundary).stray
     own = _seg_stray(segs)
     worst = np.zeros(n)
     np.maximum.at(worst, segs.owner, own)
