@@ -11,8 +11,12 @@ what to do about it.
 
 from __future__ import annotations
 
+import os
+import sys
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 __all__ = [
     "BoundaryError",
@@ -108,7 +112,44 @@ class ValidationError(CorridorsError, ValueError):
 
 
 class CatalogueError(ValidationError):
-    """Alias kept for readability where a single catalogue problem is raised."""
+    """A catalogue problem; never raised: corridors raises :class:`ValidationError`.
+
+    Kept only because it is public in this module's ``__all__`` (catching it catches
+    nothing corridors raises; catch :class:`ValidationError`); to be removed.
+    """
+
+
+# Warnings are attributed to the first frame outside this package (the caller's code).
+_PACKAGE_DIR = str(Path(__file__).resolve().parent) + os.sep
+
+
+def warn(message: str, category: type[Warning]) -> None:
+    """Issue a warning attributed to the caller of corridors, not to corridors itself.
+
+    For use inside corridors (hence not in ``__all__``). A fixed ``stacklevel`` points
+    at whichever corridors function happens to be above the caller (``return
+    run_job(`` in a warning printed by the command line), which tells the user nothing.
+
+    Parameters
+    ----------
+    message : str
+        The warning's text.
+    category : type of Warning
+        Its class, a :class:`CorridorsWarning` subclass.
+    """
+    frame = sys._getframe(1)
+    level = 2
+    while frame.f_back is not None and _inside_package(frame.f_code.co_filename):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, category, stacklevel=level)
+
+
+def _inside_package(filename: str) -> bool:
+    try:
+        return str(Path(filename).resolve()).startswith(_PACKAGE_DIR)
+    except OSError:
+        return False
 
 
 def _format_problems(problems: Iterable[Problem], source: str) -> str:

@@ -10,13 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import numpy.typing as npt
 import scipy.sparse as sp
 
+from .._typing import FloatArray, Int64Array
 from ._solver import GroundedSolver
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 POLICIES = ("keepall", "rmvsrc", "rmvgnd", "rmvall")
 
@@ -68,8 +65,8 @@ def resolve_conflicts(
 
 
 def solve_components(
-    components: list[IntArray],
-    matrix: Callable[[IntArray, FloatArray], sp.csr_matrix],
+    components: list[Int64Array],
+    matrix: Callable[[Int64Array, FloatArray], sp.csr_matrix],
     src: FloatArray,
     gnd: FloatArray,
     finite: FloatArray,

@@ -15,16 +15,15 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-import numpy.typing as npt
 import scipy.linalg as sla
 import scipy.sparse as sp
 from pyamg import amg_core
 from pyamg.aggregation import standard_aggregation
 from pyamg.relaxation.relaxation import gauss_seidel
 
-from ._errors import ConvergenceWarning, warn
-
-FloatArray = npt.NDArray[np.float64]
+from .._typing import FloatArray
+from ..errors import warn
+from ._errors import ConvergenceWarning
 
 #: Connections weaker than this fraction of ``sqrt(a_ii * a_jj)`` do not join
 #: aggregates. Resistance surfaces mix cells whose conductances differ by orders of

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .._typing import FloatArray
 from ..errors import InputError, RasterError
 from ._advanced import POLICIES, ground_conductances, source_currents
 from ._errors import FocalPointError
@@ -18,8 +19,6 @@ from ._modes import Settings, raster_advanced, raster_one_or_all, raster_pairwis
 from ._outputs import MapOptions
 from ._raster_io import GridMeta, meta_from_transform, read_raster
 from ._result import CircuitResult
-
-FloatArray = npt.NDArray[np.float64]
 
 PointsLike = Any  # id grid, (k, 3) array of id,row,col, or {id: (row, col)}
 

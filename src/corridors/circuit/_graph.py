@@ -20,8 +20,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
+from .._typing import FloatArray, Int64Array
 
 _SQRT2 = float(np.sqrt(2.0))
 
@@ -44,15 +43,15 @@ class Graph:
     """
 
     n: int
-    u: IntArray
-    v: IntArray
+    u: Int64Array
+    v: Int64Array
     w: FloatArray
     laplacian: sp.csr_matrix
-    components: IntArray
+    components: Int64Array
     ncomponents: int
 
 
-def graph_from_edges(n: int, i: IntArray, j: IntArray, w: FloatArray) -> Graph:
+def graph_from_edges(n: int, i: Int64Array, j: Int64Array, w: FloatArray) -> Graph:
     """Build a :class:`Graph` from an edge list (duplicates summed, self-loops dropped)."""
     keep = (i != j) & (w != 0)
     i, j, w = i[keep], j[keep], w[keep]
@@ -81,7 +80,7 @@ def graph_from_edges(n: int, i: IntArray, j: IntArray, w: FloatArray) -> Graph:
 
 
 def component_matrix(
-    graph: Graph, members: IntArray, extra_diag: FloatArray | None = None
+    graph: Graph, members: Int64Array, extra_diag: FloatArray | None = None
 ) -> sp.csr_matrix:
     """Laplacian restricted to ``members`` (plus an optional diagonal, e.g. finite grounds)."""
     lap = graph.laplacian
@@ -91,7 +90,9 @@ def component_matrix(
     return sp.csr_matrix(m)
 
 
-def build_nodemap(valid: npt.NDArray[np.bool_], groups: Sequence[IntArray]) -> tuple[IntArray, int]:
+def build_nodemap(
+    valid: npt.NDArray[np.bool_], groups: Sequence[Int64Array]
+) -> tuple[Int64Array, int]:
     """Number the nodes of a grid, merging cells that share a group label.
 
     Parameters
@@ -118,8 +119,8 @@ def build_nodemap(valid: npt.NDArray[np.bool_], groups: Sequence[IntArray]) -> t
         return nodemap.reshape(shape), int(flat_valid.sum())
 
     ncells = flat_valid.size
-    rows: list[IntArray] = []
-    cols: list[IntArray] = []
+    rows: list[Int64Array] = []
+    cols: list[Int64Array] = []
     offset = ncells
     for layer in layers:
         cells = np.flatnonzero(layer)
@@ -148,7 +149,7 @@ def build_nodemap(valid: npt.NDArray[np.bool_], groups: Sequence[IntArray]) -> t
 
 def grid_graph(
     conductance: FloatArray,
-    nodemap: IntArray,
+    nodemap: Int64Array,
     n: int,
     *,
     four_neighbors: bool,
@@ -175,8 +176,8 @@ def grid_graph(
     offsets: list[tuple[int, int, bool]] = [(0, 1, False), (1, 0, False)]
     if not four_neighbors:
         offsets += [(1, 1, True), (-1, 1, True)]
-    ii: list[IntArray] = []
-    jj: list[IntArray] = []
+    ii: list[Int64Array] = []
+    jj: list[Int64Array] = []
     ww: list[FloatArray] = []
     for dr, dc, diagonal in offsets:
         r0a, r1a = (0, nrows - dr) if dr >= 0 else (-dr, nrows)

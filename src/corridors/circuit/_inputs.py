@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import CorridorsWarning, DataFileError, RasterError
-from ._errors import FocalPointError, warn
+from .._typing import FloatArray, Int64Array
+from ..errors import CorridorsWarning, DataFileError, RasterError, warn
+from ._errors import FocalPointError
 from ._raster_io import (
     GridMeta,
     check_aligned,
@@ -18,9 +19,6 @@ from ._raster_io import (
     read_table,
     xy_to_rowcol,
 )
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 #: A current needs a source and a ground: fewer focal points leave nothing to solve.
 MIN_FOCAL_POINTS = 2
@@ -34,12 +32,12 @@ class FocalPointWarning(CorridorsWarning):
 class Points:
     """Focal nodes: one entry per cell, sorted by id (a region has several cells)."""
 
-    ids: IntArray
-    rows: IntArray
-    cols: IntArray
+    ids: Int64Array
+    rows: Int64Array
+    cols: Int64Array
 
     @property
-    def unique_ids(self) -> IntArray:
+    def unique_ids(self) -> Int64Array:
         """Distinct ids in increasing order."""
         return np.unique(self.ids)
 
@@ -48,7 +46,7 @@ class Points:
         """True when some id covers more than one cell (focal regions)."""
         return bool(self.ids.size != np.unique(self.ids).size)
 
-    def subset(self, keep_ids: IntArray) -> Points:
+    def subset(self, keep_ids: Int64Array) -> Points:
         """Only the entries whose id is in ``keep_ids``."""
         m = np.isin(self.ids, keep_ids)
         return Points(self.ids[m], self.rows[m], self.cols[m])
@@ -58,7 +56,7 @@ class Points:
 class PairSelection:
     """Which pairs of focal nodes to solve (from an included-pairs file)."""
 
-    point_ids: IntArray
+    point_ids: Int64Array
     mode: str  # "include" or "exclude"
     listed: set[tuple[int, int]] = field(default_factory=set)
 
@@ -120,7 +118,7 @@ def load_aligned(path: Path, ref: GridMeta, *, role: str) -> FloatArray:
     return values
 
 
-def load_polygons(path: Path, ref: GridMeta) -> IntArray:
+def load_polygons(path: Path, ref: GridMeta) -> Int64Array:
     """Short-circuit regions as integer labels (0 = none)."""
     values = load_aligned(path, ref, role="polygon")
     return np.where(np.isfinite(values), values, 0).astype(np.int64)

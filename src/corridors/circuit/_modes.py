@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import scipy.sparse as sp
 
+from .._typing import FloatArray, Int64Array
 from ._advanced import resolve_conflicts, solve_components
 from ._graph import Graph, build_nodemap, component_matrix, grid_graph, node_currents
 from ._inputs import PairSelection, Points
@@ -27,9 +27,6 @@ from ._outputs import (
 from ._raster_io import NODATA, GridMeta
 from ._result import CircuitResult
 from ._solver import GroundedSolver
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 #: Show a progress bar when a job has at least this many solves.
 PROGRESS_MIN_SOLVES = 10
@@ -50,7 +47,7 @@ class Settings:
 class Scene:
     """A grid turned into a network: node map, graph and cell <-> node mapping."""
 
-    def __init__(self, g: FloatArray, groups: list[IntArray | None], settings: Settings) -> None:
+    def __init__(self, g: FloatArray, groups: list[Int64Array | None], settings: Settings) -> None:
         layers = [x for x in groups if x is not None]
         self.g = g
         self.nodemap, self.n = build_nodemap(g > 0, layers)
@@ -64,9 +61,9 @@ class Scene:
         flat = self.nodemap.ravel()
         self.cells = np.flatnonzero(flat)
         self.cell_nodes = flat[self.cells] - 1
-        self._members: dict[int, IntArray] = {}
+        self._members: dict[int, Int64Array] = {}
 
-    def node_of(self, rows: IntArray, cols: IntArray) -> IntArray:
+    def node_of(self, rows: Int64Array, cols: Int64Array) -> Int64Array:
         """0-based node of each cell, -1 where the cell is not a node."""
         return self.nodemap[rows, cols] - 1
 
@@ -76,7 +73,7 @@ class Scene:
         out[self.cells] = node_values[self.cell_nodes]
         return out.reshape(self.nodemap.shape)
 
-    def component_nodes(self, comp: int) -> IntArray:
+    def component_nodes(self, comp: int) -> Int64Array:
         """Nodes of one connected component."""
         if comp not in self._members:
             if self.graph.ncomponents == 1:
@@ -86,7 +83,7 @@ class Scene:
         return self._members[comp]
 
     def component_matrix(
-        self, nodes: IntArray, extra_diag: FloatArray | None = None
+        self, nodes: Int64Array, extra_diag: FloatArray | None = None
     ) -> sp.csr_matrix:
         """Laplacian restricted to ``nodes`` (plus an optional diagonal)."""
         return component_matrix(self.graph, nodes, extra_diag)
@@ -95,7 +92,7 @@ class Scene:
 @contextmanager
 def _progress(total: int, settings: Settings, desc: str) -> Iterator[Any]:
     if settings.progress and total >= PROGRESS_MIN_SOLVES:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # deferred: tqdm (tqdm.auto probes IPython)
 
         bar = tqdm(total=total, desc=desc, unit="solve", leave=False)
         try:
@@ -120,7 +117,7 @@ class MapSink:
         opts: MapOptions,
         writer: Writer | None,
         settings: Settings,
-        focal_cells: tuple[IntArray, IntArray] | None = None,
+        focal_cells: tuple[Int64Array, Int64Array] | None = None,
     ) -> None:
         self.g = g
         self.opts = opts
@@ -194,7 +191,7 @@ class MapSink:
             self.writer.grid("max_curmap", process_current_map(self.max, self.g, self.opts))
 
 
-def _wanted_pairs(ids: IntArray, selection: PairSelection | None) -> list[tuple[int, int]]:
+def _wanted_pairs(ids: Int64Array, selection: PairSelection | None) -> list[tuple[int, int]]:
     out = []
     for a in range(ids.size):
         for b in range(a + 1, ids.size):
@@ -207,7 +204,7 @@ def raster_pairwise(
     g: FloatArray,
     points: Points,
     *,
-    polygons: IntArray | None,
+    polygons: Int64Array | None,
     selection: PairSelection | None,
     settings: Settings,
     opts: MapOptions,
@@ -263,8 +260,8 @@ def raster_pairwise(
 
 def _pairwise_in_scene(
     scene: Scene,
-    ids: IntArray,
-    nodes: IntArray,
+    ids: Int64Array,
+    nodes: Int64Array,
     pairs: list[tuple[int, int]],
     r: FloatArray,
     sink: MapSink,
@@ -352,13 +349,13 @@ def _pairwise_in_scene(
     return solves
 
 
-def _scatter(values: FloatArray, members: IntArray, n: int) -> FloatArray:
+def _scatter(values: FloatArray, members: Int64Array, n: int) -> FloatArray:
     out = np.zeros(n)
     out[members] = values
     return out
 
 
-def _point_regions(points: Points, shape: tuple[int, int], keep_ids: set[int] | None) -> IntArray:
+def _point_regions(points: Points, shape: tuple[int, int], keep_ids: set[int] | None) -> Int64Array:
     region = np.zeros(shape, dtype=np.int64)
     m = (
         np.ones(points.ids.size, dtype=bool)
@@ -374,7 +371,7 @@ def raster_one_or_all(
     points: Points,
     *,
     one_to_all: bool,
-    polygons: IntArray | None,
+    polygons: Int64Array | None,
     selection: PairSelection | None,
     strengths: dict[int, float] | None,
     settings: Settings,
@@ -503,7 +500,7 @@ def raster_advanced(
     sources: FloatArray,
     grounds: FloatArray,
     *,
-    polygons: IntArray | None,
+    polygons: Int64Array | None,
     settings: Settings,
     opts: MapOptions,
     writer: Writer | None,
@@ -568,7 +565,7 @@ def raster_advanced(
 
 def _focal_result(
     scenario: str,
-    ids: IntArray,
+    ids: Int64Array,
     resistances: FloatArray,
     sink: MapSink,
     meta: GridMeta | None,

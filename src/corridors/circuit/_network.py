@@ -7,16 +7,15 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from .._typing import FloatArray, Int64Array
 from ..errors import InputError
 from ._advanced import ground_conductances, resolve_conflicts, solve_components, source_currents
 from ._graph import Graph, branch_currents, component_matrix, graph_from_edges, node_currents
 from ._inputs import PairSelection
 from ._outputs import Writer, resistance_matrix_table, table_text, three_columns
+from ._raster_io import read_table
 from ._result import CircuitResult
 from ._solver import GroundedSolver
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 
 def network_from_edges(
@@ -75,7 +74,7 @@ def network_pairwise(
     cum_branch = np.zeros(graph.u.size)
     comps = graph.components
     solves = 0
-    solvers: dict[int, tuple[GroundedSolver, IntArray, IntArray]] = {}
+    solvers: dict[int, tuple[GroundedSolver, Int64Array, Int64Array]] = {}
     for a in range(k):
         for b in range(a + 1, k):
             if selection is not None and not selection.included(int(focal[a]), int(focal[b])):
@@ -240,6 +239,4 @@ def _three_col(a: FloatArray, b: FloatArray, c: FloatArray) -> str:
 
 def read_focal_nodes(path: Path) -> FloatArray:
     """Focal node ids from a network job's point file (first column)."""
-    from ._raster_io import read_table
-
     return read_table(path, role="focal node", ncols=1)[:, 0]

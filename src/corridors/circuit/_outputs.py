@@ -10,10 +10,9 @@ import numpy as np
 import numpy.typing as npt
 
 from .._io import atomic_write_bytes, atomic_write_text, check_output
+from .._typing import FloatArray
 from ..errors import OutputError
 from ._raster_io import NODATA, GridMeta, encode_ascii_grid, format_number, write_geotiff
-
-FloatArray = npt.NDArray[np.float64]
 
 
 @dataclass

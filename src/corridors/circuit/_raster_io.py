@@ -20,12 +20,12 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from affine import Affine
 
 from .._io import atomic_write_bytes
+from .._typing import FloatArray
 from ..errors import DataFileError, RasterError
 from ._ascii import check_ascii_file, is_gzip
-
-FloatArray = npt.NDArray[np.float64]
 
 #: Circuitscape's own nodata value, used in every map it writes.
 NODATA = -9999.0
@@ -98,8 +98,6 @@ def meta_from_transform(
 ) -> GridMeta:
     """Build a :class:`GridMeta` from an affine transform (north-up grids only)."""
     if transform is None:
-        from affine import Affine
-
         transform = Affine(1.0, 0.0, 0.0, 0.0, -1.0, float(nrows))
     if transform.b != 0 or transform.d != 0:
         raise RasterError(
@@ -176,7 +174,7 @@ def read_raster(path: str | Path, *, role: str = "raster") -> tuple[FloatArray, 
         An ASCII grid that disagrees with its header or holds non-numbers, a rotated,
         south-up or non-square grid.
     """
-    from rasterio.errors import RasterioIOError
+    from rasterio.errors import RasterioIOError  # deferred: rasterio
 
     p = Path(path)
     check_input_file(p, role=role)
@@ -206,7 +204,7 @@ def read_raster(path: str | Path, *, role: str = "raster") -> tuple[FloatArray, 
 @contextmanager
 def _open(path: Path, text: bytes | None) -> Iterator[Any]:
     """Open ``path`` with rasterio; a gzip'd ASCII grid already read is not unpacked twice."""
-    import rasterio
+    import rasterio  # deferred: rasterio
     from rasterio.io import MemoryFile
 
     if text is not None and is_gzip(path):
@@ -319,13 +317,11 @@ def encode_ascii_grid(values: FloatArray, meta: GridMeta, *, compress: bool = Fa
 
 def write_geotiff(path: str | Path, values: FloatArray, meta: GridMeta) -> Path:
     """Write a float64 GeoTIFF with the grid's CRS and transform (nodata -9999)."""
-    import rasterio
+    import rasterio  # deferred: rasterio
     from rasterio.io import MemoryFile
 
     transform = meta.transform
     if transform is None:
-        from affine import Affine
-
         transform = Affine(
             meta.cellsize,
             0.0,

@@ -5,13 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-import numpy.typing as npt
-
+from .._typing import FloatArray, Int64Array
 from ._raster_io import GridMeta
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 
 @dataclass
@@ -52,7 +47,7 @@ class CircuitResult:
 
     scenario: str
     data_type: str
-    ids: IntArray
+    ids: Int64Array
     resistances: FloatArray | None = None
     cum_current: FloatArray | None = None
     max_current: FloatArray | None = None

@@ -21,10 +21,9 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 from threadpoolctl import threadpool_limits
 
+from .._typing import FloatArray
 from ._amg import pcg, smoothed_aggregation
 from ._errors import JobTooLargeError
-
-FloatArray = npt.NDArray[np.float64]
 
 #: Systems up to this many unknowns are factorised directly.
 DIRECT_LIMIT = 60_000

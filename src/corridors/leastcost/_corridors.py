@@ -25,7 +25,8 @@ import shapely
 from affine import Affine
 from pyproj import CRS
 
-from ..errors import InputError
+from .._typing import BoolArray, FloatArray
+from ..errors import InputError, warn
 from ._cost import _Engine, allocate
 from ._errors import UnreachableCoresWarning
 from ._paths import path_record
@@ -34,8 +35,6 @@ from ._raster import Cores, ResistanceSurface, cell_centres, rasterize_cores, re
 
 __all__ = ["CorridorNetwork", "corridor_network"]
 
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
 LINK_COLUMNS = [
     "link_id",
@@ -214,7 +213,7 @@ def _candidate_pairs(
     if adjacency == "cost":
         allocation = allocate(engine.run(np.concatenate(cores.cells)), cores.labels)
     else:
-        from scipy.ndimage import distance_transform_edt
+        from scipy.ndimage import distance_transform_edt  # deferred: scipy
 
         idx = distance_transform_edt(
             cores.labels == 0,
@@ -449,17 +448,14 @@ class _Builder:
                 parts.append(f"{len(bad)} pair(s) cannot reach each other: {', '.join(pairs[:10])}")
             if lonely:
                 parts.append(f"core(s) {lonely[:10]} have no corridor")
-            # The circuit package's helper attributes the warning to the caller's code.
-            from ..circuit._errors import warn
-
-            warn(
+            warn(  # attributed to the caller's code, not to corridors
                 "; ".join(parts) + " (barriers cut them off; see network.candidates)",
                 UnreachableCoresWarning,
             )
 
 
 def _polygonise(mask: BoolArray, transform: Affine) -> Any:
-    from rasterio.features import shapes
+    from rasterio.features import shapes  # deferred: rasterio
 
     parts = [
         shapely.geometry.shape(geom)
@@ -485,7 +481,7 @@ def _pinch_points(
     pinch = builder.pinch
     if pinch is None or builder.pinch_link is None or n < 1 or not (pinch > 0).any():
         return empty
-    from skimage.feature import peak_local_max
+    from skimage.feature import peak_local_max  # deferred: scikit-image
 
     peaks = peak_local_max(
         pinch,

@@ -21,13 +21,11 @@ import numpy.typing as npt
 from affine import Affine
 from pyproj import CRS
 
+from .._typing import FloatArray, Int64Array
 from ..errors import InputError
 from ._raster import Cores, ResistanceSurface, rasterize_cores, read_resistance
 
 __all__ = ["CostDistance", "cost_distance", "trace_path"]
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -52,7 +50,7 @@ class CostDistance:
 
     cost: FloatArray
     traceback: npt.NDArray[np.int16]
-    offsets: IntArray
+    offsets: Int64Array
     transform: Affine
     crs: CRS
     neighbors: int
@@ -62,7 +60,7 @@ class _Engine:
     """One MCP_Geometric graph per raster, reused for every source set (saves its setup)."""
 
     def __init__(self, surface: ResistanceSurface, neighbors: int) -> None:
-        from skimage.graph import MCP_Geometric
+        from skimage.graph import MCP_Geometric  # deferred: scikit-image
 
         if neighbors not in (4, 8):
             raise InputError(f"neighbors must be 4 or 8, got {neighbors!r}")
@@ -73,7 +71,7 @@ class _Engine:
         )
         self.offsets = np.asarray(self.mcp.offsets, dtype=np.int64)
 
-    def run(self, flat_starts: IntArray, *, max_cost: float | None = None) -> CostDistance:
+    def run(self, flat_starts: Int64Array, *, max_cost: float | None = None) -> CostDistance:
         cols = self.surface.shape[1]
         rows_idx, cols_idx = np.divmod(np.asarray(flat_starts, dtype=np.int64), cols)
         starts = list(zip(rows_idx.tolist(), cols_idx.tolist(), strict=True))
@@ -142,11 +140,11 @@ def cost_distance(
     return _Engine(surface, neighbors).run(_all_cells(cores), max_cost=max_cost)
 
 
-def _all_cells(cores: Cores) -> IntArray:
+def _all_cells(cores: Cores) -> Int64Array:
     return np.concatenate(cores.cells)
 
 
-def trace_path(result: CostDistance, end: tuple[int, int]) -> IntArray:
+def trace_path(result: CostDistance, end: tuple[int, int]) -> Int64Array:
     """Follow the least-cost path from cell ``end`` back to its source.
 
     Parameters

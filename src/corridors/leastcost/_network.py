@@ -23,8 +23,8 @@ from typing import Any
 import geopandas as gpd
 import networkx as nx
 import numpy as np
-import numpy.typing as npt
 
+from .._typing import FloatArray
 from ..errors import InputError
 from ._corridors import CorridorNetwork
 
@@ -35,8 +35,6 @@ __all__ = [
     "network_metrics",
     "probability_of_connectivity",
 ]
-
-FloatArray = npt.NDArray[np.float64]
 
 
 def core_graph(network: CorridorNetwork) -> nx.Graph:

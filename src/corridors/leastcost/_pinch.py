@@ -8,10 +8,8 @@ the current is computed.
 from __future__ import annotations
 
 import numpy as np
-import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
+from .._typing import BoolArray, FloatArray
 
 
 def _pairwise_current(
@@ -38,7 +36,7 @@ def _pairwise_current(
         absolute currents on each cell's branches, 1 A in the focal regions; 0 outside
         the circuit and where A and B are not connected.
     """
-    from ..circuit import pairwise
+    from ..circuit import pairwise  # deferred: the circuit package loads scipy and pyamg
 
     out = np.zeros(resistance.shape, dtype=np.float64)
     valid = np.isfinite(resistance) & (resistance > 0)

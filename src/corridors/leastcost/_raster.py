@@ -25,6 +25,7 @@ from affine import Affine
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
+from .._typing import FloatArray, Int64Array
 from ..crs import as_crs
 from ..errors import CRSError, DataFileError, InputError
 from ._errors import CoreError, ResistanceError
@@ -38,8 +39,6 @@ __all__ = [
     "read_resistance",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 ResistanceLike = Any  # ndarray | str | os.PathLike | ResistanceSurface
 
@@ -180,10 +179,13 @@ def read_resistance(
 
 
 def _read_file(path: Path) -> tuple[npt.NDArray[Any], Affine, Any, float | None]:
-    import rasterio
+    import rasterio  # deferred: rasterio
     from rasterio.io import MemoryFile
 
-    from ..circuit._ascii import check_ascii_file, is_gzip
+    from ..circuit._ascii import (
+        check_ascii_file,
+        is_gzip,
+    )  # deferred: loads corridors.circuit (scipy, pyamg)
 
     source = f"resistance raster {path}"
     if path.is_dir():
@@ -290,7 +292,7 @@ class Cores:
 
     ids: list[Any]
     labels: npt.NDArray[np.int32]
-    cells: list[IntArray]
+    cells: list[Int64Array]
     frame: gpd.GeoDataFrame
 
 
@@ -329,7 +331,7 @@ def rasterize_cores(
     frame = frame.sort_values("core_id", kind="stable").reset_index(drop=True)
     labels = np.zeros((rows, cols), dtype=np.int32)
     barrier = surface.barrier
-    from rasterio.features import rasterize
+    from rasterio.features import rasterize  # deferred: rasterio
 
     for k, (cid, geom) in enumerate(zip(frame["core_id"], frame.geometry, strict=True), 1):
         if geom is None or geom.is_empty:
@@ -437,7 +439,7 @@ def _cores_from_labels(labels_in: npt.NDArray[Any], surface: ResistanceSurface) 
     on_barrier = [int(v) for v in present if barrier[labels_in == v].all()]
     if on_barrier:
         raise CoreError(f"core(s) {on_barrier[:5]} lie entirely on barrier cells")
-    from rasterio.features import shapes
+    from rasterio.features import shapes  # deferred: rasterio
 
     dense = np.searchsorted(present, labels_in).astype(np.int32) + 1
     dense[labels_in <= 0] = 0

@@ -9,8 +9,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
+from .._typing import FloatArray
 from ..errors import InputError, RasterError
 from ._config import COMPARISONS, OmniscapeWarning
 from ._core import Conditions, Layers, Params, block_strengths
@@ -29,7 +29,6 @@ from ._rasters import Prep, check_resistance
 from ._result import OmniscapeResult
 from ._tiles import TileTask, default_tile_size, make_tiles, slice_layers
 
-FloatArray = npt.NDArray[np.float64]
 ReclassTable = Mapping[float, float | None] | Sequence[tuple[float, float | None]]
 
 

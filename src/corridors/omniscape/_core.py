@@ -26,10 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from .._typing import FloatArray, Int64Array
 from ._window import WindowSolver
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -317,7 +315,7 @@ class TileResult:
 
 def tile_targets(
     layers: Layers, blocks: tuple[int, int, int, int], params: Params
-) -> tuple[IntArray, IntArray, FloatArray]:
+) -> tuple[Int64Array, Int64Array, FloatArray]:
     """Targets of the blocks ``[kr0, kr1) x [kc0, kc1)``: rows, columns and strengths."""
     kr0, kr1, kc0, kc1 = blocks
     bs, br = params.block_size, params.block_radius

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
+from .._typing import FloatArray
 from ..errors import InputError
 from ._checkpoint import Checkpoint
 from ._config import OmniscapeWarning
@@ -25,8 +25,6 @@ from ._core import Params, TileResult, correction_array
 from ._execute import resolve_workers, run_dask, run_processes, run_serial
 from ._tiles import Tile, TileTask, tile_target_count
 from ._window import WindowSolver
-
-FloatArray = npt.NDArray[np.float64]
 
 #: With ``workers`` left to its default, jobs with fewer targets than this run in the
 #: calling process: starting a pool of workers (about a second) would cost more than
@@ -194,7 +192,7 @@ def progress_bar(total: int, initial: int, enabled: bool) -> Any:
     """A tqdm bar counting targets (rate and time left included), or None."""
     if not enabled or total == 0:
         return None
-    from tqdm import tqdm
+    from tqdm import tqdm  # deferred: tqdm (tqdm.auto probes IPython)
 
     return tqdm(
         total=total,

@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .._typing import FloatArray, Int64Array
+
 numba: Any
 try:
     import numba
@@ -37,8 +39,6 @@ except ImportError:  # pragma: no cover - numba is optional; qdldl is the fallba
     numba = None
     AVAILABLE = False
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 
 #: Parts of the dissection smaller than this many cells are not split further. Fewer
 #: flops the smaller they are (radius 50: 13.20 million at 8 cells, 13.26 at 16, 13.7
@@ -54,7 +54,7 @@ def _jit(func: Any) -> Any:
 
 
 @functools.lru_cache(maxsize=64)
-def nd_rank(shape: tuple[int, int]) -> IntArray:
+def nd_rank(shape: tuple[int, int]) -> Int64Array:
     """Position of each cell of a ``shape`` rectangle in a nested-dissection order.
 
     The rectangle is cut across its longer side by one line of cells (numbered after
@@ -62,9 +62,9 @@ def nd_rank(shape: tuple[int, int]) -> IntArray:
     """
     h, w = shape
     rank = np.empty(h * w, dtype=np.int64)
-    order: list[IntArray] = []
+    order: list[Int64Array] = []
     # Explicit stack of (r0, r1, c0, c1, separator-after) so deep shapes do not recurse.
-    stack: list[tuple[int, int, int, int] | IntArray] = [(0, h, 0, w)]
+    stack: list[tuple[int, int, int, int] | Int64Array] = [(0, h, 0, w)]
     while stack:
         item = stack.pop()
         if isinstance(item, np.ndarray):
@@ -217,14 +217,14 @@ class Factor:
     """
 
     n: int
-    perm: IntArray
-    source: IntArray
-    ap: IntArray
-    ai: IntArray
-    rp: IntArray
-    rj: IntArray
-    lp: IntArray
-    li: IntArray
+    perm: Int64Array
+    source: Int64Array
+    ap: Int64Array
+    ai: Int64Array
+    rp: Int64Array
+    rj: Int64Array
+    lp: Int64Array
+    li: Int64Array
     lx: FloatArray
     d: FloatArray
 
@@ -233,7 +233,7 @@ class Factor:
         cls,
         indptr: npt.NDArray[np.integer[Any]],
         indices: npt.NDArray[np.integer[Any]],
-        rank: IntArray,
+        rank: Int64Array,
     ) -> Factor:
         """Symbolic analysis of the upper triangle ``(indptr, indices)``.
 

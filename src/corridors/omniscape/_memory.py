@@ -13,7 +13,10 @@ from dataclasses import dataclass
 
 from ..circuit._errors import JobTooLargeError
 from ..circuit._solver import available_memory
-from ._core import Params
+from ._core import Conditions, Params
+from ._engine import ACCUMULATOR_RAM_BYTES
+from ._execute import resolve_workers
+from ._tiles import default_tile_size
 from ._window import PLAN_CACHE_BYTES, plan_bytes
 
 MiB = 2**20
@@ -169,11 +172,6 @@ def estimate_memory(
     >>> est.total < 20 * 2**30  # Omniscape.jl ran out of memory at 112 GB on this job
     True
     """
-    from ._core import Conditions
-    from ._engine import ACCUMULATOR_RAM_BYTES
-    from ._execute import resolve_workers
-    from ._tiles import default_tile_size
-
     params = Params(
         nrows=int(shape[0]),
         ncols=int(shape[1]),

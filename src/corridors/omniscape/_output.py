@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
+from .._typing import FloatArray
 
 #: Omniscape.jl's (and Circuitscape's) NoData value in every map it writes.
 NODATA = -9999.0
@@ -79,7 +79,7 @@ class GridWriter:
         self._ds: Any = None
         self._fh: Any = None
         if self.path.suffix.lower() == ".tif":
-            import rasterio
+            import rasterio  # deferred: rasterio
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -104,7 +104,7 @@ class GridWriter:
         """Write rows ``row0 ..`` (NaN is written as NoData)."""
         v = np.where(np.isnan(values), NODATA, values).astype(self.dtype)
         if self._ds is not None:
-            from rasterio.windows import Window
+            from rasterio.windows import Window  # deferred: rasterio
 
             self._ds.write(v, 1, window=Window(0, row0, v.shape[1], v.shape[0]))
             return

@@ -16,12 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
+from .._typing import FloatArray
 from ..errors import DataFileError, RasterError
 from ._config import OmniscapeJob, OmniscapeWarning
-
-FloatArray = npt.NDArray[np.float64]
 
 #: Input rasters besides the resistance, by role.
 ROLES = ("source", "condition1", "condition1_future", "condition2", "condition2_future")
@@ -61,7 +59,7 @@ def _gdal_path(path: Path) -> str:
 
 def open_info(path: Path, option: str) -> RasterInfo:
     """Read a raster's header (no cells) or raise :class:`DataFileError` naming ``option``."""
-    import rasterio
+    import rasterio  # deferred: rasterio
     from rasterio.errors import RasterioIOError
 
     try:
@@ -89,7 +87,7 @@ def read_window(
     info: RasterInfo, rows: tuple[int, int] | None = None, cols: tuple[int, int] | None = None
 ) -> FloatArray:
     """Cells ``[r0, r1) x [c0, c1)`` of band 1 as float64, NoData and NaN as NaN."""
-    import rasterio
+    import rasterio  # deferred: rasterio
     from rasterio.windows import Window
 
     r0, r1 = rows if rows is not None else (0, info.shape[0])

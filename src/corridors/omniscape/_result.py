@@ -6,12 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-
+from .._typing import AnyFloatArray
 from ._memory import MemoryEstimate
-
-FloatArray = npt.NDArray[np.floating[Any]]
 
 
 @dataclass
@@ -58,10 +54,10 @@ class OmniscapeResult:
         Peak resident memory of the largest process that solved tiles.
     """
 
-    cum_currmap: FloatArray | None = None
-    flow_potential: FloatArray | None = None
-    normalized_cum_currmap: FloatArray | None = None
-    classified_resistance: FloatArray | None = None
+    cum_currmap: AnyFloatArray | None = None
+    flow_potential: AnyFloatArray | None = None
+    normalized_cum_currmap: AnyFloatArray | None = None
+    classified_resistance: AnyFloatArray | None = None
     transform: Any = None
     crs: Any = None
     n_targets: int = 0
@@ -73,7 +69,7 @@ class OmniscapeResult:
     core_seconds: float = 0.0
     worker_peak_bytes: int = 0
 
-    def maps(self) -> dict[str, FloatArray]:
+    def maps(self) -> dict[str, AnyFloatArray]:
         """The maps computed, by Omniscape.jl's names."""
         names = ("cum_currmap", "flow_potential", "normalized_cum_currmap", "classified_resistance")
         return {n: getattr(self, n) for n in names if getattr(self, n) is not None}

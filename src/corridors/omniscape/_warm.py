@@ -14,6 +14,8 @@ def warm() -> None:
     """Solve a 3 x 3 window (and its null model) to compile every kernel."""
     if not _ldl.AVAILABLE:
         return
+    # Deferred: the forkserver imports this module; without numba it loads nothing more
+    # (_window loads scipy).
     import numpy as np
 
     from ._window import WindowSolver

@@ -34,12 +34,9 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from .._typing import BoolArray, FloatArray, Int64Array
 from ..circuit._graph import Graph, node_currents
 from . import _kernels, _ldl
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 _SQRT2 = float(np.sqrt(2.0))
 
@@ -78,12 +75,12 @@ def _neighbour_offsets(four_neighbors: bool) -> list[tuple[int, int, bool]]:
 
 def grid_edges(
     shape: tuple[int, int], four_neighbors: bool
-) -> tuple[IntArray, IntArray, BoolArray]:
+) -> tuple[Int64Array, Int64Array, BoolArray]:
     """Every edge of a full ``shape`` grid as flat cell indices ``(a, b, diagonal)``."""
     h, w = shape
     idx = np.arange(h * w, dtype=np.int64).reshape(h, w)
-    aa: list[IntArray] = []
-    bb: list[IntArray] = []
+    aa: list[Int64Array] = []
+    bb: list[Int64Array] = []
     dd: list[BoolArray] = []
     for dr, dc, diagonal in _neighbour_offsets(four_neighbors):
         c0, c1 = (0, w - dc) if dc >= 0 else (-dc, w)
@@ -126,16 +123,16 @@ class Plan:
     """
 
     shape: tuple[int, int]
-    cells: IntArray
-    ea: IntArray
-    eb: IntArray
+    cells: Int64Array
+    ea: Int64Array
+    eb: Int64Array
     diagonal: BoolArray
-    cell_a: IntArray
-    cell_b: IntArray
+    cell_a: Int64Array
+    cell_b: Int64Array
     indptr: npt.NDArray[np.int32]
     indices: npt.NDArray[np.int32]
-    diag_pos: IntArray
-    edge_pos: IntArray
+    diag_pos: Int64Array
+    edge_pos: Int64Array
     factor: Any = None
     null_weights: FloatArray | None = field(default=None, repr=False)
     null_factor: Any = None
@@ -204,7 +201,7 @@ def _factorize(factor: Any, matrix: sp.csc_matrix, plan: Plan) -> Any:
     except ImportError:  # pragma: no cover - qdldl is a dependency; SuperLU is the fallback
         qdldl = None
     if qdldl is None:
-        import scipy.sparse.linalg as spla
+        import scipy.sparse.linalg as spla  # deferred: scipy
 
         full = (matrix + sp.triu(matrix, k=1).T).tocsc()
         return spla.splu(
@@ -347,7 +344,7 @@ class WindowSolver:
 
     def _ground_component(self, conductance: FloatArray, plan: Plan, valid: BoolArray) -> BoolArray:
         """``valid`` narrowed to the ground's connected component (NoData can split it)."""
-        from scipy import ndimage
+        from scipy import ndimage  # deferred: scipy
 
         mask = np.zeros(conductance.size, dtype=bool)
         mask[plan.cells] = valid

@@ -23,6 +23,7 @@ from shapely.geometry.base import BaseGeometry
 from threadpoolctl import ThreadpoolController
 
 from .._io import atomic_write_bytes, check_output
+from .._typing import FloatArray
 from ..errors import InputError
 from ._clean import DEFAULT_MAX_LAG_H
 from ._fixes import as_fixes, check_ordered, describe_fix, listed, lonlat, minutes, source_of
@@ -48,7 +49,6 @@ __all__ = [
     "volume_mask",
 ]
 
-FloatArray = NDArray[np.float64]
 
 #: Location error (m, standard deviation per axis) of a modern GPS collar fix; pass the
 #: collar's own figure (or a column of it) when known.
@@ -270,7 +270,7 @@ def isopleth_polygons(
     shared edges to have identical coordinates, which whole-metre cells on a whole-metre
     grid give exactly; other grids are polygonised whole.
     """
-    from rasterio import features
+    from rasterio import features  # deferred: rasterio
 
     if not ud.tiles:
         return {}
@@ -310,7 +310,7 @@ def write_geotiff(
     path: Path, values: NDArray[Any], grid: Grid, *, nodata: float | None = None
 ) -> Path:
     """Write ``values`` as a single-band GeoTIFF on ``grid`` (atomically)."""
-    import rasterio
+    import rasterio  # deferred: rasterio
     from rasterio.io import MemoryFile
 
     profile = {

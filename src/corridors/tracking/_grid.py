@@ -8,15 +8,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from affine import Affine
 from numpy.typing import NDArray
 from pyproj import CRS, Transformer
 
+from .._typing import FloatArray
 from ..crs import as_crs
 from ..errors import CRSError, InputError
 
 __all__ = ["Grid", "TiledRaster", "grid_crs", "make_grid"]
 
-FloatArray = NDArray[np.float64]
 
 #: Side (cells) of the square tiles a sequence's distribution is stored in: a corridor
 #: a few kilometres wide touches a strip of tiles, not the whole extent. 64 cells keep
@@ -74,8 +75,6 @@ class Grid:
     @property
     def transform(self) -> Any:
         """The affine transform (rasterio's) from (col, row) to (x, y)."""
-        from affine import Affine
-
         return Affine(self.cell_size_m, 0.0, self.left, 0.0, -self.cell_size_m, self.top)
 
     @property
@@ -85,8 +84,6 @@ class Grid:
 
     def window_transform(self, row0: int, col0: int) -> Any:
         """Transform of a window whose upper-left cell is (row0, col0)."""
-        from affine import Affine
-
         c = self.cell_size_m
         return Affine(c, 0.0, self.left + col0 * c, 0.0, -c, self.top - row0 * c)
 

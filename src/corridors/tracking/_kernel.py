@@ -18,14 +18,11 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy.optimize import minimize_scalar
 from scipy.special import ndtri
 
+from .._typing import FloatArray, IntArray
 from ._grid import STACK_TILES, TILE, Grid, TiledRaster
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.intp]
 
 #: Largest share of a time step's probability mass left out of the square window its
 #: normal distribution is evaluated over: a thousand times under the 1e-9 to which a UD

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, TypeVar
 
 from ..errors import InputError
@@ -46,7 +47,7 @@ def run_tasks(
 
 
 def _bar(total: int, desc: str, enabled: bool) -> Any:
-    from tqdm.auto import tqdm
+    from tqdm.auto import tqdm  # deferred: tqdm (tqdm.auto probes IPython)
 
     return tqdm(total=total, desc=desc, unit="task", disable=not enabled, leave=False)
 
@@ -54,8 +55,6 @@ def _bar(total: int, desc: str, enabled: bool) -> Any:
 def _processes(
     func: Callable[[T, Any], R], tasks: Sequence[T], shared: Any, bar: Any
 ) -> Iterator[R]:
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
     workers = max(1, min(len(tasks), os.cpu_count() or 1))
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(func, task, shared) for task in tasks]
@@ -68,7 +67,7 @@ def _distributed(
     func: Callable[[T, Any], R], tasks: Sequence[T], shared: Any, scheduler: Any, bar: Any
 ) -> Iterator[R]:
     try:
-        from distributed import Client, as_completed
+        from distributed import Client, as_completed  # deferred: dask.distributed, optional
     except ImportError:
         raise InputError(
             "scheduler= needs dask.distributed, which is not installed; install it "

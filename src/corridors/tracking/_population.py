@@ -386,7 +386,7 @@ def _polygons(
     mask: NDArray[np.bool_], grid: Grid
 ) -> tuple[list[shapely.Geometry], tuple[int, int]]:
     """Polygons of the True cells (cropped to their bounding box first)."""
-    from rasterio import features
+    from rasterio import features  # deferred: rasterio
 
     rows = np.flatnonzero(mask.any(axis=1))
     if len(rows) == 0:
@@ -434,7 +434,7 @@ def _stopover_polygons(
         return gpd.GeoDataFrame(
             {"max_individuals": [], "area_km2": []}, geometry=gpd.GeoSeries([], crs=grid.crs)
         )
-    from rasterio import features
+    from rasterio import features  # deferred: rasterio
 
     # Peak count inside each patch: the patch burnt into its own window.
     peak = []

@@ -197,7 +197,7 @@ def _ou(n: int, dt_min: float, var: float, tau_min: float, rng: np.random.Genera
     decay = math.exp(-dt_min / tau_min)
     stationary = var * tau_min / 2.0
     step_sd = math.sqrt(stationary * (1 - decay**2))
-    from scipy.signal import lfilter
+    from scipy.signal import lfilter  # deferred: scipy
 
     z = rng.normal(0.0, 1.0, size=(n, 2))
     drive = z * step_sd
