@@ -7,6 +7,25 @@ corridor's edge. The corridor's width there is twice that greatest distance to t
 (the diameter of the widest circle centred on the line that fits in the corridor): for a
 band of width ``w`` crossed at any angle it is ``w``. Crossings are ranked as candidate
 sites for crossing structures: highest pinch-point current first, then narrowest.
+
+This is not :func:`corridors.query.crossing`, on purpose, and the answers differ:
+
+* **What is counted.** Here one row per connected piece of line inside a polygon (each a
+  site for a structure, with its width and current); the query gives one row per case
+  (its ``n_crossings`` counts the same stretches of a line inside the case's polygons).
+* **Where it is measured.** Here planar, in the corridors' own CRS (least-cost
+  corridors come from a projected raster, their edges straight in metres), or in a
+  local azimuthal equidistant projection around the lines for longitude/latitude
+  input; the query reprojects to longitude/latitude, where straight projected edges
+  would bend, and measures geodesically.
+* **Tolerance.** Here a piece counts from :data:`_MIN_PIECE_M` inside: corridors are
+  model output on the grid of cells, not generalised borders, and the query's 1 km
+  default tolerance would drop the crossings of corridors narrower than 2 km. A stretch
+  of line along a polygon's edge is in the intersection and counts here; it does not
+  meet the interior, so ``crossing(..., tolerance_km=0)`` would not count it.
+* **Line against line** (``kind="route"``): every point where the two meet counts,
+  touching included, as ``corridors.query.intersecting`` would; the query's
+  ``crossing`` asks for a passage from one side to the other.
 """
 
 from __future__ import annotations
@@ -23,9 +42,9 @@ import shapely
 from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
 
-from .._query_boundary import read_vector
 from ..crs import as_crs, check_coordinates, ensure_crs, local_crs, looks_like_degrees
 from ..errors import CorridorsWarning, CRSError, InputError
+from ..query.boundary import read_vector
 from ._corridors import CorridorNetwork
 from ._raster import cells_of
 
@@ -45,6 +64,8 @@ CROSSING_COLUMNS = [
 ]
 
 _SAMPLES = 200  # points per crossing piece when measuring width and pinch score
+#: Pieces shorter than this (metres) are a line grazing a corner, not a crossing.
+_MIN_PIECE_M = 1.0
 #: Geometry type ids that hold a line to cross with: lines, rings and polygons (by
 #: their boundary); a collection counts when it holds one of them.
 _LINE_TYPES = (1, 2, 3, 5, 6)
@@ -153,8 +174,7 @@ def infrastructure_crossings(
                 found = [
                     _measure(piece, poly, polys_w.iloc[pi], pinch, factor, work, out_crs)
                     for piece in _pieces(line.intersection(poly))
-                    # A line grazing a corner for under a metre is not a crossing.
-                    if piece.length * factor >= 1.0
+                    if piece.length * factor >= _MIN_PIECE_M
                 ]
             for rec in found:
                 rec.update(
