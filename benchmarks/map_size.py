@@ -28,7 +28,7 @@ from shapely.geometry import Polygon
 
 import corridors
 from corridors import maps
-from corridors._maps_assets import inline_asset
+from corridors.maps._assets import inline_asset
 
 RUNS = 3
 DRAWN = """async () => {

@@ -68,7 +68,7 @@ class Opened:
 
 def _local_asset(url: str) -> bytes | None:
     """Serve the CDN assets of online maps from the installed XStatic packages."""
-    from corridors._maps_assets import inline_asset
+    from corridors.maps._assets import inline_asset
 
     body = inline_asset(url)
     return body.encode("utf-8") if body is not None else None

@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from corridors.circuit import add_current_layer, advanced, all_to_one, one_to_all, pairwise, run
+from corridors.circuit import advanced, all_to_one, one_to_all, pairwise, run
 from corridors.cli import register
 
 
@@ -175,29 +175,3 @@ def test_cli_runs_a_job(tmp_path: Path) -> None:
     assert "R(1, 2)" in ok.output and (out / "job_resistances.out").exists()
     bad = runner.invoke(app, ["circuit", str(tmp_path / "missing.ini")])
     assert bad.exit_code == 2 and "does not exist" in bad.output
-
-
-def test_current_layer_on_folium_map() -> None:
-    import folium
-    from rasterio.transform import from_origin
-
-    res = pairwise(
-        np.ones((20, 30)),
-        {1: (2, 2), 2: (17, 27)},
-        transform=from_origin(10.0, 47.0, 0.01, 0.01),
-        crs="EPSG:4326",
-    )
-    m = folium.Map(location=[46.9, 10.15], zoom_start=10)
-    layer = add_current_layer(m, res, name="corridors")
-    html = m.get_root().render()
-    assert layer.layer_name == "corridors" and "data:image/png;base64" in html
-
-
-def test_current_layer_needs_a_crs() -> None:
-    import folium
-
-    from corridors.errors import CRSError
-
-    res = pairwise(np.ones((4, 4)), {1: (0, 0), 2: (3, 3)})
-    with pytest.raises(CRSError, match="coordinate reference system"):
-        add_current_layer(folium.Map(), res)

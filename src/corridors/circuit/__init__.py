@@ -7,13 +7,17 @@ pinch points.
 
 Run a Circuitscape INI job with :func:`run`, or call the scenarios directly on
 numpy arrays with :func:`pairwise`, :func:`one_to_all`, :func:`all_to_one` and
-:func:`advanced`.
+:func:`advanced`. :func:`corridors.maps.add_current_layer` draws a current map on an
+atlas.
 """
 
 from __future__ import annotations
 
+import importlib
+import warnings
+from typing import Any
+
 from ._api import advanced, all_to_one, one_to_all, pairwise
-from ._atlas import add_current_layer
 from ._errors import ConvergenceWarning, FocalPointError, JobFileError, JobTooLargeError
 from ._ini import Job, load_job
 from ._inputs import FocalPointWarning
@@ -31,7 +35,6 @@ __all__ = [
     "Job",
     "JobFileError",
     "JobTooLargeError",
-    "add_current_layer",
     "advanced",
     "all_to_one",
     "estimate_memory",
@@ -40,3 +43,17 @@ __all__ = [
     "pairwise",
     "run",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Old names that moved to :mod:`corridors.maps`, importable for one release."""
+    if name == "add_current_layer":
+        warnings.warn(
+            "add_current_layer moved to corridors.maps.add_current_layer; the old name goes in the "
+            "next release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        # Loaded on use only: modelling packages do not import maps (folium) themselves.
+        return getattr(importlib.import_module("corridors.maps"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,7 +6,8 @@ over a resistance raster (:func:`cost_distance`), least-cost paths between them
 corridors with pinch points (:func:`corridor_network`), the network's connectivity
 indices and the importance of each core (:func:`network_metrics`, as Conefor and
 Graphab), and where a planned road or fence cuts a corridor
-(:func:`infrastructure_crossings`).
+(:func:`infrastructure_crossings`). :func:`corridors.maps.add_corridor_layers` draws
+the result on an atlas.
 
 Conventions: rasters are (rows, cols) arrays with an affine transform and a projected CRS
 in metres; costs are resistance x metres; lengths are km; tables are GeoDataFrames in the
@@ -15,11 +16,14 @@ raster CRS.
 
 from __future__ import annotations
 
+import importlib
+import warnings
+from typing import Any
+
 from ._corridors import CorridorNetwork, corridor_network
 from ._cost import CostDistance, cost_distance, trace_path
 from ._crossings import infrastructure_crossings
 from ._errors import CoreError, ResistanceError, UnreachableCoresWarning
-from ._layers import add_corridor_layers, write_network
 from ._network import (
     NetworkMetrics,
     core_graph,
@@ -29,6 +33,7 @@ from ._network import (
 )
 from ._paths import least_cost_paths
 from ._raster import Cores, ResistanceSurface, rasterize_cores, read_resistance
+from ._write import write_network
 
 __all__ = [
     "CoreError",
@@ -39,7 +44,6 @@ __all__ = [
     "ResistanceError",
     "ResistanceSurface",
     "UnreachableCoresWarning",
-    "add_corridor_layers",
     "core_graph",
     "corridor_network",
     "cost_distance",
@@ -53,3 +57,17 @@ __all__ = [
     "trace_path",
     "write_network",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Old names that moved to :mod:`corridors.maps`, importable for one release."""
+    if name == "add_corridor_layers":
+        warnings.warn(
+            "add_corridor_layers moved to corridors.maps.add_corridor_layers; the old name "
+            "goes in the next release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        # Loaded on use only: modelling packages do not import maps (folium) themselves.
+        return getattr(importlib.import_module("corridors.maps"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,7 +15,7 @@ import re
 from importlib import resources
 from pathlib import Path
 
-from .errors import DataFileError
+from ..errors import DataFileError
 
 __all__ = [
     "cluster_links",

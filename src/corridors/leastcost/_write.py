@@ -1,21 +1,19 @@
-"""Writing a corridor network to files and drawing it on an atlas map."""
+"""Writing a corridor network to files: GeoJSON tables in EPSG:4326, GeoTIFF rasters."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
-import geopandas as gpd
 import numpy as np
-import numpy.typing as npt
 
 from .._io import atomic_write_bytes, atomic_write_text, check_output
+from .._typing import FloatArray
 from ..errors import DataFileError, OutputError
 from ._corridors import CorridorNetwork
 from ._network import NetworkMetrics
 
-__all__ = ["add_corridor_layers", "write_network"]
+__all__ = ["write_network"]
 
 
 def write_network(
@@ -102,7 +100,7 @@ def write_network(
     return out
 
 
-def _write_tif(path: Path, values: npt.NDArray[np.float64], network: CorridorNetwork) -> Path:
+def _write_tif(path: Path, values: FloatArray, network: CorridorNetwork) -> Path:
     from rasterio.io import MemoryFile
 
     data = values.astype(np.float32)
@@ -122,52 +120,3 @@ def _write_tif(path: Path, values: npt.NDArray[np.float64], network: CorridorNet
             dst.write(data, 1)
         blob = mem.read()
     return atomic_write_bytes(path, blob)
-
-
-def _add(m: Any, frame: gpd.GeoDataFrame, name: str, color: str, **style: Any) -> None:
-    from ..maps import add_layer
-
-    if frame.empty:
-        return
-    # Round the numbers so that popups stay readable; add_layer reprojects to EPSG:4326.
-    shown = frame.copy()
-    numeric = shown.select_dtypes("number").columns
-    shown[numeric] = shown[numeric].round(4)
-    add_layer(m, shown, name=name, color=color, style=style or None, simplify_km=None)
-
-
-def add_corridor_layers(
-    m: Any,
-    network: CorridorNetwork,
-    *,
-    metrics: NetworkMetrics | None = None,
-    crossings: gpd.GeoDataFrame | None = None,
-) -> Any:
-    """Draw cores, corridors, least-cost paths, pinch points and crossings on a map.
-
-    Parameters
-    ----------
-    m : folium.Map
-        An atlas map (``corridors.build_map(...)``) or any folium map.
-    network : CorridorNetwork
-    metrics : NetworkMetrics, optional
-        Adds dPC, betweenness and current-flow columns to the core layer's tooltips.
-    crossings : GeoDataFrame, optional
-        From :func:`infrastructure_crossings`; drawn as ranked candidate sites.
-
-    Returns
-    -------
-    folium.Map
-        ``m``, with one toggleable layer per table (reprojected to EPSG:4326).
-    """
-    cores = network.cores
-    if metrics is not None:
-        extra = metrics.cores.drop(columns=["geometry", "area_km2"], errors="ignore")
-        cores = cores.merge(extra, on="core_id", how="left")
-    _add(m, network.corridors, "Least-cost corridors", "#31a354", fillOpacity=0.35)
-    _add(m, cores, "Habitat cores", "#006d2c", fillOpacity=0.6)
-    _add(m, network.links, "Least-cost paths", "#08519c", weight=2)
-    _add(m, network.pinch_points, "Pinch points", "#e31a1c", radius=6)
-    if crossings is not None:
-        _add(m, crossings, "Crossing sites (ranked)", "#ff7f00", radius=8)
-    return m

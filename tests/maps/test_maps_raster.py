@@ -36,7 +36,12 @@ def _overlays(m: folium.Map) -> list[folium.raster_layers.ImageOverlay]:
 
 
 def _legends(m: folium.Map) -> list[dict[str, Any]]:
-    return [json.loads(c.config) for c in m._children.values() if isinstance(c, maps._RasterLegend)]
+    # Found by the element's name in the page, not its (private) class.
+    return [
+        json.loads(c.config)
+        for c in m._children.values()
+        if c.get_name().startswith("corridors_raster_legend_")
+    ]
 
 
 def _png(url: str) -> np.ndarray:
