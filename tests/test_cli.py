@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+import typer
 from catalogue_factory import make_feature, make_site
 from typer.testing import CliRunner
 
 import corridors
 from corridors.cli import app
+from corridors.query import DEFAULT_TOLERANCE_KM
 
 runner = CliRunner()
 
@@ -88,3 +90,12 @@ def test_cases_with_user_catalogue(good_catalogue: Path) -> None:
     result = runner.invoke(app, ["cases", "--cases", str(good_catalogue), "--format", "csv"])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[1].startswith("test-case,")
+
+
+def test_help_defaults_match_the_library() -> None:
+    # The CLI repeats the library's defaults so that --help needs no library import.
+    root = typer.main.get_command(app)
+    query = root.commands["query"]  # type: ignore[attr-defined]
+    for name in ("crossing", "within", "transboundary", "countries"):
+        params = {p.name: p.default for p in query.commands[name].params}
+        assert params["tolerance_km"] == DEFAULT_TOLERANCE_KM, name
