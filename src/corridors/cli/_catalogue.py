@@ -26,15 +26,14 @@ from ._common import (
     fail,
     handle_errors,
     prepare_output,
+    top_level_commands,
 )
 
 __all__ = ["app"]
 
-# Library modules (the catalogue, pandas, geopandas) are imported inside the commands:
-# ``corridors --help`` loads this module and none of them.
+# Imported by the commands, so that --help loads none: the catalogue (geopandas).
 
-#: The commands of this module, merged into the root app (no group of their own).
-app = typer.Typer(add_completion=False)
+app = top_level_commands()
 
 CASE_TABLE_COLUMNS = ("name", "realm", "scale", "countries")
 FEATURE_TABLE_COLUMNS = ("case_id", "feature_name", "role", "uncertainty_km")

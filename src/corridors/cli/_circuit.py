@@ -9,15 +9,13 @@ from typing import Annotated
 import typer
 
 from ..errors import CorridorsWarning, OutputError
-from ._common import ForceOpt, handle_errors
+from ._common import ForceOpt, handle_errors, top_level_commands
 
 __all__ = ["app"]
 
-# The circuit package (scipy, rasterio) is imported inside the command: ``corridors
-# --help`` loads this module and not it.
+# Imported by the command, so that --help loads none: corridors.circuit (scipy).
 
-#: The ``circuit`` command, merged into the root app.
-app = typer.Typer(add_completion=False)
+app = top_level_commands()
 
 # Pairwise resistances are listed on the console for up to this many focal nodes.
 MAX_NODES_LISTED = 10

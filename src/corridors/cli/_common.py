@@ -33,12 +33,14 @@ __all__ = [
     "FormatOpt",
     "OutputOpt",
     "check_format",
+    "command_group",
     "err_console",
     "fail",
     "file_input",
     "handle_errors",
     "prepare_output",
     "reported_warnings",
+    "top_level_commands",
     "warn",
 ]
 
@@ -84,6 +86,24 @@ F = TypeVar("F", bound=Callable[..., Any])
 _CLI_CONTROL = (typer.Exit, typer.Abort, typer.exceptions.TyperException)
 
 err_console = Console(stderr=True, highlight=False)
+
+
+def command_group(name: str, summary: str) -> typer.Typer:
+    """The app of a command module whose commands form a group: ``corridors NAME ...``.
+
+    Parameters
+    ----------
+    name : str
+        The group's name on the command line.
+    summary : str
+        Its help text; ``corridors NAME`` alone prints it with the commands.
+    """
+    return typer.Typer(name=name, help=summary, no_args_is_help=True, add_completion=False)
+
+
+def top_level_commands() -> typer.Typer:
+    """The app of a command module whose commands join the root: ``corridors COMMAND``."""
+    return typer.Typer(add_completion=False)
 
 
 def fail(message: str, *, code: int = EXIT_BAD_INPUT) -> NoReturn:

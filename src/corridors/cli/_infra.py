@@ -21,6 +21,7 @@ from ._common import (
     ForceOpt,
     FormatOpt,
     OutputOpt,
+    command_group,
     handle_errors,
     prepare_output,
 )
@@ -30,15 +31,11 @@ if TYPE_CHECKING:
 
 __all__ = ["app"]
 
-# The catalogue, the least-cost package and geopandas are imported inside the commands:
-# ``corridors --help`` loads this module and none of them.
+# Imported by the command, so that --help loads none: geopandas, corridors.leastcost.
 
-#: The ``infra`` command group.
-app = typer.Typer(
-    name="infra",
-    help="Infrastructure and corridors: where roads, railways, canals and fences cut them.",
-    no_args_is_help=True,
-    add_completion=False,
+app = command_group(
+    "infra",
+    "Infrastructure and corridors: where roads, railways, canals and fences cut them.",
 )
 
 LineOpt = Annotated[

@@ -8,15 +8,20 @@ from typing import Annotated
 import typer
 
 from ..errors import InputError
-from ._common import ForceOpt, err_console, file_input, handle_errors, prepare_output
+from ._common import (
+    ForceOpt,
+    err_console,
+    file_input,
+    handle_errors,
+    prepare_output,
+    top_level_commands,
+)
 
 __all__ = ["app"]
 
-# The catalogue, the maps package (folium) and the queries are imported inside the
-# command: ``corridors --help`` loads this module and none of them.
+# Imported by the command, so that --help loads none: corridors.maps (folium), queries.
 
-#: The ``map`` command, merged into the root app.
-app = typer.Typer(add_completion=False)
+app = top_level_commands()
 
 LAYER_BY = ("realm", "taxon", "scale", "role")
 

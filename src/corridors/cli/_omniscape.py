@@ -8,15 +8,13 @@ from typing import Annotated
 import typer
 
 from ..errors import OutputError
-from ._common import ForceOpt, handle_errors
+from ._common import ForceOpt, handle_errors, top_level_commands
 
 __all__ = ["app"]
 
-# The omniscape package (scipy, rasterio) is imported inside the command: ``corridors
-# --help`` loads this module and not it.
+# Imported by the command, so that --help loads none: corridors.omniscape (scipy).
 
-#: The ``omniscape`` command, merged into the root app.
-app = typer.Typer(add_completion=False)
+app = top_level_commands()
 
 
 @app.command("omniscape")

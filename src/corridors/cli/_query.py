@@ -23,6 +23,7 @@ from ._common import (
     ForceOpt,
     FormatOpt,
     OutputOpt,
+    command_group,
     file_input,
     handle_errors,
     prepare_output,
@@ -33,15 +34,11 @@ if TYPE_CHECKING:
 
 __all__ = ["app"]
 
-# The queries, the catalogue, shapely and geopandas are imported inside the commands:
-# ``corridors --help`` loads this module and none of them.
+# Imported by the commands, so that --help loads none: the queries, shapely, geopandas.
 
-#: The ``query`` command group.
-app = typer.Typer(
-    name="query",
-    help="Spatial queries: crossing, within, intersecting, near, transboundary, countries.",
-    no_args_is_help=True,
-    add_completion=False,
+app = command_group(
+    "query",
+    "Spatial queries: crossing, within, intersecting, near, transboundary, countries.",
 )
 
 BoundaryOpt = Annotated[

@@ -21,6 +21,7 @@ from ._common import (
     ForceOpt,
     FormatOpt,
     OutputOpt,
+    command_group,
     err_console,
     file_input,
     handle_errors,
@@ -29,15 +30,11 @@ from ._common import (
 
 __all__ = ["app"]
 
-# The tracking package, the queries, pandas and geopandas are imported inside the
-# commands: ``corridors --help`` loads this module and none of them.
+# Imported by the commands, so that --help loads none: corridors.tracking, geopandas.
 
-#: The ``tracks`` command group.
-app = typer.Typer(
-    name="tracks",
-    help="Animal tracks (Movebank CSV): summary, population corridors, crossing events.",
-    no_args_is_help=True,
-    add_completion=False,
+app = command_group(
+    "tracks",
+    "Animal tracks (Movebank CSV): summary, population corridors, crossing events.",
 )
 
 FixesArg = Annotated[Path, typer.Argument(help="A Movebank CSV export of GPS fixes.")]
