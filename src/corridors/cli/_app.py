@@ -1,9 +1,11 @@
 """The root ``corridors`` app: every command module is registered here, one way.
 
-Each command module holds its commands on a ``typer.Typer`` of its own named ``app``:
-a group (``query``, ``infra``, ``tracks``) names itself, and the commands of a nameless
-one (``cases``, ``map``, ``circuit``, ...) join the root directly. :func:`register`
-adds them all, in the order ``corridors --help`` lists them.
+Each command module holds its commands on an ``app`` of its own: a
+:func:`~corridors.cli._common.command_group` (``query``, ``infra``, ``tracks``:
+``corridors query near ...``) or :func:`~corridors.cli._common.top_level_commands`
+(``cases``, ``show``, ``validate``, ``map``, ``circuit``, ``omniscape``: their
+commands join the root). :func:`register` adds them all, in the order ``corridors
+--help`` lists them; a new command module is one more line in :data:`COMMAND_APPS`.
 """
 
 from __future__ import annotations
