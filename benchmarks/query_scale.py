@@ -9,6 +9,10 @@ network of 100,000 road segments. In the same run it times
   patterns, with the tree on either side (both timed, the faster one kept), and for
   areas also a tree over short pieces of their edges, so that only the cases that meet
   an edge get the relate test (the fastest of the three is the reference);
+* the reference route of ``crossing`` alone (its speed routes switched off with
+  ``corridors.query.speed_routes(False)``), so each speed route is shown against the
+  reference route on its scenario: a speed route is kept only where it is at least 2x
+  faster than the reference there;
 * a plain peer again, then the columns ``crossing`` returns to say by how
   much each case crosses (length across and crossing points for roads; share, size and
   parts inside for areas; planar where ``crossing`` is geodesic, and without
@@ -17,7 +21,11 @@ network of 100,000 road segments. In the same run it times
 * ``geopandas.sjoin(predicate="intersects")``, which only finds candidate contacts
   (a lower bound for an sjoin-based answer: the crossing test would come on top);
 
-and the peak memory of ``crossing`` above its input (RSS sampled every 5 ms), compared
+Where the plain peer's rows differ from ``crossing``'s at tolerance 0 (the peers' own
+question), the report says so and counts them: DE-9IM counts a line that touches a road
+at a vertex and turns back as crossing it, ``crossing`` does not.
+
+Finally the peak memory of ``crossing`` above its input (RSS sampled every 5 ms), compared
 with the memory the input itself takes. Ours and the plain-shapely peers are each run
 ``--repeat`` times and the best time is kept (sjoin, minutes long on the countries, runs
 once); the first call of ours is reported too, since it also builds the caches of the
@@ -239,6 +247,30 @@ def _linear_hits(
     return ci[ok], ri[ok], poly[ok]
 
 
+def plain_areal_rows(cases: np.ndarray, areas: np.ndarray) -> set[tuple[int, int]]:
+    """The (case, area) pairs :func:`plain_areal_edges` finds, by position."""
+    keep = np.flatnonzero(shapely.get_type_id(cases) != 0)
+    ci, ai = _edge_hits(cases[keep], areas)
+    return set(zip(keep[ci].tolist(), ai.tolist(), strict=True))
+
+
+def plain_linear_rows(cases: np.ndarray, roads: np.ndarray) -> set[tuple[int, int]]:
+    """The cases :func:`plain_linear` finds, by position (as pairs with 0, like the
+    areal rows, so that both compare the same way)."""
+    keep = np.flatnonzero(shapely.get_type_id(cases) != 0)
+    ci, _, _ = _linear_hits(cases[keep], roads, tree_on="boundary")
+    return {(int(c), 0) for c in np.unique(keep[ci])}
+
+
+def crossing_rows(res: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame) -> set[tuple[int, int]]:
+    """``crossing``'s rows as (case position, area position), or (case position, 0)
+    against roads (``cases`` carry a RangeIndex, so the index is the position)."""
+    if "iso_a3" not in boundary.columns:
+        return {(int(i), 0) for i in res.index}
+    at = {code: k for k, code in enumerate(boundary["iso_a3"])}
+    return {(int(i), at[b]) for i, b in zip(res.index, res["boundary"], strict=True)}
+
+
 def plain_linear(cases: np.ndarray, roads: np.ndarray, *, tree_on: str) -> int:
     """STRtree + relate patterns (:func:`_linear_hits`), the tree on either side."""
     sub = cases[shapely.get_type_id(cases) != 0]
@@ -291,7 +323,15 @@ def bench(
     del res
     t0, res0 = timed(lambda: query.crossing(cases, boundary, tolerance_km=0), repeat)
     report(f"corridors.query.crossing (tolerance 0){BEST}", t0, len(res0))
+    ours0 = crossing_rows(res0, boundary)
     del res0
+    with query.speed_routes(False):
+        t_ref, res_ref = timed(lambda: query.crossing(cases, boundary), repeat)
+        report(f"reference route alone (speed routes off, 1 km){BEST}", t_ref, len(res_ref))
+        del res_ref
+        t_ref0, res_ref0 = timed(lambda: query.crossing(cases, boundary, tolerance_km=0), repeat)
+        report(f"reference route alone (speed routes off, 0){BEST}", t_ref0, len(res_ref0))
+        del res_ref0
     times = {}
     for side in ("cases", "boundary"):
         t, k = timed(lambda side=side: plain(geoms, targets, tree_on=side), repeat)
@@ -310,6 +350,21 @@ def bench(
     report("geopandas.sjoin(predicate='intersects')", t_sj, len(sj))
     del sj
     best = min(times.values())
+    peer = (plain_areal_rows if plain is plain_areal else plain_linear_rows)(geoms, targets)
+    only_peer, only_ours = len(peer - ours0), len(ours0 - peer)
+    kind = "(case, country) pairs" if plain is plain_areal else "cases"
+    if only_peer or only_ours:
+        print(
+            f"  -> rows differ from the plain peer at tolerance 0: {only_peer:,} {kind} only "
+            f"the peer finds (DE-9IM counts a touch at a vertex, a dead end or a turn back "
+            f"as crossing), {only_ours:,} only crossing finds; {len(peer & ours0):,} in both"
+        )
+    else:
+        print(f"  -> same rows as the plain peer at tolerance 0 ({len(peer):,} {kind})")
+    print(
+        f"  -> speed routes / reference route alone: {t_ours / t_ref:.2f}x (1 km), "
+        f"{t0 / t_ref0:.2f}x (0); speed route kept where <= 0.5x"
+    )
     print(f"  -> crossing / fastest plain shapely: {t_ours / best:.2f}x (target <= 1.3x)")
     print(f"  -> same, tolerance 0 (the peers' own question): {t0 / best:.2f}x")
     if "edges" in times:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import warnings
+from collections.abc import Iterator
 
 import geopandas as gpd
 import numpy as np
@@ -38,6 +39,13 @@ def cases() -> gpd.GeoDataFrame:
     return corridors.load_cases()
 
 
+@pytest.fixture(params=[True, False], ids=["speed", "reference"])
+def route(request: pytest.FixtureRequest) -> Iterator[bool]:
+    """The catalogue's answers with the speed routes on, then with the reference alone."""
+    with query.speed_routes(request.param):
+        yield request.param
+
+
 def _case(cases: gpd.GeoDataFrame, prefix: str) -> str:
     ids = [i for i in cases.index if i.startswith(prefix)]
     assert len(ids) == 1, (prefix, ids)
@@ -47,6 +55,7 @@ def _case(cases: gpd.GeoDataFrame, prefix: str) -> str:
 # ----------------------------------------------------------------------------- catalogue
 
 
+@pytest.mark.usefixtures("route")
 def test_koytendag_crosses_tkm_uzb(cases: gpd.GeoDataFrame) -> None:
     got = query.crossing(cases, "TKM-UZB")
     koy = _case(cases, "koytendag")
@@ -58,6 +67,7 @@ def test_koytendag_crosses_tkm_uzb(cases: gpd.GeoDataFrame) -> None:
     assert koy in query.crossing(cases, "TKM").index
 
 
+@pytest.mark.usefixtures("route")
 def test_y2y_crosses_can_usa(cases: gpd.GeoDataFrame) -> None:
     y2y = _case(cases, "yellowstone-to-yukon")
     got = query.crossing(cases, "CAN-USA")
@@ -65,6 +75,7 @@ def test_y2y_crosses_can_usa(cases: gpd.GeoDataFrame) -> None:
     assert got.loc[y2y, "n_crossings"] >= 1
 
 
+@pytest.mark.usefixtures("route")
 @pytest.mark.parametrize("prefix", ["great-barrier-reef", "fremont-lake"])
 def test_reef_and_fremont_cross_no_border(cases: gpd.GeoDataFrame, prefix: str) -> None:
     case = _case(cases, prefix)
@@ -75,6 +86,7 @@ def test_reef_and_fremont_cross_no_border(cases: gpd.GeoDataFrame, prefix: str) 
         assert case not in query.crossing(cases, border).index
 
 
+@pytest.mark.usefixtures("route")
 def test_transboundary_catalogue(cases: gpd.GeoDataFrame) -> None:
     got = query.transboundary(cases)
     assert _case(cases, "koytendag") in got.index
@@ -85,6 +97,7 @@ def test_transboundary_catalogue(cases: gpd.GeoDataFrame) -> None:
     assert set(pair.iloc[0]["countries"]) == {"CAN", "USA"}
 
 
+@pytest.mark.usefixtures("route")
 def test_bottleneck_within_10_km_of_fremont_outlet() -> None:
     features = corridors.load_features()
     got = query.near(features, FREMONT_OUTLET, distance_km=10, crs="EPSG:4326")
@@ -94,6 +107,7 @@ def test_bottleneck_within_10_km_of_fremont_outlet() -> None:
     assert list(got["distance_km"]) == sorted(got["distance_km"])
 
 
+@pytest.mark.usefixtures("route")
 def test_results_keep_input_crs_index_and_columns(cases: gpd.GeoDataFrame) -> None:
     projected = cases.to_crs("EPSG:3857")
     got = query.crossing(projected, "CAN-USA")
@@ -105,6 +119,7 @@ def test_results_keep_input_crs_index_and_columns(cases: gpd.GeoDataFrame) -> No
     assert {"boundary", "share_inside", "n_crossings"} <= set(empty.columns)
 
 
+@pytest.mark.usefixtures("route")
 def test_within_country(cases: gpd.GeoDataFrame) -> None:
     got = query.within(cases, "USA")
     assert _case(cases, "fremont-lake") in got.index
@@ -112,6 +127,7 @@ def test_within_country(cases: gpd.GeoDataFrame) -> None:
     assert (got["share_inside"] > 0.9).all()
 
 
+@pytest.mark.usefixtures("route")
 def test_countries_of_matches_catalogue_where_single(cases: gpd.GeoDataFrame) -> None:
     got = query.countries_of(cases)
     assert len(got) == len(cases)
@@ -119,6 +135,7 @@ def test_countries_of_matches_catalogue_where_single(cases: gpd.GeoDataFrame) ->
         assert got.loc[cid, "countries"] == cases.loc[cid, "countries"]
 
 
+@pytest.mark.usefixtures("route")
 def test_bounding_box_and_multi_code_region(cases: gpd.GeoDataFrame) -> None:
     y2y = _case(cases, "yellowstone-to-yukon")
     assert y2y in query.crossing(cases, (-120.0, 49.0, -100.0, 55.0)).index
@@ -126,6 +143,7 @@ def test_bounding_box_and_multi_code_region(cases: gpd.GeoDataFrame) -> None:
     assert _case(cases, "koytendag") in both.index
 
 
+@pytest.mark.usefixtures("route")
 def test_dask_partitions_agree(cases: gpd.GeoDataFrame) -> None:
     dask_geopandas = pytest.importorskip("dask_geopandas")
     ddf = dask_geopandas.from_geopandas(cases, npartitions=3)
@@ -140,6 +158,7 @@ def test_dask_partitions_agree(cases: gpd.GeoDataFrame) -> None:
 # ----------------------------------------------------------------------------- antimeridian
 
 
+@pytest.mark.usefixtures("route")
 def test_antimeridian_case_is_not_the_world() -> None:
     # A 4-degree polygon straddling 180 degrees, written without the RFC 7946 cut.
     poly = Polygon([(178, -17), (-178, -17), (-178, -15), (178, -15)])
@@ -156,6 +175,7 @@ def test_antimeridian_case_is_not_the_world() -> None:
     )
 
 
+@pytest.mark.usefixtures("route")
 def test_line_across_antimeridian_crosses_meridian_area() -> None:
     line = LineString([(179.5, 0), (-179.5, 0)])
     frame = gpd.GeoDataFrame({"id": ["hop"]}, geometry=[line], crs="EPSG:4326")
@@ -165,6 +185,7 @@ def test_line_across_antimeridian_crosses_meridian_area() -> None:
     assert got["length_inside_km"].iloc[0] == pytest.approx(55.66, rel=0.01)
 
 
+@pytest.mark.usefixtures("route")
 def test_near_the_pole() -> None:
     pts = gpd.GeoDataFrame(
         {"id": ["a", "b", "c"]},
@@ -183,9 +204,17 @@ coord = st.floats(-1.0, 2.0, allow_nan=False).map(lambda v: round(v, 2))
 point_pairs = st.lists(st.tuples(coord, coord), min_size=2, max_size=5)
 
 
+@pytest.mark.parametrize("speed", [True, False], ids=["speed", "reference"])
 @settings(max_examples=60, deadline=None)
 @given(point_pairs)
-def test_crossing_matches_de9im_oracle_for_lines(coords: list[tuple[float, float]]) -> None:
+def test_crossing_matches_de9im_oracle_for_lines(
+    speed: bool, coords: list[tuple[float, float]]
+) -> None:
+    with query.speed_routes(speed):
+        _check_line_oracle(coords)
+
+
+def _check_line_oracle(coords: list[tuple[float, float]]) -> None:
     line = LineString(coords)
     if line.length == 0:
         return
@@ -197,9 +226,17 @@ def test_crossing_matches_de9im_oracle_for_lines(coords: list[tuple[float, float
         assert len(query.crossing(frame, box(0, 0, 1, 1), crs="EPSG:4326")) == 0
 
 
+@pytest.mark.parametrize("speed", [True, False], ids=["speed", "reference"])
 @settings(max_examples=40, deadline=None)
 @given(st.tuples(coord, coord), st.floats(0.05, 1.0))
-def test_crossing_matches_oracle_for_polygons(xy: tuple[float, float], size: float) -> None:
+def test_crossing_matches_oracle_for_polygons(
+    speed: bool, xy: tuple[float, float], size: float
+) -> None:
+    with query.speed_routes(speed):
+        _check_polygon_oracle(xy, size)
+
+
+def _check_polygon_oracle(xy: tuple[float, float], size: float) -> None:
     poly = box(xy[0], xy[1], xy[0] + size, xy[1] + size)
     frame = gpd.GeoDataFrame({"id": [0]}, geometry=[poly], crs="EPSG:4326")
     area = box(0, 0, 1, 1)

@@ -189,3 +189,33 @@ def test_query_uses_the_fast_route(countries: Any) -> None:
         bnd = resolve_boundary("UZB")
         pairs, *_ = eng.crossing_areal(geoms, bnd, tol)
         assert len(got) == int((pairs.deep_in & pairs.deep_out).sum())
+
+
+def test_reference_edge_piece_route_matches_general_route() -> None:
+    """The reference's edge-piece route of crossing() finds the same pairs, sides and measures as
+    the general DE-9IM route, on random lines and polygons around a real border."""
+    rng = np.random.default_rng(7)
+    bnd = resolve_boundary("UZB")
+    x0, y0, x1, y1 = shapely.bounds(bnd.geoms[0])
+    n = 400
+    cx, cy = rng.uniform(x0, x1, n), rng.uniform(y0, y1, n)
+    lines = shapely.linestrings(
+        np.stack([cx, cy, cx + rng.normal(0, 0.2, n), cy + rng.normal(0, 0.2, n)], 1).reshape(
+            n, 2, 2
+        )
+    )
+    polys = shapely.buffer(shapely.points(cx, cy), rng.uniform(0.005, 0.1, n), quad_segs=2)
+    cases = np.concatenate([lines, polys])
+    pairs, m, trav, has_line = eng.crossing_areal(cases, bnd, 1.0)
+    ci, ti = eng.exact_areal(cases, bnd, eng.P_II_EI)
+    assert ci.tolist() == pairs.case.tolist() and ti.tolist() == pairs.target.tolist()
+    ref = eng.refine_areal(cases, bnd, ci, ti, 1.0)
+    assert ref.deep_in.tolist() == pairs.deep_in.tolist()
+    assert ref.deep_out.tolist() == pairs.deep_out.tolist()
+    sel = ref.deep_in & ref.deep_out
+    assert sel.sum() > 20
+    expected = eng.areal_measures(cases, bnd, ref, sel)
+    for key, values in expected.items():
+        np.testing.assert_allclose(m[key], values, rtol=1e-9, atol=1e-9)
+    # Each matching line passes the edge at least once.
+    assert (trav[has_line] >= 1).all()

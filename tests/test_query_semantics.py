@@ -1,10 +1,13 @@
 """Table-driven tests of the query semantics for every geometry pair.
 
 Geometries are in longitude/latitude near the equator, where 0.01 degree is about
-1.1 km, so the default tolerance (1 km) sits between 0.005 and 0.01 degree.
+1.1 km, so the default tolerance (1 km) sits between 0.005 and 0.01 degree. Every test
+runs twice: with the speed routes, and with the reference route alone.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import geopandas as gpd
 import pytest
@@ -12,6 +15,14 @@ import shapely
 from shapely import LineString, MultiPoint, MultiPolygon, Point, box
 
 from corridors import query
+
+
+@pytest.fixture(autouse=True, params=[True, False], ids=["speed", "reference"])
+def route(request: pytest.FixtureRequest) -> Iterator[bool]:
+    """Each test with the speed routes on, then with the reference route alone."""
+    with query.speed_routes(request.param):
+        yield request.param
+
 
 AREA = box(0, 0, 1, 1)
 ROAD = LineString([(0, 0.5), (2, 0.5)])
@@ -193,38 +204,3 @@ def test_self_intersecting_road_does_not_fail() -> None:
     got = query.crossing(cases, loop, crs="EPSG:4326")
     assert len(got) == 1
     assert got["n_crossings"].iloc[0] >= 1
-
-
-def test_fast_areal_crossing_matches_general_route() -> None:
-    """The edge-piece route of crossing() finds the same pairs, sides and measures as
-    the general DE-9IM route, on random lines and polygons around a real border."""
-    import numpy as np
-
-    from corridors.query import _reference as eng
-    from corridors.query.boundary import resolve_boundary
-
-    rng = np.random.default_rng(7)
-    bnd = resolve_boundary("UZB")
-    x0, y0, x1, y1 = shapely.bounds(bnd.geoms[0])
-    n = 400
-    cx, cy = rng.uniform(x0, x1, n), rng.uniform(y0, y1, n)
-    lines = shapely.linestrings(
-        np.stack([cx, cy, cx + rng.normal(0, 0.2, n), cy + rng.normal(0, 0.2, n)], 1).reshape(
-            n, 2, 2
-        )
-    )
-    polys = shapely.buffer(shapely.points(cx, cy), rng.uniform(0.005, 0.1, n), quad_segs=2)
-    cases = np.concatenate([lines, polys])
-    pairs, m, trav, has_line = eng.crossing_areal(cases, bnd, 1.0)
-    ci, ti = eng.exact_areal(cases, bnd, eng.P_II_EI)
-    assert ci.tolist() == pairs.case.tolist() and ti.tolist() == pairs.target.tolist()
-    ref = eng.refine_areal(cases, bnd, ci, ti, 1.0)
-    assert ref.deep_in.tolist() == pairs.deep_in.tolist()
-    assert ref.deep_out.tolist() == pairs.deep_out.tolist()
-    sel = ref.deep_in & ref.deep_out
-    assert sel.sum() > 20
-    expected = eng.areal_measures(cases, bnd, ref, sel)
-    for key, values in expected.items():
-        np.testing.assert_allclose(m[key], values, rtol=1e-9, atol=1e-9)
-    # Each matching line passes the edge at least once.
-    assert (trav[has_line] >= 1).all()

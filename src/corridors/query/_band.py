@@ -28,6 +28,27 @@ CONTACT_M = 1e-6
 #: Half-width (km) of the band that judges sides at tolerance 0 (1 m).
 SIDE_EPS_KM = 0.001
 
+#: An end of a stretch within this many half-widths of a dangling end of the line lies
+#: on the band's rounded cap there: exactly 1 on the true cap, and 2 % more takes in
+#: the ends that rounding (or a speed route's frame) puts just beyond it.
+CAP_REACH = 1.02
+
+
+def on_cap(cap_distance: FloatArray, half_width: FloatArray | float) -> BoolArray:
+    """Whether stretch ends at ``cap_distance`` from the nearest dangling end of the
+    line lie on its rounded cap (the dead-end rule: such an end has no side)."""
+    return np.asarray(cap_distance < CAP_REACH * half_width)
+
+
+def traversal(side_a: Int64Array, side_b: Int64Array, meets: BoolArray | bool) -> BoolArray:
+    """The rule of a crossing, for stretches of a line inside the band of a boundary.
+
+    A stretch crosses when both of its ends have a side (1 or -1; 0 for none: the
+    line's own end, or an end on a dead end's cap), the sides differ, and it ``meets``
+    the boundary: winding round a dead end inside its band is no crossing.
+    """
+    return np.asarray((side_a != 0) & (side_b != 0) & (side_a != side_b) & meets)
+
 
 def clean_threshold_deg(bounds: FloatArray, tol_km: float) -> FloatArray:
     """Per line case of lon/lat ``bounds`` (n x 4), the distance in degrees within which
@@ -152,7 +173,7 @@ def planar_traversals(lines_l: GeomArray, net_l: GeomArray, r_m: float) -> Int64
     it) is one traversal when:
 
     * both of its ends lie on the band's edge, not at the line's own end;
-    * neither end lies within 1.02 ``r_m`` of a dangling end of the network (an end
+    * neither end lies on the cap of a dangling end of the network (:func:`on_cap`; an end
       point of its lines shared by an odd number of them): passing round the rounded
       end of a dead-end road is not crossing it;
     * its ends lie on opposite sides of the network: the side of a point is that of
@@ -211,9 +232,9 @@ def planar_traversals(lines_l: GeomArray, net_l: GeomArray, r_m: float) -> Int64
         px = cs.x0[s] + f * (cs.x1[s] - cs.x0[s])
         py = cs.y0[s] + f * (cs.y1[s] - cs.y0[s])
         side = _side(px, py, case, ns)
-        capped = _near_any(px, py, case, ends, 1.02 * r_m)
+        capped = on_cap(_nearest(px, py, case, ends), r_m)
         sides.append(np.where(at_end | capped, 0, side))
-    trav = (sides[0] != 0) & (sides[1] != 0) & (sides[0] != sides[1]) & meets
+    trav = traversal(sides[0], sides[1], meets)
     return np.bincount(case[trav], minlength=n).astype(np.int64)
 
 
@@ -243,6 +264,20 @@ def _dangling_ends(ns: sg.Segments) -> tuple[FloatArray, FloatArray, IntArray]:
     return odd[:, 1], odd[:, 2], odd[:, 0].astype(np.intp)
 
 
+def _nearest(
+    px: FloatArray, py: FloatArray, case: IntArray, pts: tuple[FloatArray, FloatArray, IntArray]
+) -> FloatArray:
+    """Distance from each point p to the nearest point of its case (inf for none)."""
+    qx, qy, owner = pts
+    lo = np.searchsorted(owner, case, side="left")
+    cnt = np.searchsorted(owner, case, side="right") - lo
+    rep, rank = sg.ranges(cnt)
+    q = lo[rep] + rank
+    out = np.full(len(px), np.inf)
+    np.minimum.at(out, rep, np.hypot(qx[q] - px[rep], qy[q] - py[rep]))
+    return out
+
+
 def _near_any(
     px: FloatArray,
     py: FloatArray,
@@ -251,13 +286,7 @@ def _near_any(
     within_m: float,
 ) -> BoolArray:
     """Whether each point p lies within ``within_m`` of any point of its case."""
-    qx, qy, owner = pts
-    lo = np.searchsorted(owner, case, side="left")
-    cnt = np.searchsorted(owner, case, side="right") - lo
-    rep, rank = sg.ranges(cnt)
-    q = lo[rep] + rank
-    close = np.hypot(qx[q] - px[rep], qy[q] - py[rep]) < within_m
-    return np.bincount(rep[close], minlength=len(px)) > 0
+    return np.asarray(_nearest(px, py, case, pts) < within_m)
 
 
 def _side(px: FloatArray, py: FloatArray, case: IntArray, ns: sg.Segments) -> Int64Array:

@@ -31,7 +31,13 @@ from numpy.typing import NDArray
 
 from .. import _geodesy as geo
 from .._typing import BoolArray, FloatArray, GeomArray, Int64Array, IntArray
-from ._band import BAND_QUAD_SEGS, SIDE_EPS_KM, clean_threshold_deg, planar_traversals
+from ._band import (
+    BAND_QUAD_SEGS,
+    SIDE_EPS_KM,
+    clean_threshold_deg,
+    planar_traversals,
+    traversal,
+)
 from ._edges import edge_pieces
 from ._windows import (
     candidate_pairs,
@@ -127,6 +133,23 @@ def exact_crossing(cases: GeomArray, boundary: Boundary) -> tuple[IntArray, IntA
     return ci[ok], ti[ok]
 
 
+#: Vertices are first judged in degrees, as far from the edge when beyond
+#: ``VERTEX_MARGIN * r + VERTEX_MARGIN_KM``: half a band more than the band, plus 0.5 km,
+#: surely covers it in any local frame near the vertex.
+VERTEX_MARGIN = 1.5
+VERTEX_MARGIN_KM = 0.5
+#: Degrees computed from the shortest degree of latitude, 1 % more for rounding.
+DEGREE_SLACK = 1.01
+#: Beyond this latitude (degrees) a degree margin no longer bounds a distance well
+#: (meridians converge): such vertices are left to the exact tests.
+VERTEX_MAX_LAT = 89.0
+#: A vertex measured in its own frame is far when beyond this many band half-widths
+#: (its frame's scale differs from the case's by well under 2 %) ...
+VERTEX_FRAME = 1.02
+#: ... plus 1 cm for rounding.
+VERTEX_ROUND_M = 0.01
+
+
 def vertex_sides(
     geoms: GeomArray,
     boundary: Boundary,
@@ -151,10 +174,10 @@ def vertex_sides(
     side = np.zeros(len(k), dtype=np.int8)
     if len(k) == 0:
         return xy, k, side
-    margin_km = 1.5 * r_km + 0.5
-    dlat = margin_km / geo.KM_PER_DEG_LAT_MIN * 1.01
+    margin_km = VERTEX_MARGIN * r_km + VERTEX_MARGIN_KM
+    dlat = margin_km / geo.KM_PER_DEG_LAT_MIN * DEGREE_SLACK
     top = np.abs(xy[:, 1]) + dlat
-    ok = top < 89.0
+    ok = top < VERTEX_MAX_LAT
     pos = np.flatnonzero(ok)
     pts = np.asarray(shapely.points(xy[pos]), dtype=object)
     thr = margin_km / (geo.KM_PER_DEG_LAT_MIN * np.cos(np.radians(top[pos])))
@@ -186,7 +209,7 @@ def vertex_sides(
         np.minimum.at(dmin, qi, d)
         # Vertices with no piece of edge left to measure were left out, not far.
         dmin[np.isinf(dmin)] = 0.0
-        now = np.flatnonzero(near & (dmin > 1.02 * r_km * 1000.0 + 0.01))
+        now = np.flatnonzero(near & (dmin > VERTEX_FRAME * r_km * 1000.0 + VERTEX_ROUND_M))
         inside = shapely.intersects(boundary.geoms[ti[k[pos[now]]]], pts[now])
         side[pos[now]] = np.where(inside, 1, -1)
     return xy, k, side
@@ -446,6 +469,14 @@ def measure(geoms: GeomArray) -> tuple[FloatArray, FloatArray, FloatArray]:
 
 # ----------------------------------------------------------------------------- sides
 
+#: A piece end farther than this many half-widths from the edge lies on the band's
+#: edge: round joins drawn with 8 segments per quarter sag by 1 - cos(pi/32) = 0.5 %
+#: of the half-width, and 2 % leaves room for rounding.
+ON_BAND_EDGE = 0.98
+#: A point on the band's edge lies inside the area when nearer to it than this many
+#: half-widths: it lies either in the area (0) or a whole half-width beyond its edge.
+INSIDE_WITHIN = 0.5
+
 
 def traversals(lines_l: GeomArray, edge_l: GeomArray, area_l: GeomArray, r_m: float) -> Int64Array:
     """How many times each local line passes from one side of an area's edge to the other.
@@ -471,18 +502,17 @@ def traversals(lines_l: GeomArray, edge_l: GeomArray, area_l: GeomArray, r_m: fl
     pieces, owner = pieces[keep], owner[keep]
     if len(pieces) == 0:
         return out
-    points, on_edge = [], []
+    sides = []
     for k in (0, -1):
         p = shapely.get_point(pieces, k)
-        points.append(p)
-        on_edge.append(shapely.distance(p, edge_l[owner]) > 0.98 * r_m)
-    both = np.flatnonzero(on_edge[0] & on_edge[1])
-    if len(both) == 0:
-        return out
-    crossing = np.zeros(len(pieces), dtype=bool)
-    inside = [shapely.distance(p[both], area_l[owner[both]]) < 0.5 * r_m for p in points]
-    crossing[both] = inside[0] != inside[1]
-    # A piece that never meets the edge wound round it inside the band: no crossing.
+        on_edge = shapely.distance(p, edge_l[owner]) > ON_BAND_EDGE * r_m
+        side = np.zeros(len(pieces), dtype=np.int64)
+        inside = shapely.distance(p[on_edge], area_l[owner[on_edge]]) < INSIDE_WITHIN * r_m
+        side[on_edge] = np.where(inside, 1, -1)
+        sides.append(side)
+    # The rule of a crossing, with the costly test whether a piece meets the edge
+    # (winding round it inside the band does not) only where the sides differ.
+    crossing = traversal(sides[0], sides[1], True)
     crossing[crossing] = shapely.intersects(pieces[crossing], edge_l[owner[crossing]])
     return np.bincount(owner[crossing], minlength=n).astype(np.int64)
 
@@ -596,9 +626,9 @@ def crossing_linear(
     # In chunks: the bands and local networks of a chunk are freed before the next.
     for at in range(0, len(idx), REFINE_CHUNK):
         part = idx[at : at + REFINE_CHUNK]
-        _refine_linear(
-            cases, polys, lines, boundary, part, tol_km, crossed, n_cross, severs, across
-        )
+        got = _refine_linear(cases, polys, lines, boundary, part, tol_km)
+        crossed[part], n_cross[part] = got.crossed, got.n_crossings
+        severs[part], across[part] = got.severs, got.length_across_km
     across[has_poly & any_touch & np.isnan(across)] = 0.0
     wanted = any_touch | crossed
     label_sets: dict[int, list[str]] = {}
@@ -674,6 +704,16 @@ def _clean_line_crossings(
     return out
 
 
+@dataclass
+class _Refined:
+    """Answers for the cases one call of :func:`_refine_linear` measured, in its order."""
+
+    crossed: BoolArray
+    n_crossings: Int64Array
+    severs: BoolArray
+    length_across_km: FloatArray  # NaN for cases without polygons
+
+
 def _refine_linear(
     cases: GeomArray,
     polys: GeomArray,
@@ -681,11 +721,15 @@ def _refine_linear(
     boundary: Boundary,
     idx: IntArray,
     tol_km: float,
-    crossed: BoolArray,
-    n_cross: Int64Array,
-    severs: BoolArray,
-    across: FloatArray,
-) -> None:
+) -> _Refined:
+    """Bands around the local network of each case ``idx`` (none settled yet): whether
+    the network passes through its polygons or cuts them apart, and how many times its
+    lines cross from one side of the network to the other."""
+    m = len(idx)
+    crossed = np.zeros(m, dtype=bool)
+    n_cross = np.zeros(m, dtype=np.int64)
+    severs = np.zeros(m, dtype=bool)
+    across = np.full(m, np.nan)
     margin = window_margin_km(max(tol_km, SIDE_EPS_KM))
     windows = case_windows(cases[idx], margin)
     # The local network: every boundary line near the case, clipped to its window and
@@ -722,14 +766,14 @@ def _refine_linear(
         cut = np.zeros(len(pk), dtype=bool)
         cut[owner[npieces >= 2]] = True
         inside = shapely.intersection(net[pk], poly_ll)
-        across[idx[pk]] = geo.lengths_km(inside)
+        across[pk] = geo.lengths_km(inside)
         stretches_l = shapely.intersection(net_l[pk], poly_l)
         sp, so = geo.flat_parts(shapely.line_merge(stretches_l))
         long_enough = (shapely.get_type_id(sp) == 1) & (shapely.length(sp) > tol_m)
         n_str = np.bincount(so[long_enough], minlength=len(pk))
-        crossed[idx[pk]] |= pen | cut
-        severs[idx[pk]] = cut
-        n_cross[idx[pk]] += np.where(pen | cut, n_str, 0)
+        crossed[pk] |= pen | cut
+        severs[pk] = cut
+        n_cross[pk] += np.where(pen | cut, n_str, 0)
 
     # Lines: the case line passes from one side of the boundary line to the other,
     # including after running along it (the side is the nearest road segment's).
@@ -738,8 +782,9 @@ def _refine_linear(
         line_l = geo.to_local(lines[idx[lk]], lon0[lk], lat0[lk])
         nets = net_l[lk]
         t = planar_traversals(line_l, nets, r_m)
-        n_cross[idx[lk]] += t
-        crossed[idx[lk]] |= t > 0
+        n_cross[lk] += t
+        crossed[lk] |= t > 0
+    return _Refined(crossed, n_cross, severs, across)
 
 
 def near_components(net_l: GeomArray, cases_l: GeomArray, reach_m: float) -> GeomArray:

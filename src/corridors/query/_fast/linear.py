@@ -60,7 +60,9 @@ from .._band import (
     edge_cover,
     holds_any,
     merge_intervals,
+    on_cap,
     point_segment,
+    traversal,
 )
 from .._segments import M_PER_DEG, MARGIN, MAX_LAT, Segments
 from ..boundary import Boundary, caches
@@ -576,9 +578,8 @@ def _band_traversals(
             )
             sides.append(side)
             unclear[grp_case[comp_g[doubt]]] = True
-        trav = (sides[0] != 0) & (sides[1] != 0) & (sides[0] != sides[1])
-        # Only a part that meets the road crosses it (winding round its end does not).
-        trav &= holds_any(comp_g, comp_a, comp_b, grp[hit], where[hit])
+        meets = holds_any(comp_g, comp_a, comp_b, grp[hit], where[hit])
+        trav = traversal(sides[0], sides[1], meets)
         counts.append(np.bincount(grp_case[comp_g[trav]], minlength=m).astype(np.int64))
     unclear |= counts[0] != counts[1]
     return counts[1], unclear
@@ -602,8 +603,9 @@ def _side_at(
     """Side of the road (1 left, -1 right, 0 none) at positions ``pos`` along cases ``c``
     (segment number + fraction), and where it cannot be told.
 
-    None: the case line's own end, or within 1.02 rho of a dangling end of the road,
-    as in the exact route (``rho_case`` is the band's half-width per case). The side
+    None: the case line's own end, or on the cap of a dangling end of the road
+    (:func:`corridors.query._band.on_cap`; ``rho_case`` is the band's half-width per
+    case), as in the reference route. The side
     is that of the nearest road segment of the group; where several are nearest
     (outside a bend) they must agree.
     """
@@ -634,7 +636,7 @@ def _side_at(
     )
     cap_d = np.full(len(pos), np.inf)
     np.minimum.at(cap_d, rep, d_cap)
-    none = at_end | (cap_d < 1.02 * rho_case[c])
+    none = at_end | on_cap(cap_d, rho_case[c])
     side = np.where(none, 0, np.where(n_left > 0, 1, -1)).astype(np.int64)
     doubt = ~none & (n_left > 0) & (n_left < n_tie)
     return side, doubt
