@@ -12,7 +12,7 @@ from browser.atlas_factory import BAD_URLS, features, hostile_features
 from shapely.geometry import Point, box
 
 import corridors
-from corridors import maps
+from corridors import maps, schema
 from corridors.errors import CRSError, InputError
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
@@ -103,10 +103,6 @@ def test_cli_map(tmp_path: Path) -> None:
 
     from corridors.cli import app
 
-    if "map" not in {c.name for c in app.registered_commands}:
-        from corridors._cli_map import register
-
-        register(app)
     runner = CliRunner()
     out = tmp_path / "atlas.html"
     result = runner.invoke(app, ["map", "-o", str(out), "--offline", "--layer-by", "taxon"])
@@ -116,3 +112,9 @@ def test_cli_map(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "Traceback" not in bad.output
     missing = runner.invoke(app, ["map", "-o", str(tmp_path / "no" / "x.html")])
     assert missing.exit_code == 2
+
+
+def test_the_legend_lists_the_schemas_roles_areas_first(atlas_html: str) -> None:
+    roles = json.loads(re.search(r"roles:(\[[^\]]*\])", atlas_html).group(1))
+    assert set(roles) == set(schema.ROLES)
+    assert roles[0] == "area" and roles[-1] == "site"  # stacked as drawn: sites on top

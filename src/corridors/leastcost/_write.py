@@ -101,6 +101,7 @@ def write_network(
 
 
 def _write_tif(path: Path, values: FloatArray, network: CorridorNetwork) -> Path:
+    """Write a float32, deflate-compressed GeoTIFF of a network raster (NaN NoData)."""
     from rasterio.io import MemoryFile
 
     data = values.astype(np.float32)

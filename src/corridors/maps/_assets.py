@@ -28,6 +28,7 @@ __all__ = [
 
 @functools.lru_cache(maxsize=1)
 def _leaflet_dir() -> Path:
+    """Folder of the installed XStatic-Leaflet files."""
     try:
         from xstatic.pkg import leaflet
     except ImportError as exc:  # pragma: no cover - a hard dependency
@@ -39,6 +40,7 @@ def _leaflet_dir() -> Path:
 
 @functools.lru_cache(maxsize=1)
 def _cluster_dir() -> Path:
+    """Folder of the installed XStatic-Leaflet-MarkerCluster files."""
     try:
         from xstatic.pkg import leaflet_markercluster
     except ImportError as exc:  # pragma: no cover - a hard dependency
@@ -57,6 +59,7 @@ def leaflet_version() -> str:
 
 
 def _cluster_version() -> str:
+    """Version of the installed Leaflet.markercluster, for its CDN links."""
     from xstatic.pkg import leaflet_markercluster
 
     return str(leaflet_markercluster.VERSION)
@@ -94,6 +97,7 @@ _CSS_URL = re.compile(r"url\((['\"]?)(images/[^)'\"]+)\1\)")
 
 
 def _data_uri(path: Path) -> str:
+    """A ``data:`` URI holding an image file (PNG or SVG)."""
     kind = {"png": "image/png", "svg": "image/svg+xml"}.get(path.suffix.lstrip("."), "")
     if not kind:
         raise DataFileError(f"cannot inline {path}: unknown image type")

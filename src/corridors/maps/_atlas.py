@@ -402,6 +402,7 @@ def build_map(
 
 
 def _add_tiles(m: folium.Map, tile: Any, *, show: bool) -> None:
+    """Add one basemap (an xyzservices provider or its name, with an optional label)."""
     label = None
     if isinstance(tile, tuple):
         tile, label = tile
@@ -420,12 +421,14 @@ def _add_tiles(m: folium.Map, tile: Any, *, show: bool) -> None:
 
 
 def _countries_frame(boundaries: Any) -> gpd.GeoDataFrame:
+    """The country polygons of the boundary layer: the bundled ones or the caller's."""
     if isinstance(boundaries, gpd.GeoDataFrame):
         return as_frame(boundaries, what="boundaries")
     return load_boundaries("countries" if boundaries is None else boundaries)
 
 
 def _boundary_payload(frame: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Payload of the shared country layer: simplified outlines, names as tooltips."""
     tip = "name" if "name" in frame.columns else None
     shown = frame[[tip, frame.geometry.name]] if tip else frame[[frame.geometry.name]]
     shown = gpd.GeoDataFrame(shown, geometry=frame.geometry.name, crs=frame.crs)
@@ -442,6 +445,7 @@ def _boundary_payload(frame: gpd.GeoDataFrame) -> dict[str, Any]:
 
 
 def _category_labels(frame: gpd.GeoDataFrame, layer_by: str, roles: list[str]) -> list[str]:
+    """Each row's layer: its ``layer_by`` value (or role), "unspecified" when missing."""
     if layer_by == "role":
         return list(roles)
     if layer_by not in frame.columns:
@@ -457,4 +461,5 @@ def _category_labels(frame: gpd.GeoDataFrame, layer_by: str, roles: list[str]) -
 
 
 def _pretty(label: str) -> str:
+    """A label with its first letter capitalised, for layer names and legend titles."""
     return label[:1].upper() + label[1:] if label else label

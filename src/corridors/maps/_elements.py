@@ -117,6 +117,7 @@ L.control.zoom({position: {{ this.zoom_control|tojson }}}).addTo({{ this.get_nam
     offline: bool = False
 
     def render(self, **kwargs: Any) -> None:  # type: ignore[override]
+        """Render with the controls last and the atlas runtime in the page header."""
         # Controls list the layers that exist when they run, so they go last.
         for key, child in list(self._children.items()):
             if isinstance(child, folium.LayerControl | Controls):
@@ -132,6 +133,7 @@ L.control.zoom({position: {{ this.zoom_control|tojson }}}).addTo({{ this.get_nam
         super().render(**kwargs)
 
     def _repr_html_(self, **kwargs: Any) -> str:
+        """The page in an iframe's ``srcdoc``, so the map shows inline in Jupyter."""
         # Imported here: _html imports this module (it needs AtlasMap), a cycle.
         from ._html import map_html
 
@@ -200,6 +202,7 @@ var {{ this.get_name() }} = corridorsAtlas.layer(
             self.default_css = []
 
     def map_name(self) -> str:
+        """JavaScript name of the map this element is on."""
         return _map_name(self)
 
 
@@ -230,6 +233,7 @@ corridorsAtlas.controls({{ this._parent.get_name() }}, {{ this.js_config() }});
         self.facets = facets
 
     def _layers(self) -> list[DataLayer]:
+        """Every data layer on the map, in the order they are drawn."""
         out: list[DataLayer] = []
 
         def walk(node: Element) -> None:
@@ -243,6 +247,7 @@ corridorsAtlas.controls({{ this._parent.get_name() }}, {{ this.js_config() }});
         return out
 
     def js_config(self) -> str:
+        """The controls' configuration as JavaScript: bounds, label, facets and legend."""
         layers = self._layers()
         entries = []
         for layer in layers:
@@ -321,6 +326,7 @@ class RasterLegend(MacroElement):
         self.config = js_json(config)
 
     def map_name(self) -> str:
+        """JavaScript name of the map this element is on."""
         return _map_name(self)
 
 

@@ -28,6 +28,7 @@ _HEX_ID = re.compile(r"[0-9a-f]{32}")
 
 
 def _element_ids(root: Element) -> set[str]:
+    """Every folium element id in a figure (its header, body and script included)."""
     ids: set[str] = set()
     stack: list[Element] = [root]
     while stack:

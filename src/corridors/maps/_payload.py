@@ -79,6 +79,7 @@ def as_frame(data: Any, *, what: str) -> gpd.GeoDataFrame:
 
 
 def _is_catalogue(frame: pd.DataFrame) -> bool:
+    """Whether a frame holds catalogue rows (enough of :data:`CASE_HINTS`)."""
     return (
         "name" in frame.columns and sum(c in frame.columns for c in CASE_HINTS) >= CASE_HINTS_NEEDED
     )
@@ -109,6 +110,7 @@ def roles_of(frame: gpd.GeoDataFrame) -> list[str]:
 
 
 def _case_keys(frame: gpd.GeoDataFrame) -> list[str]:
+    """The case each row belongs to: ``case_id``, else the index, else the row number."""
     if "case_id" in frame.columns:
         return [str(v) for v in frame["case_id"].tolist()]
     if frame.index.name == "id" or not isinstance(frame.index, pd.RangeIndex):
@@ -117,6 +119,7 @@ def _case_keys(frame: gpd.GeoDataFrame) -> list[str]:
 
 
 def _species(value: Any) -> list[Any]:
+    """Species as ``{common, scientific}`` records or plain names, empty ones dropped."""
     out: list[Any] = []
     items = value if isinstance(value, list | tuple | np.ndarray) else [value]
     for item in items:
@@ -132,6 +135,7 @@ def _species(value: Any) -> list[Any]:
 
 
 def _str_list(value: Any) -> list[str]:
+    """A value as a list of display texts (a scalar becomes one item)."""
     if isinstance(value, list | tuple | np.ndarray):
         return [t for t in (text(v) for v in value) if t]
     t = text(value)
@@ -139,6 +143,7 @@ def _str_list(value: Any) -> list[str]:
 
 
 def _number(value: Any) -> float | None:
+    """A finite number rounded to 3 decimals, or None."""
     try:
         f = float(value)
     except (TypeError, ValueError):
@@ -147,6 +152,7 @@ def _number(value: Any) -> float | None:
 
 
 def _case_record(row: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """The popup record of one case (empty fields left out)."""
     record = {
         "id": key,
         "name": text(row.get("name")),
@@ -165,6 +171,7 @@ def _case_record(row: Mapping[str, Any], key: str) -> dict[str, Any]:
 
 
 def _why(row: Mapping[str, Any], columns: Sequence[str]) -> str | None:
+    """The query's explanation of a row: "column: value" for each given column."""
     parts = []
     for col in columns:
         value = row.get(col)
@@ -180,6 +187,7 @@ def _why(row: Mapping[str, Any], columns: Sequence[str]) -> str | None:
 
 
 def _digits(frame: gpd.GeoDataFrame, precision: int | None) -> list[int]:
+    """Decimals of a degree kept per row: ``precision`` or from ``uncertainty_km``."""
     if precision is not None:
         if not isinstance(precision, int | np.integer) or not 0 <= int(precision) <= 6:
             raise InputError(
@@ -192,6 +200,7 @@ def _digits(frame: gpd.GeoDataFrame, precision: int | None) -> list[int]:
 
 
 def _tolerances(frame: gpd.GeoDataFrame, simplify_km: SimplifyArg) -> list[float | None]:
+    """Simplification tolerance per row (km), or None to keep every vertex."""
     if simplify_km is None:
         return [None] * len(frame)
     if simplify_km == "auto":
@@ -293,6 +302,7 @@ def build_payload(
 
 
 def _cell(value: Any) -> Any:
+    """A value as a table cell of a generic popup (numbers to 6 significant digits)."""
     if isinstance(value, bool | np.bool_):
         return "yes" if value else "no"
     if isinstance(value, int | np.integer):
@@ -305,6 +315,7 @@ def _cell(value: Any) -> Any:
 
 
 def _generic_fields(frame: gpd.GeoDataFrame, popup: bool | Sequence[str]) -> list[str]:
+    """The columns a generic popup shows."""
     columns = [str(c) for c in frame.columns if c != frame.geometry.name]
     columns = [c for c in columns if not isinstance(frame[c].dtype, gpd.array.GeometryDtype)]
     if popup is True:
@@ -320,6 +331,7 @@ def _generic_fields(frame: gpd.GeoDataFrame, popup: bool | Sequence[str]) -> lis
 
 
 def _tooltip_field(frame: gpd.GeoDataFrame, tooltip: bool | str) -> str | None:
+    """The column shown on hover, or None."""
     if tooltip is False or tooltip is None:
         return None
     if isinstance(tooltip, str):

@@ -226,6 +226,7 @@ def _scale_limits(
 
 
 def _format_value(value: float) -> str:
+    """A legend tick label: 3 significant digits."""
     return f"{value:.3g}"
 
 

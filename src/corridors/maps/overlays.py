@@ -35,6 +35,7 @@ POPUP_DECIMALS: Final = 4
 
 
 def _add(m: Any, frame: gpd.GeoDataFrame, name: str, color: str, **style: Any) -> None:
+    """Add one table of the network as a layer (numbers rounded for the popups)."""
     if frame.empty:
         return
     # Round the numbers so that popups stay readable; add_layer reprojects to EPSG:4326.
