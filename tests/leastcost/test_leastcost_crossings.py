@@ -114,14 +114,14 @@ def test_catalogue_barriers_cross_their_case_areas() -> None:
 
 
 def test_bare_shapely_road_takes_the_network_crs(three_cores) -> None:
-    """The README's ``corridors.infrastructure_crossings(net, planned_road)``."""
+    """The README's ``leastcost.infrastructure_crossings(net, planned_road)``."""
     r, cores = three_cores
     net = lc.corridor_network(r, cores.iloc[:2], transform=transform_for(), crs=CRS, cutoff=600.0)
     x, _ = cell_centre(0, 30)
     _, y0 = cell_centre(39, 0)
     _, y1 = cell_centre(0, 0)
     planned_road = shapely.LineString([(x, y0 - 500), (x, y1 + 500)])
-    got = corridors.infrastructure_crossings(net, planned_road)
+    got = lc.infrastructure_crossings(net, planned_road)
     framed = lc.infrastructure_crossings(net, gpd.GeoSeries([planned_road], crs=CRS))
     assert len(got) == 1 and got.crs == net.crs
     assert got.drop(columns="geometry").equals(framed.drop(columns="geometry"))

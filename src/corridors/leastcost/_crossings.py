@@ -135,10 +135,10 @@ def infrastructure_crossings(
     Examples
     --------
     >>> import geopandas as gpd, shapely
-    >>> import corridors
+    >>> from corridors import leastcost
     >>> areas = gpd.GeoSeries([shapely.box(0, 0, 1000, 1000)], crs="EPSG:32633")
     >>> road = shapely.LineString([(-500, 500), (1500, 500)])  # in the areas' CRS
-    >>> len(corridors.infrastructure_crossings(areas, road))
+    >>> len(leastcost.infrastructure_crossings(areas, road))
     1
     """
     polys, pinch = _polygons(corridors, corridor_name_column)
