@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 import rasterio
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from leastcost_grids import CELL, CRS, cell_centre, transform_for
 from skimage.graph import MCP_Geometric
 
@@ -151,3 +153,44 @@ def test_least_cost_paths_table(three_cores) -> None:
     assert ab["cost_to_euclidean"] == pytest.approx(2.0, rel=0.07)
     assert table.geometry.iloc[0].geom_type == "LineString"
     assert table.crs.to_epsg() == 32633
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    shape=st.tuples(st.integers(1, 25), st.integers(1, 25)),
+    seed=st.integers(0, 2**32 - 1),
+    neighbors=st.sampled_from([4, 8]),
+    integer=st.booleans(),
+    cell=st.sampled_from([(30.0, 30.0), (25.0, 40.0), (1.0, 0.1)]),
+)
+def test_costs_are_mcp_geometric_bit_for_bit(
+    shape: tuple[int, int],
+    seed: int,
+    neighbors: int,
+    integer: bool,
+    cell: tuple[float, float],
+) -> None:
+    """Same cost model, same arithmetic: equal floats, not just close ones."""
+    rng = np.random.default_rng(seed)
+    r = rng.uniform(1.0, 100.0, shape)
+    if integer:  # many ties between equally cheap routes
+        r = np.floor(r)
+    r[rng.random(shape) < 0.2] = np.inf
+    r.flat[0] = 1.0
+    starts = [(0, 0), (shape[0] - 1, shape[1] - 1)] if np.isfinite(r[-1, -1]) else [(0, 0)]
+    mask = np.zeros(shape, dtype=bool)
+    for s in starts:
+        mask[s] = True
+    transform = rasterio.transform.from_origin(500_000, 4_600_000, cell[1], cell[0])
+    got = lc.cost_distance(r, mask, neighbors=neighbors, transform=transform, crs=CRS)
+    expected, _ = MCP_Geometric(r, fully_connected=neighbors == 8, sampling=cell).find_costs(starts)
+    expected[~np.isfinite(r)] = np.inf
+    np.testing.assert_array_equal(got.cost, expected)
+    # Every reached cell's traceback step leads to a cell whose cost plus that step is
+    # its own cost (ties may pick another equally cheap predecessor than MCP's).
+    rows, cols = np.nonzero(got.traceback >= 0)
+    steps = got.offsets[got.traceback[rows, cols]]
+    pr, pc = rows - steps[:, 0], cols - steps[:, 1]
+    length = np.hypot(steps[:, 0] * cell[0], steps[:, 1] * cell[1])
+    rebuilt = got.cost[pr, pc] + length * 0.5 * (r[rows, cols] + r[pr, pc])
+    np.testing.assert_array_equal(rebuilt, got.cost[rows, cols])

@@ -1,10 +1,12 @@
 """Cost-weighted distance over a resistance raster.
 
-The engine is scikit-image's :class:`skimage.graph.MCP_Geometric` (a Cython Dijkstra).
-A step between neighbouring cells costs the mean of their two resistances times the step
-length in metres (the cell height, width or diagonal), which is how ArcGIS Cost Distance,
-Linkage Mapper and GRASS r.cost cost it: each cell contributes half of its resistance at
-each end of a step. Source cells cost 0.
+The engine is a compiled Dijkstra (:mod:`._dijkstra`) that gives the same costs, bit for
+bit, as scikit-image's :class:`skimage.graph.MCP_Geometric` in less time. A step between
+neighbouring cells costs the mean of their two resistances times the step length in
+metres (the cell height, width or diagonal), which is how ArcGIS Cost Distance, Linkage
+Mapper and GRASS r.cost cost it: each cell contributes half of its resistance at each end
+of a step. Source cells cost 0. ``docs/leastcost.md`` compares the cost models of those
+tools and landschaft.
 
 With 8 neighbours a diagonal step may pass between two barrier cells that touch only at a
 corner, as in those tools; draw barriers at least two cells thick, or 4-connected, when
@@ -23,6 +25,7 @@ from pyproj import CRS
 
 from .._typing import FloatArray, Int64Array
 from ..errors import InputError
+from ._dijkstra import grid_costs, grid_offsets
 from ._raster import Cores, ResistanceSurface, rasterize_cores, read_resistance
 
 __all__ = ["CostDistance", "cost_distance", "trace_path"]
@@ -57,27 +60,25 @@ class CostDistance:
 
 
 class _Engine:
-    """One MCP_Geometric graph per raster, reused for every source set (saves its setup)."""
+    """The cost-distance search over one raster, reused for every source set."""
 
     def __init__(self, surface: ResistanceSurface, neighbors: int) -> None:
-        from skimage.graph import MCP_Geometric  # deferred: scikit-image
-
         if neighbors not in (4, 8):
             raise InputError(f"neighbors must be 4 or 8, got {neighbors!r}")
         self.surface = surface
         self.neighbors = neighbors
-        self.mcp = MCP_Geometric(
-            surface.values, fully_connected=neighbors == 8, sampling=surface.cell_size
-        )
-        self.offsets = np.asarray(self.mcp.offsets, dtype=np.int64)
+        self.offsets = grid_offsets(neighbors)
 
     def run(self, flat_starts: Int64Array, *, max_cost: float | None = None) -> CostDistance:
-        cols = self.surface.shape[1]
-        rows_idx, cols_idx = np.divmod(np.asarray(flat_starts, dtype=np.int64), cols)
-        starts = list(zip(rows_idx.tolist(), cols_idx.tolist(), strict=True))
-        cost, traceback = self.mcp.find_costs(starts)
+        cost, traceback = grid_costs(
+            self.surface.values,
+            np.asarray(flat_starts, dtype=np.int64),
+            cell_size=self.surface.cell_size,
+            offsets=self.offsets,
+        )
         if max_cost is not None:
-            # MCP's own cumulative-cost limit is deprecated; cut afterwards instead.
+            # Cut afterwards: the search itself has no limit (as MCP_Geometric's, whose
+            # cumulative-cost limit is deprecated), so costs below the cut are unchanged.
             beyond = cost > max_cost
             cost[beyond] = np.inf
             traceback[beyond] = -1
@@ -123,7 +124,7 @@ def cost_distance(
     Returns
     -------
     CostDistance
-        Costs in resistance x metres, identical (to floating-point rounding) to
+        Costs in resistance x metres, identical (bit for bit) to
         ``MCP_Geometric(resistance, sampling=cell_size).find_costs(...)``.
 
     Raises
