@@ -74,6 +74,22 @@ def test_script_runs_end_to_end_and_reports_every_peer(
         "geopandas.sjoin",
         "(target <= 1.3x)",
         "(target <= 2x)",
+        "reference route alone (speed routes off, 1 km)",
+        "speed routes / reference route alone",
     ):
         assert label in out
     assert out.count("crossing's columns:") == 2
+    assert out.count("the plain peer at tolerance 0") == 2
+
+
+def test_peer_rows_compare_with_crossing_rows(bench: ModuleType, small: tuple) -> None:
+    """The rows the report compares: the areal peer's pairs are crossing's at tolerance
+    0; the linear peer's cases hold crossing's (DE-9IM adds touches and turns back)."""
+    cases, roads = small
+    countries = corridors.load_boundaries()
+    geoms = np.asarray(cases.geometry.values)
+    ours = bench.crossing_rows(query.crossing(cases, countries, tolerance_km=0), countries)
+    assert bench.plain_areal_rows(geoms, np.asarray(countries.geometry.values)) == ours
+    ours = bench.crossing_rows(query.crossing(cases, roads, tolerance_km=0), roads)
+    peer = bench.plain_linear_rows(geoms, np.asarray(roads.geometry.values))
+    assert ours and ours <= peer
