@@ -842,22 +842,40 @@ def _clear_of_edge(
     return out
 
 
+@dataclass(frozen=True)
+class _Reach:
+    """Where distances to the edge are measured for each pair: the pieces of edge near
+    it (``near``, grouped by ``group_of[pair]``) and the stray (m) allowed on top."""
+
+    near: _Near
+    group_of: IntArray
+    slack: FloatArray
+
+
+@dataclass(frozen=True)
+class _Stretches:
+    """Stretches of the cases between crossings, and the pieces p->q they are made of:
+    piece ``i`` lies on stretch ``cid[i]``; stretch ``c`` on pair ``c_pair[c]``, in a
+    frame where distances hold when ``c_low[c]``."""
+
+    cid: IntArray
+    px: FloatArray
+    py: FloatArray
+    qx: FloatArray
+    qy: FloatArray
+    c_pair: IntArray
+    c_low: BoolArray
+
+
 def _second_look(
     edges: EdgeTables,
-    near: _Near,
-    group_of: IntArray,
-    slack: FloatArray,
-    cid: IntArray,
-    c_pair: IntArray,
-    c_low: BoolArray,
+    reach_at: _Reach,
+    st: _Stretches,
     status: NDArray[np.int8],
-    px: FloatArray,
-    py: FloatArray,
-    qx: FloatArray,
-    qy: FloatArray,
     thr: float,
-) -> None:
-    """Settle more stretches (``status`` 0) from the distances of all their points.
+) -> NDArray[np.int8]:
+    """``status`` with more stretches settled (0 before) from the distances of all
+    their points.
 
     Each piece p->q of such a stretch (between crossings and vertices) is measured at
     its ends and middle: any of them far enough makes the stretch deep; otherwise the
@@ -866,12 +884,15 @@ def _second_look(
     stays below the threshold everywhere the stretch is shallow. Ends at a crossing
     are at distance 0; an end nothing was found near is treated as far.
     """
+    near, group_of, slack = reach_at.near, reach_at.group_of, reach_at.slack
+    cid, c_pair, px, py, qx, qy = st.cid, st.c_pair, st.px, st.py, st.qx, st.qy
     reach = thr * sg.MARGIN
     room = max(0.3 * thr, 100.0)
-    todo = (status == 0) & c_low
+    todo = (status == 0) & st.c_low
     sub = np.flatnonzero(todo[cid])
+    status = status.copy()
     if len(sub) == 0:
-        return
+        return status
     mx, my = (px[sub] + qx[sub]) / 2, (py[sub] + qy[sub]) / 2
     g = group_of[c_pair[cid[sub]]]
     d = _edge_distance(
@@ -895,6 +916,7 @@ def _second_look(
     shallow = ~_first_true(loose, cid[sub], len(status))
     status[todo & deep] = 1
     status[todo & ~deep & shallow & (np.bincount(cid[sub], minlength=len(status)) > 0)] = -1
+    return status
 
 
 @dataclass
@@ -1025,7 +1047,13 @@ def _tolerance(
         tp = c_pair[test]
         d = _edge_distance(edges, near, group_of[tp], tx, ty, reach + room)
         status[test[d > reach + slack[tp]]] = 1
-    _second_look(edges, near, group_of, slack, cid, c_pair, c_low, status, px, py, qx, qy, thr)
+    status = _second_look(
+        edges,
+        _Reach(near, group_of, slack),
+        _Stretches(cid, px, py, qx, qy, c_pair, c_low),
+        status,
+        thr,
+    )
 
     # Tolerance: a deep stretch on each side; (lines) none when all are shallow.
     if tol_km > 0:

@@ -550,6 +550,7 @@ def _band_traversals(
     case_n = np.ones(m, dtype=np.intp)
     case_start[has] = segs.start[:-1]
     case_n[has] = np.diff(segs.start)
+    groups = _Groups(segs, case_start, case_n, net, net_ends, sr[by_grp], g_lo, g_n)
     worst = np.zeros(m)
     np.maximum.at(worst, case, stray[q])
     unclear[worst >= r_m / MARGIN / 2] = True
@@ -561,21 +562,7 @@ def _band_traversals(
         comp_g, comp_a, comp_b = merge_intervals(grp, rank + lo, rank + hi)
         sides = []
         for pos in (comp_a, comp_b):
-            side, doubt = _side_at(
-                pos,
-                comp_g,
-                grp_case[comp_g],
-                segs,
-                case_start,
-                case_n,
-                net,
-                sr,
-                by_grp,
-                g_lo,
-                g_n,
-                net_ends,
-                rho_case,
-            )
+            side, doubt = _side_at(groups, pos, comp_g, grp_case[comp_g], rho_case)
             sides.append(side)
             unclear[grp_case[comp_g[doubt]]] = True
         meets = holds_any(comp_g, comp_a, comp_b, grp[hit], where[hit])
@@ -585,40 +572,45 @@ def _band_traversals(
     return counts[1], unclear
 
 
+@dataclass(frozen=True)
+class _Groups:
+    """The case lines and the roads near them, in groups (case, road), for
+    :func:`_side_at`: the segments of case ``c`` are ``case_start[c]`` onwards
+    (``case_n[c]`` of them); those of road group ``g`` are
+    ``road_seg[g_lo[g] : g_lo[g] + g_n[g]]``."""
+
+    segs: Segments
+    case_start: IntArray
+    case_n: IntArray
+    net: Segments
+    net_ends: tuple[BoolArray, BoolArray]  # first, last segment of each road line
+    road_seg: IntArray
+    g_lo: IntArray
+    g_n: IntArray
+
+
 def _side_at(
-    pos: FloatArray,
-    comp_g: IntArray,
-    c: IntArray,
-    segs: Segments,
-    case_start: IntArray,
-    case_n: IntArray,
-    net: Segments,
-    sr: IntArray,
-    by_grp: IntArray,
-    g_lo: IntArray,
-    g_n: IntArray,
-    net_ends: tuple[BoolArray, BoolArray],
-    rho_case: FloatArray,
+    groups: _Groups, pos: FloatArray, comp_g: IntArray, c: IntArray, rho_case: FloatArray
 ) -> tuple[Int64Array, BoolArray]:
     """Side of the road (1 left, -1 right, 0 none) at positions ``pos`` along cases ``c``
     (segment number + fraction), and where it cannot be told.
 
     None: the case line's own end, or on the cap of a dangling end of the road
     (:func:`corridors.query._band.on_cap`; ``rho_case`` is the band's half-width per
-    case), as in the reference route. The side
-    is that of the nearest road segment of the group; where several are nearest
-    (outside a bend) they must agree.
+    case), as in the reference route. The side is that of the nearest road segment of
+    the group; where several are nearest (outside a bend) they must agree.
     """
-    n = case_n[c]
+    segs, net = groups.segs, groups.net
+    n = groups.case_n[c]
     at_end = (pos <= 1e-9) | (pos >= n - 1e-9)
     k = np.clip(np.floor(pos).astype(np.intp), 0, n - 1)
     f = pos - k
-    s = case_start[c] + k
+    s = groups.case_start[c] + k
     px = segs.x0[s] + f * (segs.x1[s] - segs.x0[s])
     py = segs.y0[s] + f * (segs.y1[s] - segs.y0[s])
-    cnt = g_n[comp_g]
+    cnt = groups.g_n[comp_g]
     rep, rank = sg.ranges(cnt)
-    t = sr[by_grp[np.repeat(g_lo[comp_g], cnt) + rank]]
+    t = groups.road_seg[np.repeat(groups.g_lo[comp_g], cnt) + rank]
     x0, y0, x1, y1 = net.x0[t], net.y0[t], net.x1[t], net.y1[t]
     d = sg.point_segment_m(px[rep], py[rep], x0, y0, x1, y1)
     left = sg.orient(x0, y0, x1, y1, px[rep], py[rep]) > 0
@@ -629,7 +621,7 @@ def _side_at(
     n_left = np.bincount(rep[tie & left], minlength=len(pos))
     # Dangling ends of the road: the first point of a line's first segment, the last
     # of its last.
-    n_first, n_last = net_ends
+    n_first, n_last = groups.net_ends
     d_cap = np.where(n_first[t], sg.point_segment_m(px[rep], py[rep], x0, y0, x0, y0), np.inf)
     d_cap = np.minimum(
         d_cap, np.where(n_last[t], sg.point_segment_m(px[rep], py[rep], x1, y1, x1, y1), np.inf)
