@@ -12,7 +12,9 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "corridors"
 #: Each top-level unit of the package and its layer; a unit imports only lower layers,
 #: except the same-layer imports listed in SIDEWAYS.
 LAYER = {
-    **dict.fromkeys(("errors", "_typing", "_io", "_resources", "_geodesy", "crs", "schema"), 0),
+    **dict.fromkeys(
+        ("errors", "_typing", "_io", "_resources", "_geodesy", "crs", "schema", "_compat"), 0
+    ),
     **dict.fromkeys(("boundaries", "catalogue"), 1),
     **dict.fromkeys(("query", "circuit", "leastcost", "omniscape", "tracking"), 2),
     "maps": 3,

@@ -318,7 +318,7 @@ def test_circuit_output_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
     job = _circuit_job(tmp_path)
     result = _circuit(job, job)
     assert result.exit_code == 2
-    assert "is a file, not a directory" in result.stderr
+    assert "is a file, not a folder" in result.stderr
     assert job.read_text().startswith("scenario = pairwise")
 
 

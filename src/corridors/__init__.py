@@ -23,9 +23,9 @@ touches. ``docs/api.md`` lists the public surface.
 from __future__ import annotations
 
 import importlib
-import warnings
 from typing import TYPE_CHECKING, Any
 
+from ._compat import moved
 from .errors import (
     BoundaryError,
     CorridorsError,
@@ -148,13 +148,11 @@ def __getattr__(name: str) -> Any:
     elif name in _SUBPACKAGES:
         value = importlib.import_module(f".{name}", __name__)
     elif name in _MOVED_TO_LEASTCOST:
-        warnings.warn(
-            f"corridors.{name} moved to corridors.leastcost.{name}; the top-level name "
-            "goes in the next release (from corridors import leastcost)",
-            DeprecationWarning,
-            stacklevel=2,
+        return moved(
+            f"corridors.{name}",
+            f"corridors.leastcost.{name}",
+            hint=" (from corridors import leastcost)",
         )
-        return getattr(importlib.import_module(".leastcost", __name__), name)
     else:
         raise AttributeError(f"module 'corridors' has no attribute {name!r}")
     globals()[name] = value  # later lookups skip this function

@@ -13,10 +13,7 @@ atlas.
 
 from __future__ import annotations
 
-import importlib
-import warnings
-from typing import Any
-
+from .._compat import moved_names
 from ._api import advanced, all_to_one, one_to_all, pairwise
 from ._errors import ConvergenceWarning, FocalPointError, JobFileError, JobTooLargeError
 from ._ini import Job, load_job
@@ -45,15 +42,5 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Old names that moved to :mod:`corridors.maps`, importable for one release."""
-    if name == "add_current_layer":
-        warnings.warn(
-            "add_current_layer moved to corridors.maps.add_current_layer; the old name goes in the "
-            "next release",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        # Loaded on use only: modelling packages do not import maps (folium) themselves.
-        return getattr(importlib.import_module("corridors.maps"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+#: Moved to :mod:`corridors.maps` (maps draw modelling results); importable for one release.
+__getattr__ = moved_names(__name__, {"add_current_layer": "corridors.maps.add_current_layer"})

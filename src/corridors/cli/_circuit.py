@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from ..errors import CorridorsWarning, OutputError
-from ._common import ForceOpt, handle_errors, top_level_commands
+from ..errors import CorridorsWarning
+from ._common import ForceOpt, check_output_dir, handle_errors, top_level_commands
 
 __all__ = ["app"]
 
@@ -46,11 +46,7 @@ def circuit_command(
     """Run a Circuitscape INI job file (circuit-theory connectivity)."""
     from ..circuit import run
 
-    if output_dir is not None and output_dir.exists() and not output_dir.is_dir():
-        raise OutputError(
-            f"--output-dir {output_dir} is a file, not a directory; give a folder (it is "
-            "created if missing)"
-        )
+    check_output_dir(output_dir)
     # run() refuses outputs that are inputs and keeps existing ones unless overwrite.
     result = run(
         job,

@@ -20,7 +20,7 @@ from rich.markup import escape
 
 from .._io import check_output
 from .._resources import data_dir
-from ..errors import CorridorsError, ValidationError
+from ..errors import CorridorsError, OutputError, ValidationError
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -235,3 +235,12 @@ def check_format(fmt: str) -> None:
     """Refuse an output format other than table, geojson or csv."""
     if fmt not in OUTPUT_FORMATS:
         fail(escape(f"unknown format {fmt!r}; use {', '.join(OUTPUT_FORMATS)}"))
+
+
+def check_output_dir(output_dir: Path | None) -> None:
+    """Refuse an ``--output-dir`` that names a file (a missing folder is created later)."""
+    if output_dir is not None and output_dir.exists() and not output_dir.is_dir():
+        raise OutputError(
+            f"--output-dir {output_dir} is a file, not a folder; give a folder (it is "
+            "created if missing)"
+        )

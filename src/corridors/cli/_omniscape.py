@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ..errors import OutputError
-from ._common import ForceOpt, handle_errors, top_level_commands
+from ._common import ForceOpt, check_output_dir, handle_errors, top_level_commands
 
 __all__ = ["app"]
 
@@ -63,11 +62,7 @@ def omniscape_command(
     """
     from ..omniscape import run
 
-    if output_dir is not None and output_dir.exists() and not output_dir.is_dir():
-        raise OutputError(
-            f"--output-dir {output_dir} is a file, not a folder; give a folder (it is "
-            "created if missing)"
-        )
+    check_output_dir(output_dir)
     result = run(
         job,
         base_dir=base_dir,

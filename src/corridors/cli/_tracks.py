@@ -16,11 +16,12 @@ from typing import Annotated, Any
 
 import typer
 
-from ..errors import InputError, OutputError
+from ..errors import InputError
 from ._common import (
     ForceOpt,
     FormatOpt,
     OutputOpt,
+    check_output_dir,
     command_group,
     err_console,
     file_input,
@@ -184,8 +185,7 @@ def corridors_command(
     """Population migration corridors and stopovers (Migration Mapper's method)."""
     from ..tracking import population_corridors, sequences
 
-    if output_dir.exists() and not output_dir.is_dir():
-        raise OutputError(f"--output-dir {output_dir} is a file, not a folder")
+    check_output_dir(output_dir)
     names = (
         "individuals.tif",
         "classes.tif",

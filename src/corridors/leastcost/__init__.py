@@ -16,10 +16,7 @@ raster CRS.
 
 from __future__ import annotations
 
-import importlib
-import warnings
-from typing import Any
-
+from .._compat import moved_names
 from ._corridors import CorridorNetwork, corridor_network
 from ._cost import CostDistance, cost_distance, trace_path
 from ._crossings import infrastructure_crossings
@@ -59,15 +56,5 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Old names that moved to :mod:`corridors.maps`, importable for one release."""
-    if name == "add_corridor_layers":
-        warnings.warn(
-            "add_corridor_layers moved to corridors.maps.add_corridor_layers; the old name "
-            "goes in the next release",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        # Loaded on use only: modelling packages do not import maps (folium) themselves.
-        return getattr(importlib.import_module("corridors.maps"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+#: Moved to :mod:`corridors.maps` (maps draw modelling results); importable for one release.
+__getattr__ = moved_names(__name__, {"add_corridor_layers": "corridors.maps.add_corridor_layers"})
