@@ -222,7 +222,7 @@ def planar_traversals(lines_l: GeomArray, net_l: GeomArray, r_m: float) -> Int64
     first_seg = np.searchsorted(cs.line, comp_g)
     case = cs.owner[first_seg]
     n_seg = part_n[first_seg]
-    ends = _dangling_ends(ns)
+    ends = dangling_ends(ns)
     sides = []
     for pos in (comp_a, comp_b):
         at_end = (pos <= 1e-9) | (pos >= n_seg - 1e-9)
@@ -231,8 +231,8 @@ def planar_traversals(lines_l: GeomArray, net_l: GeomArray, r_m: float) -> Int64
         s = first_seg + k
         px = cs.x0[s] + f * (cs.x1[s] - cs.x0[s])
         py = cs.y0[s] + f * (cs.y1[s] - cs.y0[s])
-        side = _side(px, py, case, ns)
-        capped = on_cap(_nearest(px, py, case, ends), r_m)
+        side = side_of(px, py, case, ns)
+        capped = on_cap(nearest_distance(px, py, case, ends), r_m)
         sides.append(np.where(at_end | capped, 0, side))
     trav = traversal(sides[0], sides[1], meets)
     return np.bincount(case[trav], minlength=n).astype(np.int64)
@@ -250,7 +250,7 @@ def point_segment(
     return np.hypot(ux - s * dx, uy - s * dy)
 
 
-def _dangling_ends(ns: sg.Segments) -> tuple[FloatArray, FloatArray, IntArray]:
+def dangling_ends(ns: sg.Segments) -> tuple[FloatArray, FloatArray, IntArray]:
     """End points shared by an odd number of lines of each network (the mod-2 rule of
     a MultiLineString's boundary): x, y and owner, sorted by owner."""
     first = np.r_[True, ns.line[1:] != ns.line[:-1]]
@@ -264,7 +264,7 @@ def _dangling_ends(ns: sg.Segments) -> tuple[FloatArray, FloatArray, IntArray]:
     return odd[:, 1], odd[:, 2], odd[:, 0].astype(np.intp)
 
 
-def _nearest(
+def nearest_distance(
     px: FloatArray, py: FloatArray, case: IntArray, pts: tuple[FloatArray, FloatArray, IntArray]
 ) -> FloatArray:
     """Distance from each point p to the nearest point of its case (inf for none)."""
@@ -278,18 +278,7 @@ def _nearest(
     return out
 
 
-def _near_any(
-    px: FloatArray,
-    py: FloatArray,
-    case: IntArray,
-    pts: tuple[FloatArray, FloatArray, IntArray],
-    within_m: float,
-) -> BoolArray:
-    """Whether each point p lies within ``within_m`` of any point of its case."""
-    return np.asarray(_nearest(px, py, case, pts) < within_m)
-
-
-def _side(px: FloatArray, py: FloatArray, case: IntArray, ns: sg.Segments) -> Int64Array:
+def side_of(px: FloatArray, py: FloatArray, case: IntArray, ns: sg.Segments) -> Int64Array:
     """Side (1 left, -1 right) of each point p of the nearest segment of its network."""
     cnt = ns.start[case + 1] - ns.start[case]
     rep, rank = sg.ranges(cnt)

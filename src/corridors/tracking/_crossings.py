@@ -259,7 +259,8 @@ def _traversals(
     for s_idx, r_id in zip(seg.tolist(), run_of_seg[seg].tolist(), strict=True):
         run_first.setdefault(r_id, s_idx)
         run_last[r_id] = s_idx + 1
-    ends = band._dangling_ends(ns) if area_l is None else None
+    ends = band.dangling_ends(ns) if area_l is None else None
+    first_case = np.zeros(1, dtype=np.intp)
     out = []
     for g, pa, pb in zip(comp_g.tolist(), comp_a.tolist(), comp_b.tolist(), strict=True):
         if pa <= run_first[g] + 1e-9 or pb >= run_last[g] - 1e-9:
@@ -276,12 +277,12 @@ def _traversals(
             if area_l is not None:
                 sides.append(1 if shapely.contains_xy(area_l, px[0], py[0]) else -1)
                 continue
-            capped = (
-                ends is not None
-                and band._near_any(px, py, np.zeros(1, dtype=np.intp), ends, 1.02 * r_m)[0]
+            # The dead-end rule, as the queries apply it: an end on a cap has no side.
+            capped = ends is not None and bool(
+                band.on_cap(band.nearest_distance(px, py, first_case, ends), r_m)[0]
             )
-            sides.append(0 if capped else int(band._side(px, py, np.zeros(1, np.intp), ns)[0]))
-        if sides[0] == 0 or sides[1] == 0 or sides[0] == sides[1]:
+            sides.append(0 if capped else int(band.side_of(px, py, first_case, ns)[0]))
+        if not band.traversal(np.array(sides[:1]), np.array(sides[1:]), True)[0]:
             continue
         cp = contact_pos[inside]
         out.append((0.5 * (float(cp.min()) + float(cp.max())), sides[0], sides[1]))
