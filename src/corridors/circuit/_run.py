@@ -28,7 +28,7 @@ from ._inputs import (
 from ._modes import Settings, raster_advanced, raster_one_or_all, raster_pairwise
 from ._network import network_advanced, network_from_edges, network_pairwise, read_focal_nodes
 from ._outputs import MapOptions, Writer, planned_outputs
-from ._raster_io import input_file_problem, read_table
+from ._raster_io import input_file_problem, preload_text_writer, read_table
 from ._result import CircuitResult
 from ._solver import check_memory, estimate_memory
 
@@ -123,6 +123,8 @@ def run_job(
     """Run a parsed :class:`Job` (see :func:`run`)."""
     assert job.habitat_file is not None and job.output_prefix is not None
     opts = map_options(job, geotiff=geotiff)
+    if not opts.write_as_tif and (opts.currents_needed or opts.write_volt_maps):
+        preload_text_writer()
     # Inputs first: a bad input is what the user must fix, whatever the outputs. The
     # outputs are checked once every input is read, before the first solve.
     check_inputs(job)
