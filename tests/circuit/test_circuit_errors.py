@@ -184,3 +184,34 @@ def test_errors_share_the_root_class() -> None:
 def test_array_api_rejects_bad_points() -> None:
     with pytest.raises(FocalPointError, match="outside"):
         pairwise(np.ones((3, 3)), {1: (0, 0), 2: (5, 5)})
+
+
+def test_a_map_that_cannot_be_written_fails_the_job(
+    job_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Maps are written in background threads; their errors still reach the caller."""
+    import corridors._io
+
+    real = corridors._io.atomic_write_bytes
+
+    def full_disk(path: Path, data: bytes) -> Path:
+        if path.suffix == ".asc":
+            raise OSError(28, "No space left on device", str(path))
+        return real(path, data)
+
+    monkeypatch.setattr("corridors.circuit._outputs.atomic_write_bytes", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        run(write_job(job_dir, write_volt_maps="True"), base_dir=job_dir, progress=False)
+
+
+def test_every_map_is_written_and_listed_in_order(job_dir: Path) -> None:
+    """Three points, three pairs: each pair's maps, then the cumulative map."""
+    (job_dir / "points.txt").write_text("1 0.5 5.5\n2 7.5 0.5\n3 7.5 5.5\n")
+    result = run(write_job(job_dir, write_volt_maps="True"), base_dir=job_dir, progress=False)
+    names = [p.name for p in result.files if p.suffix == ".asc"]
+    assert names == [
+        "job_voltmap_1_2.asc", "job_curmap_1_2.asc", "job_voltmap_1_3.asc",
+        "job_curmap_1_3.asc", "job_voltmap_2_3.asc", "job_curmap_2_3.asc",
+        "job_cum_curmap.asc",
+    ]  # fmt: skip
+    assert all(p.stat().st_size > 0 for p in result.files)

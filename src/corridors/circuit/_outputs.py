@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,12 +101,22 @@ def planned_outputs(scenario: str, data_type: str, opts: MapOptions) -> list[str
     return names + [stem + ext for stem in stems for ext in grid_extensions(opts)]
 
 
+#: Threads that format and write ASCII maps while the job goes on: the compiled writer
+#: and file writes release the GIL, and two keep both cores of a small machine busy.
+WRITE_THREADS = 2
+#: Maps queued for writing at most; the job waits beyond that, so that a job with many
+#: pairs never holds more than this many extra maps in memory.
+MAX_QUEUED_MAPS = 4
+
+
 @dataclass
 class Writer:
     """Writes output files under a Circuitscape prefix (``output/job`` -> ``output/job_*``).
 
     Every file is checked just before it is written: it must not be one of ``inputs``
     (same path, symlink or hard link), and must not exist yet unless ``overwrite``.
+    ASCII maps are formatted and written in background threads (each file still
+    atomically); :attr:`files` waits for them and raises the first error.
     """
 
     prefix: Path
@@ -113,10 +124,34 @@ class Writer:
     opts: MapOptions
     inputs: tuple[Path, ...] = ()
     overwrite: bool = False
-    files: list[Path] = field(default_factory=list)
+    _files: list[Path] = field(default_factory=list, repr=False)
     # The last ASCII grid encoded; a one-pair job's cumulative map equals its pair map,
     # and formatting millions of numbers is the slowest part of writing.
-    _last: tuple[FloatArray, bytes] | None = field(default=None, repr=False)
+    _last: tuple[FloatArray, Future[bytes]] | None = field(default=None, repr=False)
+    _pool: ThreadPoolExecutor | None = field(default=None, repr=False)
+    _queued: list[Future[Path]] = field(default_factory=list, repr=False)
+
+    @property
+    def files(self) -> list[Path]:
+        """Every file written, in order, once the maps still being written are done."""
+        self.drain()
+        return list(self._files)
+
+    def drain(self) -> None:
+        """Wait for the maps being written; raise the first error among them."""
+        queued, self._queued = self._queued, []
+        try:
+            for future in queued:
+                future.result()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None
+
+    def _submit(self, func, *args, **kwargs) -> Future:  # type: ignore[no-untyped-def]
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="corridors-write")
+        return self._pool.submit(func, *args, **kwargs)
 
     def _grid_path(self, stem: str, ext: str) -> Path:
         return Path(f"{self.prefix}_{stem}{ext}")
@@ -131,7 +166,7 @@ class Writer:
                 "another output folder"
             ) from None
         # A file this job already wrote may be written again (never happens today).
-        again = path in self.files
+        again = path in self._files
         return check_output(path, inputs=self.inputs, overwrite=self.overwrite or again)
 
     def grid(self, stem: str, values: FloatArray) -> None:
@@ -139,26 +174,36 @@ class Writer:
         assert self.meta is not None
         if self.opts.write_as_tif:
             path = self._target(self._grid_path(stem, ".tif"))
-            self.files.append(write_geotiff(path, values, self.meta))
+            self._files.append(write_geotiff(path, values, self.meta))
             return
         ext = ".asc.gz" if self.opts.compress_grids else ".asc"
         path = self._target(self._grid_path(stem, ext))
         if self._last is not None and np.array_equal(self._last[0], values):
             data = self._last[1]
         else:
-            data = encode_ascii_grid(values, self.meta, compress=self.opts.compress_grids)
             # Callers pass freshly processed arrays (process_*_map copy), so holding a
-            # reference is safe and costs no extra grid.
+            # reference while a thread formats it is safe and costs no extra grid.
+            data = self._submit(
+                encode_ascii_grid, values, self.meta, compress=self.opts.compress_grids
+            )
             self._last = (values, data)
-        self.files.append(atomic_write_bytes(path, data))
+        while len(self._queued) >= MAX_QUEUED_MAPS:
+            self._queued.pop(0).result()
+        self._queued.append(self._submit(_write_when_encoded, path, data))
+        self._files.append(path)
         if self.opts.also_geotiff:
             tif = self._target(self._grid_path(stem, ".tif"))
-            self.files.append(write_geotiff(tif, values, self.meta))
+            self._files.append(write_geotiff(tif, values, self.meta))
 
     def text(self, name: str, content: str) -> None:
         """Write a text file named ``{prefix}_{name}``."""
         path = self._target(Path(f"{self.prefix}_{name}"))
-        self.files.append(atomic_write_text(path, content))
+        self._files.append(atomic_write_text(path, content))
+
+
+def _write_when_encoded(path: Path, data: Future[bytes]) -> Path:
+    """Write a map's bytes, atomically, once its formatting (another task) is done."""
+    return atomic_write_bytes(path, data.result())
 
 
 def table_text(rows: npt.ArrayLike, *, sep: str = " ") -> str:
