@@ -173,7 +173,7 @@ def test_dask_cluster_equals_serial(
 def test_killed_dask_worker_is_replaced_and_the_maps_are_the_same(
     tmp_path: Path, dask_cluster: tuple[str, list[subprocess.Popen[bytes]]]
 ) -> None:
-    from corridors.omniscape._checkpoint import CHECKPOINT_DIR
+    from corridors.omniscape import CHECKPOINT_DIR
 
     address, procs = dask_cluster
     rng = np.random.default_rng(5)

@@ -13,8 +13,7 @@ import numpy as np
 import pytest
 from omniscape_files import write_asc, write_ini
 
-from corridors.omniscape import run
-from corridors.omniscape._checkpoint import CHECKPOINT_DIR
+from corridors.omniscape import CHECKPOINT_DIR, run
 
 SCRIPT = """
 import sys

@@ -17,12 +17,14 @@ tiles are checkpointed so that a killed run resumes.
 from __future__ import annotations
 
 from ._api import omniscape
+from ._checkpoint import CHECKPOINT_DIR
 from ._config import OmniscapeJob, OmniscapeWarning, load_job
 from ._memory import MemoryEstimate, estimate_memory
 from ._result import OmniscapeResult
 from ._run import run
 
 __all__ = [
+    "CHECKPOINT_DIR",
     "MemoryEstimate",
     "OmniscapeJob",
     "OmniscapeResult",

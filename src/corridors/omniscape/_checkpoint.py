@@ -25,6 +25,8 @@ from .._io import atomic_write_bytes, atomic_write_text
 from ._config import OmniscapeWarning
 from ._core import TileResult
 
+#: Folder, inside a run's output folder, that holds the finished tiles of a run that may
+#: be resumed; removed when the run completes.
 CHECKPOINT_DIR = ".omniscape_checkpoint"
 MANIFEST = "manifest.json"
 #: Bumped whenever a change to the algorithm makes old tiles wrong.
