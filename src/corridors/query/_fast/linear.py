@@ -733,8 +733,107 @@ def _polygons(
     """Convex polygon cases: clip every road that enters to the ring, chain the pieces
     into stretches, and decide depth, severing and stretch lengths from them.
 
-    Returns, unsettled, the cases whose segments stray more than ``allow_m`` (as
-    :func:`_lines`)."""
+    Named steps: :func:`_polygon_scan` (candidates and what cannot be settled here),
+    :func:`_polygon_pieces` (the roads clipped to each ring, chained into stretches),
+    :func:`_polygon_severs` (whether the band splits the polygon), then depth and length
+    against the tolerance. Returns, unsettled, the cases whose segments stray more than
+    ``allow_m`` (as :func:`_lines`)."""
+    scan = _polygon_scan(cases, idx, bounds, boundary, net, r_m, allow_m)
+    m = len(idx)
+    bad = scan.bad.copy()
+    # Nothing enters: untouched, whatever passes nearby.
+    out.settled[idx[~bad & (scan.n_cross == 0)]] = True
+    bad |= ~scan.convex
+    work = ~bad & (scan.n_cross > 0)
+    if not work.any():
+        return scan.far
+    frame = _CaseFrames.around(scan.box, scan.has, scan.ccw)
+    pieces = _polygon_pieces(scan, frame, work, boundary, net)
+    bad |= pieces.bad
+    cut_yes, cut_no = _polygon_severs(scan, frame, pieces, work & ~bad, net, r_m)
+    pc = pieces.pc
+
+    # Depth the roads reach from the ring: on each piece the distance to a convex ring
+    # is the least of the signed distances to its edges' lines, concave along it.
+    mg = scan.mg
+    if tol_m > 0:
+        # Only where it decides: a severed polygon is crossed however deep the road.
+        need = np.flatnonzero((work & ~bad & cut_no & ~cut_yes)[pc])
+        best = _piece_depth(
+            scan.segs,
+            frame.pos_of,
+            frame.sgn_case,
+            frame.local,
+            pc[need],
+            pieces.X0[need],
+            pieces.Y0[need],
+            pieces.X1[need],
+            pieces.Y1[need],
+            pieces.plen[need],
+        )
+        deep = np.full(m, -np.inf)
+        np.maximum.at(deep, pc[need], best)
+        deep_yes = deep > tol_m * mg
+        deep_no = deep < tol_m / mg
+    else:
+        deep_yes = np.ones(m, dtype=bool)
+        deep_no = np.zeros(m, dtype=bool)
+    # Stretches shorter than the tolerance do not count as crossings.
+    s_case, s_len = pieces.s_case, pieces.s_len
+    long_yes = s_len > tol_m * mg[s_case]
+    unclear = ~long_yes & ~(s_len < tol_m / mg[s_case])
+    len_unclear = np.bincount(s_case[unclear], minlength=m) > 0
+    n_long = np.bincount(s_case[long_yes], minlength=m)
+
+    decided = work & ~bad & (cut_yes | (cut_no & (deep_yes | deep_no))) & ~len_unclear
+    crossed = deep_yes | cut_yes
+    _, _, piece_m = GEOD.inv(pieces.qx0, pieces.qy0, pieces.qx1, pieces.qy1)
+    across_km = np.bincount(pc, np.asarray(piece_m, dtype=float), minlength=m) / 1000.0
+    dec = np.flatnonzero(decided)
+    kk = idx[dec]
+    out.settled[kk] = True
+    out.crossed[kk] = crossed[dec]
+    out.severs[kk] = cut_yes[dec]
+    out.n_crossings[kk] = np.where(crossed[dec], n_long[dec], 0)
+    out.length_across_km[kk] = across_km[dec]
+    got = decided[pc]
+    hits.append((idx[pc[got]], net.owner[pieces.ps[got]]))
+    return scan.far
+
+
+@dataclass(frozen=True)
+class _PolyScan:
+    """What :func:`_polygon_scan` finds for ``m`` polygon cases: their ring segments
+    and the road pairs near them (``has`` the cases with a ring, ``p`` the pairs),
+    how far each pair may stray, the cases left to the reference route (``bad``,
+    ``far``: too far astray), the convex rings and their orientation, each case's box
+    and frame margin, and the number of proper crossings of its ring."""
+
+    geoms: GeomArray
+    segs: Segments
+    has: IntArray
+    p: _Pairs
+    stray: FloatArray
+    bad: BoolArray
+    far: IntArray
+    ccw: BoolArray
+    convex: BoolArray
+    box: FloatArray
+    mg: FloatArray
+    n_cross: Int64Array
+    n_seg: IntArray
+
+
+def _polygon_scan(
+    cases: GeomArray,
+    idx: IntArray,
+    bounds: FloatArray,
+    boundary: Boundary,
+    net: Segments,
+    r_m: float,
+    allow_m: float,
+) -> _PolyScan:
+    """Step 1 of :func:`_polygons`: candidate pairs, and the cases it cannot settle."""
     m = len(idx)
     geoms = cases[idx]
     segs, has, p, ci, ti = _segment_pairs(
@@ -789,25 +888,73 @@ def _polygons(
     convex &= (box[:, 2] - box[:, 0] < SPAN_DEG) & (box[:, 3] - box[:, 1] < SPAN_DEG)
     mg = _frame_margin(box, r_m)
 
+    n_cross = np.bincount(p.case[p.cross.proper], minlength=m)
+    return _PolyScan(geoms, segs, has, p, stray, bad, far, ccw, convex, box, mg, n_cross, n_seg)
+
+
+@dataclass(frozen=True)
+class _CaseFrames:
+    """A local frame (metres) per polygon case, centred on its box; ring edges run
+    e -> f in it, counter-clockwise where ``sgn_case`` is 1."""
+
+    lon0: FloatArray
+    lat0: FloatArray
+    kx: FloatArray
+    ky: FloatArray
+    pos_of: IntArray
+    sgn_case: FloatArray
+
+    @classmethod
+    def around(cls, box: FloatArray, has: IntArray, ccw: BoolArray) -> _CaseFrames:
+        lon0, lat0 = (box[:, 0] + box[:, 2]) / 2, (box[:, 1] + box[:, 3]) / 2
+        kx, ky = sg.metres_per_degree(lat0)
+        pos_of = np.full(len(box), -1, dtype=np.intp)
+        pos_of[has] = np.arange(len(has))
+        return cls(lon0, lat0, kx, ky, pos_of, np.where(ccw, 1.0, -1.0))
+
+    def local(self, x: FloatArray, y: FloatArray, c: IntArray) -> tuple[FloatArray, FloatArray]:
+        """Lon/lat points of cases ``c`` in their frames (metres)."""
+        return (x - self.lon0[c]) * self.kx[c], (y - self.lat0[c]) * self.ky[c]
+
+
+@dataclass(frozen=True)
+class _Pieces:
+    """The roads inside each polygon case, as pieces of road segment (case ``pc``,
+    segment ``ps``, ends in lon/lat ``q*`` and in the case's frame ``X*``/``Y*``,
+    length ``plen`` in metres), chained into stretches (``cont``: a piece continues
+    the one before; per stretch its case, ring edges at its ends (-1 inside) and
+    length), the number of pieces per case, and the cases found unsettled (``bad``)."""
+
+    pc: IntArray
+    ps: IntArray
+    qx0: FloatArray
+    qy0: FloatArray
+    qx1: FloatArray
+    qy1: FloatArray
+    X0: FloatArray
+    Y0: FloatArray
+    X1: FloatArray
+    Y1: FloatArray
+    plen: FloatArray
+    cont: BoolArray
+    s_case: IntArray
+    s_a: IntArray
+    s_b: IntArray
+    s_len: FloatArray
+    n_pieces: Int64Array
+    bad: BoolArray
+
+
+def _polygon_pieces(
+    scan: _PolyScan, frame: _CaseFrames, work: BoolArray, boundary: Boundary, net: Segments
+) -> _Pieces:
+    """Step 2 of :func:`_polygons`: clip the roads to the rings of the cases ``work``."""
+    m = len(work)
+    segs, p = scan.segs, scan.p
+    pos_of, sgn_case, local = frame.pos_of, frame.sgn_case, frame.local
+    n_cross = scan.n_cross
     proper = p.cross.proper
-    n_cross = np.bincount(p.case[proper], minlength=m)
-    # Nothing enters: untouched, whatever passes nearby.
-    out.settled[idx[~bad & (n_cross == 0)]] = True
-    bad |= ~convex
-    work = ~bad & (n_cross > 0)
-    if not work.any():
-        return far
-
-    # A frame per case (metres), centred on its box; ring edges e -> f in it.
-    lon0, lat0 = (box[:, 0] + box[:, 2]) / 2, (box[:, 1] + box[:, 3]) / 2
-    kx, ky = sg.metres_per_degree(lat0)
-    pos_of = np.full(m, -1, dtype=np.intp)
-    pos_of[has] = np.arange(len(has))
-    sgn_case = np.where(ccw, 1.0, -1.0)
-
-    def local(x: FloatArray, y: FloatArray, c: IntArray) -> tuple[FloatArray, FloatArray]:
-        return (x - lon0[c]) * kx[c], (y - lat0[c]) * ky[c]
-
+    bad = np.zeros(m, dtype=bool)
     # Every road segment that crosses a ring, once per case.
     sel = np.flatnonzero(proper & work[p.case])
     key = np.unique(p.case[sel].astype(np.int64) * len(net) + p.sr[sel])
@@ -869,9 +1016,7 @@ def _polygons(
 
     # Pieces that are not joined in one stretch must not meet, here or in the exact
     # route's frame, where they may stray from straight: GEOS would node them where
-    # they cross, or merge them where they share an end. Their least distance also
-    # tells whether their bands may merge.
-    gap_pp = np.full(m, np.inf)
+    # they cross, or merge them where they share an end.
     i, j = _groups(pc)
     keep = (i < j) & ~((j == i + 1) & cont[j]) & ~bad[pc[i]]
     i, j = i[keep], j[keep]
@@ -880,8 +1025,28 @@ def _polygons(
         d = sg.segment_distance_m(qx0[i], qy0[i], qx1[i], qy1[i], qx0[j], qy0[j], qx1[j], qy1[j])
         net_stray = network(boundary).stray
         bad[pc[i[x.hit | (d <= net_stray[ps[i]] + net_stray[ps[j]] + 0.5)]]] = True
-        np.minimum.at(gap_pp, pc[i], d)
 
+    return _Pieces(
+        pc, ps, qx0, qy0, qx1, qy1, X0, Y0, X1, Y1, plen, cont,
+        s_case, s_a, s_b, s_len.astype(np.float64, copy=False), n_pieces, bad,
+    )  # fmt: skip
+
+
+def _polygon_severs(
+    scan: _PolyScan,
+    frame: _CaseFrames,
+    pieces: _Pieces,
+    open_cases: BoolArray,
+    net: Segments,
+    r_m: float,
+) -> tuple[BoolArray, BoolArray]:
+    """Step 3 of :func:`_polygons`: whether the band surely severs (first) or surely
+    does not sever (second) each of the ``open_cases``."""
+    m = len(open_cases)
+    segs, p, stray, mg, n_seg = scan.segs, scan.p, scan.stray, scan.mg, scan.n_seg
+    pos_of, sgn_case, local = frame.pos_of, frame.sgn_case, frame.local
+    pc, ps, n_pieces = pieces.pc, pieces.ps, pieces.n_pieces
+    s_case, s_a, s_b = pieces.s_case, pieces.s_a, pieces.s_b
     # Severing. A ring vertex is clear when no road comes within r of it; a stretch
     # from ring edge a to ring edge b != a severs the polygon when clear vertices lie on
     # both arcs of the ring between its ends (a path between them inside the polygon
@@ -925,7 +1090,7 @@ def _polygons(
     # the wider band makes) settle it.
     cut_no = np.zeros(m, dtype=bool)
     near = p.cross.hit | (p.gap <= r_m * mg[p.case] + stray)
-    near &= work[p.case] & ~bad[p.case]
+    near &= open_cases[p.case]
     piece_key = pc.astype(np.int64) * len(net) + ps
     rel = np.unique(
         np.concatenate([p.case[near].astype(np.int64) * len(net) + p.sr[near], piece_key])
@@ -1003,50 +1168,7 @@ def _polygons(
         cut_yes |= settled & splits
         cut_no |= settled & ~splits
 
-    # Depth the roads reach from the ring: on each piece the distance to a convex ring
-    # is the least of the signed distances to its edges' lines, concave along it.
-    if tol_m > 0:
-        # Only where it decides: a severed polygon is crossed however deep the road.
-        need = np.flatnonzero((work & ~bad & cut_no & ~cut_yes)[pc])
-        best = _piece_depth(
-            segs,
-            pos_of,
-            sgn_case,
-            local,
-            pc[need],
-            X0[need],
-            Y0[need],
-            X1[need],
-            Y1[need],
-            plen[need],
-        )
-        deep = np.full(m, -np.inf)
-        np.maximum.at(deep, pc[need], best)
-        deep_yes = deep > tol_m * mg
-        deep_no = deep < tol_m / mg
-    else:
-        deep_yes = np.ones(m, dtype=bool)
-        deep_no = np.zeros(m, dtype=bool)
-    # Stretches shorter than the tolerance do not count as crossings.
-    long_yes = s_len > tol_m * mg[s_case]
-    unclear = ~long_yes & ~(s_len < tol_m / mg[s_case])
-    len_unclear = np.bincount(s_case[unclear], minlength=m) > 0
-    n_long = np.bincount(s_case[long_yes], minlength=m)
-
-    decided = work & ~bad & (cut_yes | (cut_no & (deep_yes | deep_no))) & ~len_unclear
-    crossed = deep_yes | cut_yes
-    _, _, piece_m = GEOD.inv(qx0, qy0, qx1, qy1)
-    across_km = np.bincount(pc, np.asarray(piece_m, dtype=float), minlength=m) / 1000.0
-    dec = np.flatnonzero(decided)
-    kk = idx[dec]
-    out.settled[kk] = True
-    out.crossed[kk] = crossed[dec]
-    out.severs[kk] = cut_yes[dec]
-    out.n_crossings[kk] = np.where(crossed[dec], n_long[dec], 0)
-    out.length_across_km[kk] = across_km[dec]
-    got = decided[pc]
-    hits.append((idx[pc[got]], net.owner[ps[got]]))
-    return far
+    return cut_yes, cut_no
 
 
 def _frame_margin(box: FloatArray, r_m: float) -> FloatArray:
