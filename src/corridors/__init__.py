@@ -65,6 +65,8 @@ if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and
         add_raster_layer,
         build_map,
         map_html,
+        plot_cases,
+        save_figure,
         save_map,
     )
     from .query import (
@@ -115,6 +117,8 @@ _LAZY: dict[str, str] = {
             "add_raster_layer",
             "build_map",
             "map_html",
+            "plot_cases",
+            "save_figure",
             "save_map",
         ),
         "maps",
@@ -206,5 +210,7 @@ __all__ = [
     "add_raster_layer",
     "build_map",
     "map_html",
+    "plot_cases",
+    "save_figure",
     "save_map",
 ]

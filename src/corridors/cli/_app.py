@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import typer
 
-from . import _catalogue, _circuit, _infra, _map, _omniscape, _query, _tracks
+from . import _catalogue, _circuit, _figure, _infra, _map, _omniscape, _query, _tracks
 
 __all__ = ["COMMAND_APPS", "app", "main", "register"]
 
@@ -20,6 +20,7 @@ __all__ = ["COMMAND_APPS", "app", "main", "register"]
 COMMAND_APPS: tuple[typer.Typer, ...] = (
     _catalogue.app,
     _map.app,
+    _figure.app,
     _circuit.app,
     _omniscape.app,
     _query.app,

@@ -9,7 +9,8 @@ current map, say) as a coloured overlay with a legend, :func:`add_omniscape_laye
 the maps of an Omniscape run, :func:`add_corridor_layers` a least-cost corridor network
 and :func:`add_current_layer` a Circuitscape current map. :func:`save_map` writes a
 byte-stable HTML file, which with ``offline=True`` is a single self-contained file that
-opens with no network.
+opens with no network. :func:`plot_cases` draws a static map for a report (matplotlib),
+which :func:`save_figure` writes as PNG, SVG or PDF.
 
 Vector data is drawn in longitude/latitude (EPSG:4326), whatever CRS it comes in;
 rasters are reprojected to Web Mercator (EPSG:3857).
@@ -43,6 +44,7 @@ from ._raster import (
     add_omniscape_layers,
     add_raster_layer,
 )
+from .figure import plot_cases, save_figure
 from .overlays import add_corridor_layers, add_current_layer
 
 __all__ = [
@@ -63,5 +65,7 @@ __all__ = [
     "add_raster_layer",
     "build_map",
     "map_html",
+    "plot_cases",
+    "save_figure",
     "save_map",
 ]
