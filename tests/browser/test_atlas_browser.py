@@ -6,6 +6,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import geopandas as gpd
 import pytest
 from atlas_factory import PAYLOADS, features, hostile_features
 
@@ -305,3 +306,37 @@ def test_raster_overlay_loads_with_its_legend_and_switches(
     assert not opened.errors, opened.errors
     assert not opened.dialogs, opened.dialogs
     assert page.title() != "pwned"
+
+
+def test_offline_map_stops_at_an_honest_zoom(open_map: Callable[..., Any]) -> None:
+    OFFLINE_MAX_ZOOM = maps.OFFLINE_MAX_ZOOM
+    opened = open_map(_html(features(), offline=True), network=False)
+    assert opened.js("() => corridorsAtlas.map.getMaxZoom()") == OFFLINE_MAX_ZOOM
+    opened.js("() => corridorsAtlas.map.setZoom(16, {animate: false})")
+    assert opened.js("() => corridorsAtlas.map.getZoom()") <= OFFLINE_MAX_ZOOM
+    online = open_map(_html(features(), boundaries=None))
+    assert online.js("() => corridorsAtlas.map.getMaxZoom()") > OFFLINE_MAX_ZOOM
+
+
+def test_a_barrier_at_a_point_is_not_drawn_as_a_site(open_map: Callable[..., Any]) -> None:
+    frame = features(1)
+    site = frame[frame["role"] == "site"].iloc[0]
+    dam = site.copy()
+    dam["role"], dam["feature_id"] = "barrier", "dam"
+    frame = gpd.GeoDataFrame(
+        [*frame.to_dict("records"), dict(dam)], geometry="geometry", crs="EPSG:4326"
+    )
+    opened = open_map(_html(frame, boundaries=None))
+    styles = opened.js(
+        """() => {
+          const out = {};
+          corridorsAtlas.groups.forEach(g => g.eachLayer(l => {
+            if (l instanceof L.CircleMarker && l._caItem) {
+              out[l._caItem.role] = {dash: l.options.dashArray || null, fill: l.options.fillColor};
+            }
+          }));
+          return out;
+        }"""
+    )
+    assert styles["barrier"]["dash"] and styles["barrier"]["fill"] == "#fff"
+    assert styles["site"]["dash"] is None and styles["site"]["fill"] != "#fff"

@@ -97,6 +97,9 @@
       radius: 6, color: "#fff", weight: 1.5, opacity: 1,
       fillColor: role === "infrastructure" ? DARK : color, fillOpacity: 0.95
     };
+    // A barrier at a point (a dam, a fence post) is a dashed ring, as barriers are dashed
+    // lines in the legend, not a filled circle like a site.
+    if (role === "barrier") { s = { radius: 7, color: color, weight: 3, opacity: 1, dashArray: "3 2", fillColor: "#fff", fillOpacity: 1 }; }
     if (role === "highlight") { s = { radius: 9, color: "#000", weight: 3, fillColor: "#ffd92f", fillOpacity: 1 }; }
     if (role === "crossing") { s = { radius: 7, color: "#fff", weight: 2, fillColor: "#d62728", fillOpacity: 1 }; }
     return custom ? L.extend(s, custom) : s;

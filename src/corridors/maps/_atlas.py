@@ -82,6 +82,11 @@ DEFAULT_TILES: tuple[tuple[str, str], ...] = (
     ("Esri.WorldImagery", "Satellite (Esri)"),
     ("OpenTopoMap", "Topographic (OpenTopoMap)"),
 )
+#: Deepest zoom of an offline atlas. Its basemap is Natural Earth 1:10m, generalised for
+#: about 1:10,000,000 (zoom 6) and good to about 1 km; at zoom 11 a pixel is about 75 m,
+#: so the catalogue's smallest features (a 400 m bottleneck) are still a few pixels wide,
+#: and deeper zooms would only enlarge a blank, generalised outline.
+OFFLINE_MAX_ZOOM = 11
 OFFLINE_BASEMAP_NAME = "Offline basemap (country outlines)"
 BOUNDARY_LAYER_NAME = "Country boundaries"
 
@@ -292,6 +297,10 @@ def build_map(
         zoom_control=True,
     )
     m.offline = bool(offline)
+    if offline:
+        # Nothing but generalised outlines lies under the cases: no deeper zoom. (folium's
+        # max_zoom argument goes to its default tile layer, not to the map.)
+        m.options["max_zoom"] = OFFLINE_MAX_ZOOM
     js, css = assets.leaflet_links()
     m.default_js = js
     m.default_css = css
