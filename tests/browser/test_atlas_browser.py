@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import pytest
+import shapely
 from atlas_factory import PAYLOADS, features, hostile_features
 
 from corridors import maps
@@ -340,3 +345,39 @@ def test_a_barrier_at_a_point_is_not_drawn_as_a_site(open_map: Callable[..., Any
     )
     assert styles["barrier"]["dash"] and styles["barrier"]["fill"] == "#fff"
     assert styles["site"]["dash"] is None and styles["site"]["fill"] != "#fff"
+
+
+def _download(page: Any, button: str) -> str:
+    with page.expect_download() as info:
+        page.click(f".ca-export button:has-text('{button}')")
+    return Path(info.value.path()).read_text(encoding="utf-8")
+
+
+def test_export_downloads_what_is_shown(open_map: Callable[..., Any]) -> None:
+    frame = features()
+    frame.loc[frame.index[-1], "name"] = '=HYPERLINK("http://evil") "quoted", name'
+    opened = open_map(_html(frame, boundaries=None))
+    page = opened.page
+    page.click(".ca-finder summary")
+    every = json.loads(_download(page, "Download GeoJSON"))
+    assert every["type"] == "FeatureCollection"
+    assert len(every["features"]) == len(frame)  # one shape per feature here
+    assert {f["properties"]["role"] for f in every["features"]} == set(frame["role"])
+    # coordinates are longitude/latitude, as the frame's
+    shapes = shapely.from_geojson([json.dumps(f["geometry"]) for f in every["features"]])
+    # Longitude/latitude, where the frame's features are (to the page's rounding).
+    assert shapely.total_bounds(shapes) == pytest.approx(frame.total_bounds, abs=1e-4)
+
+    page.select_option("select[data-facet=realm]", "marine")
+    marine = json.loads(_download(page, "Download GeoJSON"))
+    realms = {f["properties"]["realm"] for f in marine["features"]}
+    assert realms == {"marine"} and 0 < len(marine["features"]) < len(frame)
+    page.click(".ca-reset")
+
+    rows = list(csv.reader(io.StringIO(_download(page, "Download CSV"))))
+    header, body = rows[0], rows[1:]
+    assert len(body) == frame["case_id"].nunique()  # one row per case
+    names = [r[header.index("name")] for r in body]
+    # a formula is written as text, quotes survive the round trip
+    assert '\'=HYPERLINK("http://evil") "quoted", name' in names
+    assert not opened.errors, opened.errors

@@ -392,6 +392,66 @@
     return [Object.keys(shown).length, Object.keys(total).length];
   };
 
+  // ------------------------------------------------------------------- export
+  // The cases the page shows now: in a case layer that is switched on, and passing the
+  // filters. One GeoJSON feature per drawn shape, with its case's fields.
+  A.shownFeatures = function (map) {
+    var out = [];
+    caseGroups().forEach(function (g) {
+      if (!map.hasLayer(g)) { return; }
+      var data = g._ca.data;
+      g._ca.items.forEach(function (item) {
+        if (!item.visible) { return; }
+        var props = {}, rec = data.records[item.rec] || {};
+        Object.keys(rec).forEach(function (k) { props[k] = rec[k]; });
+        if (item.extra && typeof item.extra === "object" && !Array.isArray(item.extra)) {
+          Object.keys(item.extra).forEach(function (k) { props[k] = item.extra[k]; });
+        }
+        props.role = item.role;
+        item.layers.forEach(function (l) {
+          var gj = l.toGeoJSON(8);
+          gj.properties = props;
+          out.push(gj);
+        });
+      });
+    });
+    return out;
+  };
+
+  // A CSV cell: quoted, quotes doubled, lists joined; a cell a spreadsheet would run as
+  // a formula (=, +, -, @, tab, return first) is prefixed with an apostrophe.
+  function csvCell(value) {
+    var text = list(value).map(function (v) {
+      if (v === null || v === undefined) { return ""; }
+      return typeof v === "object" ? (v.common || v.scientific || JSON.stringify(v)) : String(v);
+    }).join("; ");
+    if (/^[=+\-@\t\r]/.test(text)) { text = "'" + text; }
+    return '"' + text.replace(/"/g, '""') + '"';
+  }
+
+  // One row per case shown, its fields as columns (geometry left to the GeoJSON).
+  A.shownCsv = function (map) {
+    var rows = {}, cols = [];
+    A.shownFeatures(map).forEach(function (f) {
+      var p = f.properties, key = p.id || p.name;
+      if (rows[key]) { return; }
+      rows[key] = p;
+      Object.keys(p).forEach(function (k) { if (k !== "role" && cols.indexOf(k) < 0) { cols.push(k); } });
+    });
+    var lines = [cols.map(csvCell).join(",")];
+    Object.keys(rows).forEach(function (k) {
+      lines.push(cols.map(function (c) { return csvCell(rows[k][c]); }).join(","));
+    });
+    return lines.join("\r\n") + "\r\n";
+  };
+
+  function download(name, type, text) {
+    var url = URL.createObjectURL(new Blob([text], { type: type }));
+    var a = el("a"); a.href = url; a.download = name;
+    document.body.appendChild(a); a.click(); document.body.removeChild(a);
+    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+  }
+
   function facetValues(field) {
     var seen = {};
     caseGroups().forEach(function (g) {
@@ -468,6 +528,21 @@
       });
       form.appendChild(reset);
       form.appendChild(count); form.appendChild(status);
+      // Export what is shown, as the filters and the layer switches leave it.
+      var exp = el("div", "ca-row ca-export");
+      var gjb = el("button", "ca-btn", "Download GeoJSON"); gjb.type = "button";
+      gjb.title = "Download the cases shown as GeoJSON (longitude/latitude, EPSG:4326)";
+      gjb.addEventListener("click", function () {
+        var fc = { type: "FeatureCollection", features: A.shownFeatures(map) };
+        download("corridors-cases.geojson", "application/geo+json", JSON.stringify(fc));
+      });
+      var csvb = el("button", "ca-btn", "Download CSV"); csvb.type = "button";
+      csvb.title = "Download the cases shown as a table, one row per case";
+      csvb.addEventListener("click", function () {
+        download("corridors-cases.csv", "text/csv", A.shownCsv(map));
+      });
+      exp.appendChild(gjb); exp.appendChild(csvb);
+      form.appendChild(exp);
       details.appendChild(form);
       box.appendChild(details);
       refresh();
