@@ -134,7 +134,13 @@ def test_popup_opens_with_the_right_escaped_content(
     for label in ("Species", "Countries", "Realm", "Interventions", "Location uncertainty"):
         assert label in text
     hrefs = popup.locator("a").evaluate_all("as => as.map(a => a.href)")
-    assert all(h.startswith(("http://", "https://")) for h in hrefs)
+    here = page.url.split("#")[0]
+    # Sources are http(s); the "link to this case" is this page with a #case= address
+    # whose id is percent-encoded, so it holds no markup.
+    assert all(
+        h.startswith(("http://", "https://")) or h.startswith(here + "#case=") for h in hrefs
+    )
+    assert not any("<" in h or '"' in h for h in hrefs)
     page.mouse.move(x, y + 1)
     page.wait_for_timeout(100)
     assert page.title() != "pwned" and not opened.dialogs
@@ -381,3 +387,46 @@ def test_export_downloads_what_is_shown(open_map: Callable[..., Any]) -> None:
     # a formula is written as text, quotes survive the round trip
     assert '\'=HYPERLINK("http://evil") "quoted", name' in names
     assert not opened.errors, opened.errors
+
+
+def _reload_at(page: Any, fragment: str) -> None:
+    """Open the same file afresh with ``fragment`` as its #address."""
+    url = page.url.split("#")[0]
+    page.goto("about:blank")
+    page.goto(url + fragment)
+    page.wait_for_function("window.corridorsAtlas && window.corridorsAtlas.groups.length > 0")
+    page.wait_for_timeout(200)
+
+
+def test_the_address_holds_view_case_and_filters(open_map: Callable[..., Any], atlas: str) -> None:
+    frame = features()
+    opened = open_map(atlas)
+    page = opened.page
+    # A fresh page writes its view into the address.
+    page.wait_for_function("location.hash.startsWith('#map=')")
+
+    _reload_at(page, "#map=7/10.0000/20.0000&realm=marine")
+    centre = opened.js("() => corridorsAtlas.map.getCenter()")
+    assert opened.js("() => corridorsAtlas.map.getZoom()") == 7
+    assert centre["lat"] == pytest.approx(10.0, abs=1e-3)
+    assert centre["lng"] == pytest.approx(20.0, abs=1e-3)
+    page.click(".ca-finder summary")
+    assert page.locator("select[data-facet=realm]").input_value() == "marine"
+    assert page.locator(".ca-count-line").inner_text() == "Showing 2 of 6 cases"
+
+    # A case: its details open; the link in them names it; closing it leaves the address.
+    case = frame[frame["realm"] == "terrestrial"].iloc[0]
+    _reload_at(page, f"#case={case['case_id']}")
+    title = page.locator(".leaflet-popup-content .ca-title")
+    title.wait_for()
+    assert title.inner_text() == case["name"]
+    link = page.locator(".leaflet-popup-content .ca-share a")
+    assert link.get_attribute("href") == f"#case={case['case_id']}"
+    assert f"case={case['case_id']}" in opened.js("() => location.hash")
+    page.click(".leaflet-popup-close-button")
+    assert "case=" not in opened.js("() => location.hash")
+
+    # An address that is not ours is ignored, never run.
+    _reload_at(page, "#case=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&map=99/999/x&realm=nope")
+    assert not opened.dialogs and not opened.errors, (opened.dialogs, opened.errors)
+    assert page.locator(".leaflet-popup-content").count() == 0

@@ -153,6 +153,14 @@
     }
     if (item.why) { row(dl, "Query", item.why); }
     box.appendChild(dl);
+    if (rec.id) {
+      // A link that opens this page on this case (the id is percent-encoded text).
+      var share = el("p", "ca-share");
+      var link = el("a", null, "Link to this case");
+      link.href = "#case=" + encodeURIComponent(rec.id);
+      share.appendChild(link);
+      box.appendChild(share);
+    }
     if (rec.summary) { box.appendChild(el("p", "ca-summary", rec.summary)); }
     var href = safeUrl(rec.url);
     if (href) {
@@ -262,6 +270,7 @@
         var l = e.layer, item = l && l._caItem, map = group._map;
         if (!item || !map || A.measuring || data.popup === false) { return; }
         showPopup(map, e.latlng, popupContent(data, item));
+        select(map, data, item);
       });
     }
     A.groups.push(group);
@@ -275,7 +284,80 @@
     if (!map.hasLayer(group)) { map.addLayer(group); }
     map.fitBounds(b, { maxZoom: 9, padding: [40, 40], animate: false });
     showPopup(map, b.getCenter(), popupContent(group._ca.data, item));
+    select(map, group._ca.data, item);
   };
+
+  // ------------------------------------------------------------ shareable state
+  // The address (its #fragment) holds the view, the open case and the filters:
+  // #map=zoom/lat/lon&case=ID&realm=...; opening such an address restores them. It is
+  // rewritten in place (no new history entries), and read again when a link changes it.
+  function select(map, data, item) {
+    var rec = data.records[item.rec] || {};
+    A.selected = data.kind === "case" ? (rec.id || null) : null;
+    writeState(map);
+  }
+
+  function writeState(map) {
+    if (A.restoring || !map._loaded) { return; }
+    var c = map.getCenter();
+    var parts = ["map=" + map.getZoom() + "/" + c.lat.toFixed(4) + "/" + c.lng.toFixed(4)];
+    if (A.selected) { parts.push("case=" + encodeURIComponent(A.selected)); }
+    map.getContainer().querySelectorAll("select.ca-facet").forEach(function (sel) {
+      if (sel.value) { parts.push(encodeURIComponent(sel.getAttribute("data-facet")) + "=" + encodeURIComponent(sel.value)); }
+    });
+    var hash = "#" + parts.join("&");
+    if (location.hash === hash) { return; }
+    try { history.replaceState(null, "", hash); } catch (err) { /* a sandboxed frame */ }
+  }
+  A.writeState = writeState;
+
+  function readState() {
+    var out = {};
+    location.hash.replace(/^#/, "").split("&").forEach(function (kv) {
+      var i = kv.indexOf("=");
+      if (i <= 0) { return; }
+      try { out[decodeURIComponent(kv.slice(0, i))] = decodeURIComponent(kv.slice(i + 1)); } catch (err) { /* not ours */ }
+    });
+    return out;
+  }
+
+  function restoreState(map) {
+    var st = readState(), view = null;
+    if (st.map) {
+      var v = st.map.split("/").map(Number);
+      if (v.length === 3 && v.every(isFinite) && Math.abs(v[1]) <= 90 && Math.abs(v[2]) <= 540) { view = v; }
+    }
+    A.restoring = true;
+    try {
+      map.getContainer().querySelectorAll("select.ca-facet").forEach(function (sel) {
+        var want = st[sel.getAttribute("data-facet")] || "";
+        var known = Array.prototype.some.call(sel.options, function (o) { return o.value === want; });
+        if (known && sel.value !== want) { sel.value = want; sel.dispatchEvent(new Event("change")); }
+      });
+      if (st.case) {
+        caseGroups().some(function (g) {
+          return g._ca.items.some(function (item) {
+            var rec = g._ca.data.records[item.rec] || {};
+            if (rec.id !== st.case || !item.visible) { return false; }
+            A.openItem(map, g, item);
+            return true;
+          });
+        });
+      }
+      if (view) { map.setView([view[1], view[2]], view[0], { animate: false }); }
+    } finally {
+      A.restoring = false;
+    }
+    writeState(map);
+  }
+  A.restoreState = restoreState;
+
+  // Leaflet ends a zoom animation by moving to where it was going: a view set during
+  // the page's first (animated) fit would be undone, so wait for it to end.
+  function whenIdle(map, fn) {
+    if (map._animatingZoom) { map.once("zoomend", function () { whenIdle(map, fn); }); return; }
+    fn(map);
+  }
 
   // ----------------------------------------------------------------- controls
   function control(position, build) {
@@ -637,5 +719,17 @@
     if (cfg.legend && cfg.legend.entries.length) { legend(map, cfg.legend).addTo(map); }
     map.getContainer().setAttribute("aria-label", cfg.label || "Map");
     map.getContainer().setAttribute("role", "application");
+    // Nothing is written before the address has been read (the first view would
+    // replace it).
+    A.restoring = true;
+    map.on("moveend", function () { writeState(map); });
+    map.on("popupclose", function () { A.selected = null; writeState(map); });
+    map.getContainer().addEventListener("change", function (ev) {
+      if (ev.target && ev.target.classList && ev.target.classList.contains("ca-facet")) { writeState(map); }
+    });
+    window.addEventListener("hashchange", function () { restoreState(map); });
+    // After the page's own first view, which a later script of the page sets.
+    var restore = function () { setTimeout(function () { whenIdle(map, restoreState); }, 0); };
+    if (document.readyState === "complete") { restore(); } else { window.addEventListener("load", restore); }
   };
 })();
