@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 from atlas_factory import PAYLOADS, features, hostile_features
@@ -430,3 +431,48 @@ def test_the_address_holds_view_case_and_filters(open_map: Callable[..., Any], a
     _reload_at(page, "#case=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&map=99/999/x&realm=nope")
     assert not opened.dialogs and not opened.errors, (opened.dialogs, opened.errors)
     assert page.locator(".leaflet-popup-content").count() == 0
+
+
+def test_search_finds_cases_by_what_users_type(open_map: Callable[..., Any]) -> None:
+    frame = features()
+    frame.loc[frame["case_id"] == "case-03", "species"] = pd.Series(
+        [[{"common": "Snow leopard", "scientific": "Panthera uncia"}]]
+        * int((frame["case_id"] == "case-03").sum()),
+        index=frame.index[frame["case_id"] == "case-03"],
+    )
+    opened = open_map(_html(frame, boundaries=None))
+    page = opened.page
+    page.click(".ca-finder summary")
+    title = page.locator(".leaflet-popup-content .ca-title")
+    status = page.locator(".ca-status")
+
+    def search(text: str) -> None:
+        page.fill("input.ca-search", text)
+        page.keyboard.press("Enter")
+
+    for query, case in [
+        ("Panthera uncia", "Case 03 corridor"),  # a scientific name
+        ("snow leopard", "Case 03 corridor"),  # a common name, any letter case
+        ("case-05", "Case 05 corridor"),  # an id
+        ("case-0", "Case 00 corridor"),  # an id prefix: the first of several
+        ("Case 04 corridor", "Case 04 corridor"),  # a name, as before
+    ]:
+        search(query)
+        title.wait_for()
+        assert title.inner_text() == case, query
+        # the chosen case is in view
+        assert opened.js(
+            "() => corridorsAtlas.map.getBounds().contains(corridorsAtlas.map._caPopup.getLatLng())"
+        )
+    search("case-0")
+    assert "more cases match" in status.inner_text()
+
+    # An ISO code finds the cases in that country; a filter that hides them says so.
+    search("FRA")
+    assert title.inner_text() in {"Case 03 corridor"}
+    page.select_option("select[data-facet=realm]", "freshwater")
+    search("FRA")
+    assert "filters or switched-off layers hide" in status.inner_text()
+    search("no such thing")
+    assert "No case matches" in status.inner_text()
+    assert not opened.errors, opened.errors

@@ -147,6 +147,9 @@
     row(dl, "Taxon", rec.taxon);
     row(dl, "Scale", rec.scale);
     row(dl, "Interventions", rec.interventions);
+    row(dl, "Threats", rec.threats);
+    row(dl, "Organisations", rec.organisations);
+    row(dl, "Region", rec.region);
     var u = (ex.u !== undefined && ex.u !== null) ? ex.u : rec.uncertainty;
     if (u !== undefined && u !== null) {
       row(dl, "Location uncertainty", "\u00b1 " + u + " km" + (ex.m ? " (" + ex.m + ")" : ""));
@@ -534,6 +537,51 @@
     setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
   }
 
+  // ------------------------------------------------------------------- search
+  // What a case can be found by: its id, name and feature names, species (common and
+  // scientific), countries, realm, taxon, scale, region, interventions, threats,
+  // organisations and summary. Every word of the query must occur; best first: the id
+  // or name starting with the query, then the name holding it, then the rest, by name.
+  function searchText(data, item) {
+    var rec = data.records[item.rec] || {}, ex = item.extra || {};
+    var parts = [rec.id, rec.name, ex.f, rec.realm, rec.taxon, rec.scale, rec.region, rec.summary];
+    ["countries", "interventions", "threats", "organisations"].forEach(function (k) { parts = parts.concat(list(rec[k])); });
+    list(rec.species).forEach(function (s) {
+      if (s && typeof s === "object") { parts.push(s.common, s.scientific); } else { parts.push(s); }
+    });
+    var text = parts.filter(function (p) { return p !== null && p !== undefined && p !== ""; }).join(" ");
+    return " " + words(text).join(" ");
+  }
+
+  // Lower-case words (letters and digits), so that a query word matches the start of
+  // a word: "FRA" finds France's code, not "infrastructure".
+  function words(text) {
+    return String(text).toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  }
+
+  A.search = function (query) {
+    var wanted = words(query || "");
+    if (!wanted.length) { return []; }
+    var q = String(query).trim().toLowerCase(), seen = {}, out = [];
+    caseGroups().forEach(function (g) {
+      if (g._ca.data.searchable === false) { return; }
+      g._ca.items.forEach(function (item) {
+        var rec = g._ca.data.records[item.rec] || {}, key = rec.id || rec.name;
+        if (!item._caText) { item._caText = searchText(g._ca.data, item); }
+        if (!wanted.every(function (w) { return item._caText.indexOf(" " + w) >= 0; })) { return; }
+        var name = String(rec.name || "").toLowerCase(), id = String(rec.id || "").toLowerCase();
+        var rank = (id.indexOf(q) === 0 || name.indexOf(q) === 0) ? 0 : name.indexOf(q) >= 0 ? 1 : 2;
+        // One entry per case: its best-ranked feature, shown ones first.
+        var shownNow = item.visible ? 0 : 1;
+        if (seen[key] && (seen[key].rank < rank || (seen[key].rank === rank && seen[key].shown <= shownNow))) { return; }
+        seen[key] = { rank: rank, shown: shownNow, hit: [g, item], name: name };
+      });
+    });
+    Object.keys(seen).forEach(function (k) { out.push(seen[k]); });
+    out.sort(function (a, b) { return a.rank - b.rank || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0); });
+    return out.map(function (o) { return o.hit; });
+  };
+
   function facetValues(field) {
     var seen = {};
     caseGroups().forEach(function (g) {
@@ -554,9 +602,9 @@
       var form = el("form"), uid = "ca" + Math.round(Math.random() * 1e9).toString(36);
       form.setAttribute("autocomplete", "off");
       // search by case name
-      var sl = el("label", null, "Case name"); sl.htmlFor = uid + "-q";
+      var sl = el("label", null, "Search cases"); sl.htmlFor = uid + "-q";
       var q = el("input"); q.type = "search"; q.id = uid + "-q"; q.setAttribute("list", uid + "-names");
-      q.className = "ca-search";
+      q.className = "ca-search"; q.placeholder = "name, species, country code, id\u2026";
       var dlist = el("datalist"); dlist.id = uid + "-names";
       var byName = {};
       A.groups.forEach(function (g) {
@@ -571,14 +619,24 @@
       });
       var status = el("p", "ca-status"); status.setAttribute("aria-live", "polite");
       var go = function () {
-        var hit = byName[q.value.trim().toLowerCase()];
-        if (!hit) {
-          var needle = q.value.trim().toLowerCase();
-          var keys = Object.keys(byName).filter(function (k) { return needle && k.indexOf(needle) >= 0; });
-          hit = keys.length ? byName[keys.sort()[0]] : null;
+        var needle = q.value.trim();
+        var hit = byName[needle.toLowerCase()];
+        var shown = hit && hit[1].visible && map.hasLayer(hit[0]) ? [hit] : [];
+        var hidden = [];
+        if (!shown.length) {
+          var found = A.search(needle);
+          shown = found.filter(function (h) { return h[1].visible && map.hasLayer(h[0]); });
+          hidden = found.filter(function (h) { return !(h[1].visible && map.hasLayer(h[0])); });
         }
-        if (hit) { A.openItem(map, hit[0], hit[1]); status.textContent = ""; }
-        else { status.textContent = "No case matches \u201c" + q.value + "\u201d."; }
+        if (shown.length) {
+          A.openItem(map, shown[0][0], shown[0][1]);
+          var others = shown.length - 1;
+          status.textContent = others ? others + (others === 1 ? " more case matches" : " more cases match") + " \u201c" + needle + "\u201d." : "";
+        } else if (hidden.length) {
+          status.textContent = hidden.length + (hidden.length === 1 ? " case matches" : " cases match") + " \u201c" + needle + "\u201d but the filters or switched-off layers hide " + (hidden.length === 1 ? "it" : "them") + ".";
+        } else {
+          status.textContent = "No case matches \u201c" + needle + "\u201d.";
+        }
       };
       form.addEventListener("submit", function (ev) { ev.preventDefault(); go(); });
       q.addEventListener("change", function () { if (byName[q.value.trim().toLowerCase()]) { go(); } });
