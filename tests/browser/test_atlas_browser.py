@@ -396,7 +396,8 @@ def _reload_at(page: Any, fragment: str) -> None:
     page.goto("about:blank")
     page.goto(url + fragment)
     page.wait_for_function("window.corridorsAtlas && window.corridorsAtlas.groups.length > 0")
-    page.wait_for_timeout(200)
+    # The address is read once the page has loaded and its first view has settled.
+    page.wait_for_function("window.corridorsAtlas.restoring === false")
 
 
 def test_the_address_holds_view_case_and_filters(open_map: Callable[..., Any], atlas: str) -> None:
@@ -475,4 +476,44 @@ def test_search_finds_cases_by_what_users_type(open_map: Callable[..., Any]) -> 
     assert "filters or switched-off layers hide" in status.inner_text()
     search("no such thing")
     assert "No case matches" in status.inner_text()
+    assert not opened.errors, opened.errors
+
+
+def test_filters_tell_the_truth(open_map: Callable[..., Any], atlas: str) -> None:
+    opened = open_map(atlas)
+    page = opened.page
+    page.click(".ca-finder summary")
+    count = page.locator(".ca-count-line")
+    why = page.locator(".ca-why")
+    assert count.inner_text() == "Showing 6 of 6 cases"
+    # Facets for scale, interventions and threats too.
+    for facet in ("realm", "taxon", "country", "scale", "intervention", "threat"):
+        assert page.locator(f"select[data-facet={facet}]").count() == 1, facet
+    # A layer switched off in the legend is not "shown".
+    first = page.locator(".ca-legend-item").nth(0)
+    first.click()
+    assert count.inner_text() == "Showing 4 of 6 cases"
+    first.click()
+    assert count.inner_text() == "Showing 6 of 6 cases"
+    # An empty result says which filter emptied it.
+    page.select_option("select[data-facet=country]", "FRA")
+    page.select_option("select[data-facet=realm]", "marine")
+    assert count.inner_text() == "Showing 0 of 6 cases"
+    assert "country" in why.inner_text() or "together" in why.inner_text()
+    page.click(".ca-reset")
+    assert why.inner_text() == ""
+    # Zoom to results fits the cases a filter leaves.
+    page.select_option("select[data-facet=realm]", "marine")
+    page.click(".ca-fit-results")
+    page.wait_for_timeout(400)
+    inside = opened.js(
+        """() => { const m = corridorsAtlas.map, b = m.getBounds(); let all = true;
+          corridorsAtlas.groups.forEach(g => g._ca.items.forEach(it => {
+            if (it.visible && m.hasLayer(g) && g._ca.data.kind === 'case')
+              it.layers.forEach(l => {
+                const c = l.getBounds ? l.getBounds().getCenter() : l.getLatLng();
+                all = all && b.contains(c); }); }));
+          return all; }"""
+    )
+    assert inside
     assert not opened.errors, opened.errors

@@ -333,7 +333,10 @@
     A.restoring = true;
     try {
       map.getContainer().querySelectorAll("select.ca-facet").forEach(function (sel) {
-        var want = st[sel.getAttribute("data-facet")] || "";
+        // Only the filters the address names: the user may have chosen others already.
+        var key = sel.getAttribute("data-facet");
+        if (!Object.prototype.hasOwnProperty.call(st, key)) { return; }
+        var want = st[key];
         var known = Array.prototype.some.call(sel.options, function (o) { return o.value === want; });
         if (known && sel.value !== want) { sel.value = want; sel.dispatchEvent(new Event("change")); }
       });
@@ -452,21 +455,28 @@
     });
   }
 
+  // Each facet's key and the record field it reads (a value or a list of values).
+  var FACET_FIELDS = {
+    realm: "realm", taxon: "taxon", country: "countries", scale: "scale",
+    intervention: "interventions", threat: "threats"
+  };
   function matches(rec, f) {
-    if (f.realm && rec.realm !== f.realm) { return false; }
-    if (f.taxon && rec.taxon !== f.taxon) { return false; }
-    if (f.country && list(rec.countries).indexOf(f.country) < 0) { return false; }
-    return true;
+    return Object.keys(f).every(function (k) {
+      if (!f[k] || !FACET_FIELDS[k]) { return true; }
+      return list(rec[FACET_FIELDS[k]]).map(String).indexOf(f[k]) >= 0;
+    });
   }
 
+  // Shows the items the filters pass; returns [cases shown, cases in all]: shown means
+  // passing the filters in a layer that is switched on.
   A.applyFilter = function (map, f) {
     var shown = {}, total = {};
     caseGroups().forEach(function (g) {
-      var data = g._ca.data;
+      var data = g._ca.data, on = map.hasLayer(g);
       g._ca.items.forEach(function (item) {
         var rec = data.records[item.rec], key = rec.id || rec.name, ok = matches(rec, f);
         total[key] = true;
-        if (ok) { shown[key] = true; }
+        if (ok && on) { shown[key] = true; }
         if (ok === item.visible) { return; }
         item.visible = ok;
         item.layers.forEach(function (l) {
@@ -582,6 +592,25 @@
     return out.map(function (o) { return o.hit; });
   };
 
+  // Why nothing is shown: every case's layer is switched off, or the filters that each
+  // leave no case on their own (with their values), or the combination.
+  function emptyReason(map, f) {
+    var groups = caseGroups(), on = groups.filter(function (g) { return map.hasLayer(g); });
+    if (groups.length && !on.length) { return "Every case layer is switched off (see the legend)."; }
+    var active = Object.keys(f).filter(function (k) { return f[k]; });
+    if (!active.length) { return "No case is in the layers switched on."; }
+    var any = function (filter) {
+      return on.some(function (g) {
+        return g._ca.items.some(function (item) { return matches(g._ca.data.records[item.rec], filter); });
+      });
+    };
+    var alone = active.filter(function (k) { var one = {}; one[k] = f[k]; return !any(one); });
+    if (alone.length) {
+      return "No case shown has " + alone.map(function (k) { return k + " \u201c" + f[k] + "\u201d"; }).join(" or ") + ".";
+    }
+    return "No case has all of " + active.map(function (k) { return k + " \u201c" + f[k] + "\u201d"; }).join(", ") + " together; clear one of them.";
+  }
+
   function facetValues(field) {
     var seen = {};
     caseGroups().forEach(function (g) {
@@ -647,10 +676,14 @@
       // facets
       var state = {}, count = el("p", "ca-count-line");
       count.setAttribute("aria-live", "polite");
+      var why = el("p", "ca-why"); why.setAttribute("aria-live", "polite");
       var refresh = function () {
         var n = A.applyFilter(map, state);
         count.textContent = "Showing " + n[0] + " of " + n[1] + " cases";
+        why.textContent = n[0] ? "" : emptyReason(map, state);
       };
+      // Counts follow the layer switches as well as the filters.
+      map.on("overlayadd overlayremove", refresh);
       (cfg.facets || []).forEach(function (facet) {
         var values = facetValues(facet[0]);
         if (!values.length) { return; }
@@ -667,7 +700,20 @@
         state = {}; refresh();
       });
       form.appendChild(reset);
-      form.appendChild(count); form.appendChild(status);
+      var fit = el("button", "ca-btn ca-fit-results", "Zoom to results"); fit.type = "button";
+      fit.addEventListener("click", function () {
+        var b = L.latLngBounds([]);
+        caseGroups().forEach(function (g) {
+          if (!map.hasLayer(g)) { return; }
+          g._ca.items.forEach(function (item) {
+            if (!item.visible) { return; }
+            item.layers.forEach(function (l) { b.extend(l.getBounds ? l.getBounds() : l.getLatLng()); });
+          });
+        });
+        if (b.isValid()) { map.fitBounds(b, { maxZoom: 9, padding: [30, 30] }); }
+      });
+      form.appendChild(fit);
+      form.appendChild(count); form.appendChild(why); form.appendChild(status);
       // Export what is shown, as the filters and the layer switches leave it.
       var exp = el("div", "ca-row ca-export");
       var gjb = el("button", "ca-btn", "Download GeoJSON"); gjb.type = "button";

@@ -34,12 +34,15 @@ __all__ = [
     "leaflet_bounds",
 ]
 
-# The facet filter's menus: [column, heading, noun]. Three of the schema's case fields
+# The facet filter's menus: [column, heading, noun]. Six of the schema's case fields
 # (corridors.schema.CASE_FIELDS) on purpose: the ones readers filter an atlas by.
 FACETS = [
     ["realm", "Realm", "realm"],
     ["taxon", "Taxon", "taxon"],
     ["countries", "Country", "country"],
+    ["scale", "Scale", "scale"],
+    ["interventions", "Intervention", "intervention"],
+    ["threats", "Threat", "threat"],
 ]
 
 FIGURE_TEMPLATE = Template(
