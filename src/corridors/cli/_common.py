@@ -31,6 +31,7 @@ __all__ = [
     "CasesOpt",
     "ForceOpt",
     "FormatOpt",
+    "HighlightCrossingOpt",
     "OutputOpt",
     "check_format",
     "command_group",
@@ -78,6 +79,15 @@ CasesOpt = Annotated[
     typer.Option(
         "--cases",
         help="A catalogue file of your own (GeoJSON, GeoPackage, CSV); default: the bundled one.",
+    ),
+]
+HighlightCrossingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--highlight-crossing",
+        metavar="BOUNDARY",
+        help="Highlight the cases that cross a boundary: a border 'TKM-UZB', an "
+        "ISO3 code or a vector file.",
     ),
 ]
 F = TypeVar("F", bound=Callable[..., Any])

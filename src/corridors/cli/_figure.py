@@ -9,14 +9,16 @@ import typer
 
 from ..errors import InputError
 from ._common import (
+    CasesOpt,
     ForceOpt,
+    HighlightCrossingOpt,
     err_console,
     file_input,
     handle_errors,
     prepare_output,
     top_level_commands,
 )
-from ._map import LAYER_BY
+from ._map import check_layer_by
 
 __all__ = ["app"]
 
@@ -38,23 +40,12 @@ def figure_command(
     layer_by: Annotated[
         str, typer.Option("--layer-by", help="Colour by: realm, taxon, scale or role.")
     ] = "realm",
-    cases_file: Annotated[
-        Path | None,
-        typer.Option("--cases", help="A catalogue file of your own (GeoJSON, GPKG, CSV)."),
-    ] = None,
+    cases_file: CasesOpt = None,
     case: Annotated[
         str | None,
         typer.Option("--case", help="Draw one case (an id, a prefix or a word of its name)."),
     ] = None,
-    highlight_crossing: Annotated[
-        str | None,
-        typer.Option(
-            "--highlight-crossing",
-            metavar="BOUNDARY",
-            help="Outline the cases that cross a boundary: a border 'TKM-UZB', an ISO3 "
-            "code or a vector file.",
-        ),
-    ] = None,
+    highlight_crossing: HighlightCrossingOpt = None,
     title: Annotated[str | None, typer.Option(help="Title above the map.")] = None,
     force: ForceOpt = False,
 ) -> None:
@@ -67,8 +58,7 @@ def figure_command(
         raise InputError(
             f"--output {output}: name the figure .png, .svg or .pdf (the suffix sets the format)"
         )
-    if layer_by not in LAYER_BY:
-        raise InputError(f"--layer-by must be one of {', '.join(LAYER_BY)}, not {layer_by!r}")
+    check_layer_by(layer_by)
     prepare_output(
         output,
         inputs=(cases_file, file_input(highlight_crossing)),

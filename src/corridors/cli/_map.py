@@ -10,6 +10,7 @@ import typer
 from ..errors import InputError
 from ._common import (
     ForceOpt,
+    HighlightCrossingOpt,
     err_console,
     file_input,
     handle_errors,
@@ -24,6 +25,12 @@ __all__ = ["app"]
 app = top_level_commands()
 
 LAYER_BY = ("realm", "taxon", "scale", "role")
+
+
+def check_layer_by(layer_by: str) -> None:
+    """Refuse a --layer-by that is not one of :data:`LAYER_BY`."""
+    if layer_by not in LAYER_BY:
+        raise InputError(f"--layer-by must be one of {', '.join(LAYER_BY)}, not {layer_by!r}")
 
 
 @app.command("map")
@@ -46,15 +53,7 @@ def map_command(
         Path | None,
         typer.Option("--cases", help="A catalogue file of your own (GeoJSON, GPKG, CSV)."),
     ] = None,
-    highlight_crossing: Annotated[
-        str | None,
-        typer.Option(
-            "--highlight-crossing",
-            metavar="BOUNDARY",
-            help="Highlight the cases that cross a boundary: a border 'TKM-UZB', an "
-            "ISO3 code or a vector file.",
-        ),
-    ] = None,
+    highlight_crossing: HighlightCrossingOpt = None,
     title: Annotated[str, typer.Option(help="Page title.")] = "corridors atlas",
     force: ForceOpt = False,
 ) -> None:
@@ -64,8 +63,7 @@ def map_command(
     """
     from .. import catalogue, maps
 
-    if layer_by not in LAYER_BY:
-        raise InputError(f"--layer-by must be one of {', '.join(LAYER_BY)}, not {layer_by!r}")
+    check_layer_by(layer_by)
     prepare_output(
         output,
         inputs=(cases_file, file_input(highlight_crossing)),

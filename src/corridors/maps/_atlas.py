@@ -338,14 +338,10 @@ def build_map(
 
     # One layer per category, features styled by role.
     roles = roles_of(frame)
-    labels = _category_labels(frame, layer_by, roles)
-    categories = sorted(set(labels), key=lambda s: (s == MISSING_LABEL, s.lower(), s))
-    colors = {}
-    for i, cat in enumerate(c for c in categories if c != MISSING_LABEL):
-        colors[cat] = PALETTE[i % len(PALETTE)]
-    colors[MISSING_LABEL] = MISSING_COLOR
+    labels = category_labels(frame, layer_by, roles)
+    colors = category_colors(labels)
     label_arr = np.array(labels, dtype=object)
-    for cat in categories:
+    for cat in colors:
         mask = label_arr == cat
         part = frame.loc[mask]
         part_roles = [r for r, keep in zip(roles, mask, strict=True) if keep]
@@ -453,7 +449,21 @@ def _boundary_payload(frame: gpd.GeoDataFrame) -> dict[str, Any]:
     )
 
 
-def _category_labels(frame: gpd.GeoDataFrame, layer_by: str, roles: list[str]) -> list[str]:
+def category_colors(labels: list[str]) -> dict[str, str]:
+    """Each category's colour, in legend order (by name, "unspecified" last and grey).
+
+    The atlas and :func:`corridors.maps.plot_cases` both colour by it, so a category
+    has the same colour on the page and in the report.
+    """
+    categories = sorted(set(labels), key=lambda s: (s == MISSING_LABEL, s.lower(), s))
+    named = [c for c in categories if c != MISSING_LABEL]
+    colors = {cat: PALETTE[i % len(PALETTE)] for i, cat in enumerate(named)}
+    if MISSING_LABEL in categories:
+        colors[MISSING_LABEL] = MISSING_COLOR
+    return colors
+
+
+def category_labels(frame: gpd.GeoDataFrame, layer_by: str, roles: list[str]) -> list[str]:
     """Each row's layer: its ``layer_by`` value (or role), "unspecified" when missing."""
     if layer_by == "role":
         return list(roles)

@@ -25,12 +25,13 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from .._geodesy import local_crs
+from .._geodesy import GEOD, degree_margin, local_crs
 from .._io import atomic_write_bytes, check_output
 from ..crs import to_wgs84
 from ..errors import InputError
-from ._atlas import PALETTE
+from ._atlas import category_colors, category_labels
 from ._highlight import HIGHLIGHT_COLOR
+from ._payload import roles_of
 
 __all__ = ["FIGURE_FORMATS", "REGIONAL_SPAN_KM", "plot_cases", "save_figure"]
 
@@ -113,7 +114,7 @@ def plot_cases(
     from matplotlib.patches import Patch
 
     frame = _cases_in_lonlat(cases)
-    if layer_by not in frame.columns:
+    if layer_by != "role" and layer_by not in frame.columns:
         choices = ", ".join(c for c in frame.columns if c != frame.geometry.name)
         raise InputError(
             f"layer_by={layer_by!r} is not a column of the cases; choose one of {choices}"
@@ -132,13 +133,13 @@ def plot_cases(
     land.to_crs(crs).plot(ax=ax, color=LAND_COLOR, edgecolor=BORDER_COLOR, linewidth=0.4)
 
     data = frame.to_crs(crs)
+    # The atlas's categories and colours, so that the page and the report agree.
+    values = np.array(category_labels(frame, layer_by, roles_of(frame)), dtype=object)
     # Large under small: a range-wide outline never hides the small cases inside it.
-    data = data.iloc[np.argsort(-data.geometry.area.to_numpy(), kind="stable")]
-    values = data[layer_by].map(_label)
-    categories = sorted(values.unique(), key=lambda v: (v == "unspecified", v))
+    order = np.argsort(-data.geometry.area.to_numpy(), kind="stable")
+    data, values = data.iloc[order], values[order]
     handles: list[Any] = []
-    for i, category in enumerate(categories):
-        color = PALETTE[i % len(PALETTE)]
+    for category, color in category_colors(list(values)).items():
         part = data[values == category]
         _draw(part, ax, color)
         handles.append(
@@ -248,17 +249,20 @@ class _View:
         lon0, lat0, lon1, lat1 = (float(v) for v in bounds)
         self.centre = ((lon0 + lon1) / 2, (lat0 + lat1) / 2)
         self.bounds = (lon0, lat0, lon1, lat1)
-        km_lat = (lat1 - lat0) * 111.2
-        km_lon = (lon1 - lon0) * 111.2 * math.cos(math.radians(self.centre[1]))
-        self.span_km = max(km_lat, km_lon, MIN_VIEW_KM)
+        # Geodesic width along the middle parallel, height along the middle meridian.
+        lon_c, lat_c = self.centre
+        _, _, width_m = GEOD.inv(lon0, lat_c, lon1, lat_c)
+        _, _, height_m = GEOD.inv(lon_c, lat0, lon_c, lat1)
+        self.span_km = max(width_m / 1000.0, height_m / 1000.0, MIN_VIEW_KM)
         self.regional = self.span_km <= REGIONAL_SPAN_KM
-        # Generous lon/lat box for clipping the outlines (never reached by the view).
-        pad = max(self.span_km / 111.2, 1.0) * 1.5
+        # A generous lon/lat box for clipping the outlines, never reached by the view.
+        dlon, dlat = degree_margin(self.span_km, max(abs(lat0), abs(lat1)))
+        pad_lon = float(np.asarray(dlon).max())
         self.clip_box = shapely.box(
-            max(lon0 - pad / max(math.cos(math.radians(self.centre[1])), 0.1), -180.0),
-            max(lat0 - pad, -90.0),
-            min(lon1 + pad / max(math.cos(math.radians(self.centre[1])), 0.1), 180.0),
-            min(lat1 + pad, 90.0),
+            max(lon0 - pad_lon, -180.0),
+            max(lat0 - dlat, -90.0),
+            min(lon1 + pad_lon, 180.0),
+            min(lat1 + dlat, 90.0),
         )
 
 
@@ -322,15 +326,6 @@ def _draw(part: gpd.GeoDataFrame, ax: Any, color: str) -> None:
     points = part[kinds == "Point"]
     if len(points):
         points.plot(ax=ax, color=color, markersize=28, edgecolor="white", linewidth=0.6, zorder=4)
-
-
-def _label(value: Any) -> str:
-    """A legend label for a cell: lists joined, missing values 'unspecified'."""
-    if isinstance(value, (list, tuple, np.ndarray)):
-        value = ", ".join(str(v) for v in value)
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
-        return "unspecified"
-    return str(value)
 
 
 def _text(text: str) -> str:
