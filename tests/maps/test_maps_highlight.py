@@ -1,9 +1,11 @@
-"""The highlighted query result, its boundary and the crossing marks."""
+"""The highlighted query result, its boundary and the crossing parts."""
 
 from __future__ import annotations
 
-import re
+import json
+from typing import Any
 
+import folium
 import geopandas as gpd
 import pytest
 import shapely
@@ -11,8 +13,33 @@ from browser.atlas_factory import features
 
 import corridors
 from corridors import maps
+from corridors.maps._elements import DataLayer
+from corridors.maps._highlight import BORDER_SWATCH, CROSSING_SWATCH, FIT_MARGIN_KM
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+KOYTENDAG = "koytendag-turkmenistan-uzbekistan"
+
+
+def _payloads(m: folium.Map) -> dict[str, dict[str, Any]]:
+    """Each data layer's payload by layer name (the highlight's are named after it)."""
+    out: dict[str, dict[str, Any]] = {}
+
+    def walk(node: Any) -> None:
+        for child in node._children.values():
+            if isinstance(child, DataLayer) and child.payload:
+                out[child.layer_name] = json.loads(child.payload)
+            walk(child)
+
+    walk(m)
+    return out
+
+
+def _fit(m: folium.Map) -> list[list[float]]:
+    """The bounds the map opens on ([[south, west], [north, east]]): the last fit."""
+    fits = [c for c in m._children.values() if type(c).__name__ == "FitBounds"]
+    bounds: list[list[float]] = fits[-1].bounds
+    return bounds
 
 
 def test_highlight_and_boundary_layers() -> None:
@@ -30,7 +57,10 @@ def test_highlight_and_boundary_layers() -> None:
         )
     )
     assert "Crossing test" in page and '"crossing"' in page and '"border"' in page
-    assert "boundary: TEST" in page  # the query's explanation column reaches the popup
+    # The query's explanation reaches the popup in words: crossing's own answer, which
+    # replaces the result's copy of its columns ("boundary: TEST").
+    assert "Boundary: " in page and "Length of boundary inside the case: " in page
+    assert "boundary: TEST" not in page
 
 
 # A north-south line at longitude 0 and three lines that meet it: one across (55 km on
@@ -47,18 +77,21 @@ CASES = gpd.GeoDataFrame(
 )
 
 
-def _marked(**kw: object) -> set[str]:
-    page = maps.map_html(
-        maps.build_map(
-            CASES,
-            layer_by="name",
-            boundaries=None,
-            highlight=CASES,
-            highlight_boundary=BORDER,
-            **kw,
-        )
+def _crossings_layer(m: folium.Map) -> dict[str, Any] | None:
+    return next((p for p in _payloads(m).values() if p["roles"] == ["crossing"]), None)
+
+
+def _marked(**kw: Any) -> set[str]:
+    m = maps.build_map(
+        CASES,
+        layer_by="name",
+        boundaries=None,
+        highlight=CASES,
+        highlight_boundary=BORDER,
+        **kw,
     )
-    return set(re.findall(r'"Crossing: (\w+)"', page))
+    layer = _crossings_layer(m)
+    return {rec[0] for rec in layer["records"]} if layer else set()
 
 
 def test_only_cases_that_crossing_matches_are_marked() -> None:
@@ -73,12 +106,89 @@ def test_the_marks_follow_the_crossing_tolerance() -> None:
     assert _marked(highlight_tolerance_km=0) == exact
 
 
+def test_a_case_crossing_does_not_return_says_so() -> None:
+    m = maps.build_map(
+        CASES, layer_by="name", boundaries=None, highlight=CASES, highlight_boundary=BORDER
+    )
+    page = maps.map_html(m)
+    assert page.count("Crosses the boundary: no") == 2  # Touch and Shallow
+    # A line case's crossing is the point where it meets the boundary; the map opens
+    # on it with FIT_MARGIN_KM around (and room for the legend to the east).
+    (south, west), (north, east) = _fit(m)
+    margin_deg = FIT_MARGIN_KM / 111.0
+    assert south < 0 < north and west < 0 < east
+    assert north - south == pytest.approx(2 * margin_deg, rel=0.05)
+    assert east - west < 4 * margin_deg
+
+
 def test_catalogue_columns_are_not_shown_as_the_querys_explanation() -> None:
     cases = corridors.load_cases()
     hits = corridors.crossing(cases, "TKM-UZB")
     page = maps.map_html(
         maps.build_map(boundaries=None, highlight=hits, highlight_boundary="TKM-UZB")
     )
-    assert "matched_by: " in page
+    assert "Matched because: " in page
     for column in ("n_features", "roles", "region", "threats", "uncertainty_km"):
         assert f"{column}: " not in page, column
+    # Measures in words with units, not "key: value".
+    for raw in ("matched_by: ", "length_across_km: ", "n_crossings: ", "severs: "):
+        assert raw not in page, raw
+
+
+@pytest.fixture(scope="module")
+def tkm_uzb() -> folium.Map:
+    hits = corridors.crossing(corridors.load_cases(), "TKM-UZB")
+    return maps.build_map(
+        boundaries=None,
+        highlight=hits,
+        highlight_boundary="TKM-UZB",
+        highlight_name="Cases crossing TKM-UZB",
+    )
+
+
+def test_crossing_parts_are_the_boundary_inside_each_case_large_cases_first(
+    tkm_uzb: folium.Map,
+) -> None:
+    hits = corridors.crossing(corridors.load_cases(), "TKM-UZB")
+    layer = _crossings_layer(tkm_uzb)
+    assert layer is not None
+    fields = layer["fields"]
+    rows = [dict(zip(fields, rec, strict=True)) for rec in layer["records"]]
+    names = [r["Case"] for r in rows]
+    # FOCUS-BRI matched for lying deep in both countries: the line is not inside it.
+    assert names == [
+        hits.loc["lisa-linear-infrastructure-safeguards-asia", "name"],
+        hits.loc[KOYTENDAG, "name"],
+    ]
+    assert layer["tooltip"] == fields.index("Case")
+    lisa, koytendag = rows
+    assert lisa["Length of boundary inside the case"] == "1,596 km"
+    assert lisa["Severs the case"] == "no"
+    assert koytendag["Length of boundary inside the case"] == "69.8 km"
+    assert koytendag["Crossings"] == "1" and koytendag["Severs the case"] == "yes"
+
+
+def test_popups_say_crossings_measures_in_words(tkm_uzb: folium.Map) -> None:
+    page = maps.map_html(tkm_uzb)
+    assert "Length of boundary inside the case: 1,596 km" in page
+    assert "Crossings: 1" in page and "Severs the case: no" in page
+    # FOCUS-BRI crosses by the package's definition (deep in both countries) and says why.
+    assert "Crossings: 0" in page and "Matched because: deep in both countries" in page
+
+
+def test_legend_explains_each_highlight_symbol(tkm_uzb: folium.Map) -> None:
+    page = maps.map_html(tkm_uzb)
+    assert "TKM-UZB boundary (dashed line)" in page
+    assert "TKM-UZB inside a crossing case (red)" in page
+    assert json.dumps(BORDER_SWATCH)[1:-1] in page and json.dumps(CROSSING_SWATCH)[1:-1] in page
+
+
+def test_the_map_opens_on_the_crossing_parts(tkm_uzb: folium.Map) -> None:
+    (south, west), (north, east) = _fit(tkm_uzb)
+    border = corridors.resolve_boundary("TKM-UZB").geoms[0].bounds  # inside LISA
+    assert west < border[0] and south < border[1] and east > border[2] and north > border[3]
+    # Not all of Asia (LISA and FOCUS-BRI span 44-150 E): the border, its margin and
+    # room for the legend.
+    assert east - west < 2 * (border[2] - border[0]) and north - south < 1.5 * (
+        border[3] - border[1]
+    )

@@ -76,8 +76,10 @@ def map_command(
     if highlight_crossing:
         from ..query import crossing
 
+        # The cases corridors.crossing returns; the atlas draws, measures and explains
+        # their crossings from the same query (maps._highlight), not a geometry of its own.
         highlight = crossing(catalogue.load_cases(cases_file), highlight_crossing)
-        name = f"Crossing {highlight_crossing}"
+        name = f"Cases crossing {highlight_crossing}"
     m = maps.build_map(
         features,
         layer_by=layer_by,
