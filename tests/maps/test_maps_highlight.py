@@ -192,3 +192,19 @@ def test_the_map_opens_on_the_crossing_parts(tkm_uzb: folium.Map) -> None:
     assert east - west < 2 * (border[2] - border[0]) and north - south < 1.5 * (
         border[3] - border[1]
     )
+
+
+def test_crossing_parts_names_and_boundary_labels_are_escaped() -> None:
+    from browser.atlas_factory import PAYLOADS, hostile_features
+
+    frame = hostile_features()
+    line = gpd.GeoDataFrame(
+        {"name": [PAYLOADS[0]]}, geometry=[shapely.LineString([(-18, -1), (-17, 6)])], crs=4326
+    )
+    m = maps.build_map(frame, boundaries=None, highlight=frame, highlight_boundary=line)
+    layer = _crossings_layer(m)
+    assert layer is not None and layer["records"]  # a hostile name names a crossing part
+    page = maps.map_html(m)
+    # Markup never reaches the page as markup (quotes alone are inert inside JSON).
+    for payload in (p for p in PAYLOADS if "<" in p):
+        assert payload not in page, payload
