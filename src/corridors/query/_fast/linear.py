@@ -56,6 +56,7 @@ from ..._typing import BoolArray, FloatArray, GeomArray, Int64Array, IntArray
 from .. import _segments as sg
 from .._band import (
     BAND_INSCRIBED,
+    CAP_REACH,
     clean_threshold_deg,
     edge_cover,
     holds_any,
@@ -69,6 +70,12 @@ from ..boundary import Boundary, caches
 
 #: Largest box side (degrees) of a polygon case the fast route clips in one local frame.
 SPAN_DEG = 0.5
+#: An end of a stretch within this many half-widths of a dangling end of the road lies
+#: on the band's rounded cap itself: exactly 1 in the frame the end was found in, and
+#: 1e-6 more for rounding. Ends between it and ``CAP_REACH * MARGIN`` lie on the
+#: band's straight edge near the cap, where the reference's frame may put them on
+#: either side of :data:`corridors.query._band.CAP_REACH`: the reference decides.
+CAP_ON = 1.0 + 1e-6
 #: Cases handled at once (bounds the memory the segment pairs take).
 CHUNK = 50_000
 #: Most road pieces inside one polygon the fast route handles (pairs are checked).
@@ -620,17 +627,23 @@ def _side_at(
     n_tie = np.bincount(rep[tie], minlength=len(pos))
     n_left = np.bincount(rep[tie & left], minlength=len(pos))
     # Dangling ends of the road: the first point of a line's first segment, the last
-    # of its last.
+    # of its last. Measured in the frame the band's edge was found in (the case
+    # segment's start), where an end on the cap lies exactly rho_case from it.
     n_first, n_last = groups.net_ends
-    d_cap = np.where(n_first[t], sg.point_segment_m(px[rep], py[rep], x0, y0, x0, y0), np.inf)
-    d_cap = np.minimum(
-        d_cap, np.where(n_last[t], sg.point_segment_m(px[rep], py[rep], x1, y1, x1, y1), np.inf)
-    )
+    kx = sg.metres_per_degree(segs.y0[s])[0][rep]
+    qx, qy = px[rep], py[rep]
+    d_first = np.hypot((x0 - qx) * kx, (y0 - qy) * M_PER_DEG)
+    d_last = np.hypot((x1 - qx) * kx, (y1 - qy) * M_PER_DEG)
+    d_cap = np.minimum(np.where(n_first[t], d_first, np.inf), np.where(n_last[t], d_last, np.inf))
     cap_d = np.full(len(pos), np.inf)
     np.minimum.at(cap_d, rep, d_cap)
-    none = at_end | on_cap(cap_d, rho_case[c])
+    rho = rho_case[c]
+    none = at_end | on_cap(cap_d, rho)
     side = np.where(none, 0, np.where(n_left > 0, 1, -1)).astype(np.int64)
     doubt = ~none & (n_left > 0) & (n_left < n_tie)
+    # An end beside the cap, on the band's straight edge: whether the reference's
+    # frame puts it within CAP_REACH half-widths of the dead end is not sure here.
+    doubt |= ~at_end & (cap_d > rho * CAP_ON) & (cap_d < rho * CAP_REACH * MARGIN)
     return side, doubt
 
 
