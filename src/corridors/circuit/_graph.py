@@ -170,36 +170,21 @@ def grid_graph(
     avg_resistances : bool
         Average resistances (``True``) or conductances (``False``).
     """
-    g = conductance
     nm = nodemap
-    nrows, ncols = g.shape
-    offsets: list[tuple[int, int, bool]] = [(0, 1, False), (1, 0, False)]
-    if not four_neighbors:
-        offsets += [(1, 1, True), (-1, 1, True)]
+    links = _links(conductance, nm, four_neighbors=four_neighbors, avg=avg_resistances)
+    numbers = nm[nm > 0]
+    if numbers.size == n and np.array_equal(numbers, np.arange(1, n + 1)):
+        # Every node is one cell, numbered in reading order: no parallel edges can
+        # exist, and each row's columns are known in order, so the Laplacian is
+        # written straight into CSR instead of being sorted out of an edge list.
+        return _lattice_graph(links, nm, n)
     ii: list[Int64Array] = []
     jj: list[Int64Array] = []
     ww: list[FloatArray] = []
-    for dr, dc, diagonal in offsets:
-        r0a, r1a = (0, nrows - dr) if dr >= 0 else (-dr, nrows)
-        r0b, r1b = r0a + dr, r1a + dr
-        a_nm = nm[r0a:r1a, 0 : ncols - dc]
-        b_nm = nm[r0b:r1b, dc:ncols]
-        mask = (a_nm > 0) & (b_nm > 0) & (a_nm != b_nm)
-        if not mask.any():
-            continue
-        ga = g[r0a:r1a, 0 : ncols - dc][mask]
-        gb = g[r0b:r1b, dc:ncols][mask]
-        if avg_resistances:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                w = 2.0 * ga * gb / (ga + gb)
-            w[~np.isfinite(w)] = 0.0
-        else:
-            w = 0.5 * (ga + gb)
-        if diagonal:
-            w = w / _SQRT2
-        ii.append(a_nm[mask] - 1)
-        jj.append(b_nm[mask] - 1)
-        ww.append(w)
+    for link in links:
+        ii.append(link.a_nodes[link.present] - 1)
+        jj.append(link.b_nodes[link.present] - 1)
+        ww.append(link.w[link.present])
     if ii:
         i = np.concatenate(ii)
         j = np.concatenate(jj)
@@ -208,6 +193,109 @@ def grid_graph(
         i = j = np.zeros(0, dtype=np.int64)
         w = np.zeros(0)
     return graph_from_edges(n, i, j, w)
+
+
+@dataclass
+class _Link:
+    """The edges of one neighbour direction, on the cells where both ends lie.
+
+    ``a`` cells are ``[r0:r1, 0:ncols - dc]``, ``b`` cells the same shifted by
+    ``(dr, dc)``; ``present`` marks the edges that exist (both ends are distinct
+    nodes), ``w`` their conductances.
+    """
+
+    dr: int
+    dc: int
+    r0: int
+    r1: int
+    a_nodes: Int64Array
+    b_nodes: Int64Array
+    present: npt.NDArray[np.bool_]
+    w: FloatArray
+
+
+def _links(g: FloatArray, nm: Int64Array, *, four_neighbors: bool, avg: bool) -> list[_Link]:
+    """Edges and conductances per neighbour direction (right, down, then diagonals)."""
+    nrows, ncols = g.shape
+    offsets: list[tuple[int, int, bool]] = [(0, 1, False), (1, 0, False)]
+    if not four_neighbors:
+        offsets += [(1, 1, True), (-1, 1, True)]
+    out: list[_Link] = []
+    for dr, dc, diagonal in offsets:
+        r0a, r1a = (0, nrows - dr) if dr >= 0 else (-dr, nrows)
+        r0b, r1b = r0a + dr, r1a + dr
+        a_nm = nm[r0a:r1a, 0 : ncols - dc]
+        b_nm = nm[r0b:r1b, dc:ncols]
+        mask = (a_nm > 0) & (b_nm > 0) & (a_nm != b_nm)
+        ga = np.where(mask, g[r0a:r1a, 0 : ncols - dc], 1.0)
+        gb = np.where(mask, g[r0b:r1b, dc:ncols], 1.0)
+        if avg:
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                w = 2.0 * ga * gb / (ga + gb)
+            w[~np.isfinite(w)] = 0.0
+        else:
+            w = 0.5 * (ga + gb)
+        if diagonal:
+            w = w / _SQRT2
+        # Links of zero conductance are no edges (an infinite average, for one).
+        present = mask & (w != 0)
+        out.append(_Link(dr, dc, r0a, r1a, a_nm, b_nm, present, w))
+    return out
+
+
+def _lattice_graph(links: list[_Link], nodemap: Int64Array, n: int) -> Graph:
+    """The :class:`Graph` of a grid whose nodes are its habitat cells in reading order.
+
+    Gives exactly the matrix :func:`graph_from_edges` assembles from the same links
+    (same entries in the same order, same floating-point sums) without sorting: each
+    cell's row is laid out in a fixed slot per direction, in column order (neighbours
+    at smaller cell offsets first), and the slots that hold an entry are kept.
+    """
+    nrows, ncols = nodemap.shape
+    shifts = sorted({s * (link.dr * ncols + link.dc) for link in links for s in (1, -1)} | {0})
+    slot = {shift: k for k, shift in enumerate(shifts)}
+    nslots = len(shifts)
+    idx_dtype = np.int32 if nrows * ncols * nslots < 2**31 - 1 else np.int64
+    data = np.empty((nrows, ncols, nslots))
+    cols = np.empty((nrows, ncols, nslots), dtype=idx_dtype)
+    kept = np.zeros((nrows, ncols, nslots), dtype=bool)
+    # The degree adds up as graph_from_edges adds its edge list: the links of which
+    # the node is the ``a`` end, direction by direction, then those of the ``b`` end.
+    deg_a = np.zeros((nrows, ncols))
+    deg_b = np.zeros((nrows, ncols))
+    for link in links:
+        w = np.where(link.present, link.w, 0.0)
+        a_end = (slice(link.r0, link.r1), slice(0, ncols - link.dc))
+        b_end = (slice(link.r0 + link.dr, link.r1 + link.dr), slice(link.dc, ncols))
+        deg_a[a_end] += w
+        deg_b[b_end] += w
+        shift = link.dr * ncols + link.dc
+        for end, other, k in (
+            (a_end, link.b_nodes, slot[shift]),
+            (b_end, link.a_nodes, slot[-shift]),
+        ):
+            data[(*end, k)] = -w
+            cols[(*end, k)] = other - 1
+            kept[(*end, k)] = link.present
+    data[..., slot[0]] = deg_a + deg_b
+    del deg_a, deg_b
+    cols[..., slot[0]] = nodemap - 1
+    kept[..., slot[0]] = nodemap > 0
+    counts = np.count_nonzero(kept, axis=2).ravel()
+    counts = counts[counts > 0]
+    indptr = np.zeros(n + 1, dtype=idx_dtype)
+    np.cumsum(counts, out=indptr[1:])
+    lap = sp.csr_matrix((data[kept], cols[kept], indptr), shape=(n, n))
+    del data, cols, kept
+    # Each edge once, u < v, in the order of the Laplacian's upper triangle.
+    rows = np.repeat(np.arange(n, dtype=idx_dtype), counts)
+    upper = lap.indices > rows
+    u = rows[upper].astype(np.int64)
+    v = lap.indices[upper].astype(np.int64)
+    ww = -lap.data[upper]
+    del rows, upper
+    ncomp, labels = connected_components(lap, directed=False)
+    return Graph(n, u, v, ww, lap, labels.astype(np.int64), int(ncomp))
 
 
 def node_currents(
