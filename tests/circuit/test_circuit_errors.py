@@ -15,7 +15,13 @@ from corridors.circuit import (
     pairwise,
     run,
 )
-from corridors.errors import CorridorsError, DataFileError, RasterError, UnsupportedOptionError
+from corridors.errors import (
+    CorridorsError,
+    DataFileError,
+    OutputError,
+    RasterError,
+    UnsupportedOptionError,
+)
 
 
 def write_asc(path: Path, values: np.ndarray, *, xll: float = 0.0, cellsize: float = 1.0) -> Path:
@@ -186,22 +192,26 @@ def test_array_api_rejects_bad_points() -> None:
         pairwise(np.ones((3, 3)), {1: (0, 0), 2: (5, 5)})
 
 
-def test_a_map_that_cannot_be_written_fails_the_job(
-    job_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Maps are written in background threads; their errors still reach the caller."""
-    import corridors._io
+#: Longest file name most file systems take (NAME_MAX).
+_NAME_MAX = 255
 
-    real = corridors._io.atomic_write_bytes
 
-    def full_disk(path: Path, data: bytes) -> Path:
-        if path.suffix == ".asc":
-            raise OSError(28, "No space left on device", str(path))
-        return real(path, data)
+def test_a_map_that_cannot_be_written_fails_the_job(job_dir: Path) -> None:
+    """Maps are written in background threads; their errors still reach the caller.
 
-    monkeypatch.setattr("corridors.circuit._outputs.atomic_write_bytes", full_disk)
-    with pytest.raises(OSError, match="No space left"):
-        run(write_job(job_dir, write_volt_maps="True"), base_dir=job_dir, progress=False)
+    The write fails in the file system: each file is first written under a temporary
+    name 14 characters longer than its own, and with long focal ids the map names
+    are the longest, so a prefix is chosen that leaves every final name legal (the
+    tables are written) but the maps' temporary names too long.
+    """
+    ids = (1_000_000_001, 1_000_000_002)
+    (job_dir / "points.txt").write_text(f"{ids[0]} 0.5 5.5\n{ids[1]} 7.5 0.5\n")
+    map_name = f"_voltmap_{ids[0]}_{ids[1]}.asc"
+    prefix = "p" * (_NAME_MAX - len(map_name) - 5)
+    assert len(prefix + "_resistances_3columns.out") + 14 <= _NAME_MAX
+    ini = write_job(job_dir, write_volt_maps="True", output_file=f"out/{prefix}.out")
+    with pytest.raises(OutputError, match=r"cannot write .*_voltmap_.*File name too long"):
+        run(ini, base_dir=job_dir, progress=False, quiet=True)
 
 
 def test_every_map_is_written_and_listed_in_order(job_dir: Path) -> None:

@@ -14,10 +14,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from corridors.circuit import FocalPointError, FocalPointWarning, JobFileError, run
-from corridors.circuit import _ascii as ascii_module
-from corridors.circuit._ascii import check_ascii_grid
-from corridors.circuit._raster_io import read_raster
+from corridors.circuit import (
+    CircuitResult,
+    FocalPointError,
+    FocalPointWarning,
+    JobFileError,
+    pairwise,
+    run,
+)
 from corridors.errors import CorridorsWarning, DataFileError, OutputError, RasterError
 
 HEADER_5X5 = {
@@ -59,6 +63,28 @@ def write_job(folder: Path, habitat: str = "habitat.asc", **options: str) -> Pat
     return ini
 
 
+#: Focal cells of the 5 x 5 test grids: opposite corners.
+CORNERS = {1: (0, 0), 2: (4, 4)}
+
+
+def read_habitat(path: Path, points: dict[int, tuple[int, int]] = CORNERS) -> CircuitResult:
+    """Read a grid the public way, as the habitat of a pairwise model (4 neighbours)."""
+    return pairwise(path, points, four_neighbors=True)
+
+
+def assert_reads_as(
+    result: CircuitResult, values: np.ndarray, points: dict[int, tuple[int, int]] = CORNERS
+) -> None:
+    """The model read from a file is the model of ``values``: same resistance, same map."""
+    expected = pairwise(values, points, four_neighbors=True)
+    assert result.resistance(1, 2) == expected.resistance(1, 2)
+    np.testing.assert_array_equal(result.cum_current, expected.cum_current)
+
+
+def grid_values(rows: list[str]) -> np.ndarray:
+    return np.array([[float(x) for x in row.split()] for row in rows])
+
+
 @pytest.fixture
 def job_dir(tmp_path: Path) -> Path:
     write_grid(tmp_path / "habitat.asc", ROWS_5X5)
@@ -94,13 +120,13 @@ def test_truncated_grid_says_where_it_ends(tmp_path: Path) -> None:
         match=r"short\.asc.*ends after 17 values \(3 full rows and a row of 2\).*"
         r"nrows 5 x ncols 5 = 25 values.*truncated",
     ):
-        read_raster(path, role="habitat")
+        read_habitat(path)
 
 
 def test_truncated_gzip_grid(tmp_path: Path) -> None:
     path = write_grid(tmp_path / "short.asc.gz", ROWS_5X5[:3])
     with pytest.raises(RasterError, match=r"short\.asc\.gz.*ends after 15 values"):
-        read_raster(path, role="habitat")
+        read_habitat(path)
 
 
 def test_damaged_gzip_file(tmp_path: Path) -> None:
@@ -108,7 +134,7 @@ def test_damaged_gzip_file(tmp_path: Path) -> None:
     path = tmp_path / "cut.asc.gz"
     path.write_bytes(whole[: len(whole) // 2])
     with pytest.raises(DataFileError, match=r"cut\.asc\.gz.*not a complete gzip file"):
-        read_raster(path, role="habitat")
+        read_habitat(path)
 
 
 def test_rows_of_different_lengths_are_named(tmp_path: Path) -> None:
@@ -118,14 +144,14 @@ def test_rows_of_different_lengths_are_named(tmp_path: Path) -> None:
         RasterError,
         match=r"ragged\.asc.*different lengths.*row 1 \(line 8\) has 6, row 2 \(line 9\) has 4",
     ):
-        read_raster(path, role="habitat")
+        read_habitat(path)
 
 
 def test_file_without_header(tmp_path: Path) -> None:
     path = tmp_path / "bare.asc"
     path.write_text("\n".join(ROWS_5X5) + "\n")
     with pytest.raises(RasterError, match=r"bare\.asc has no ESRI ASCII grid header.*'1 2 3 4 5'"):
-        read_raster(path, role="habitat")
+        read_habitat(path)
 
 
 # -- cells that are not numbers -------------------------------------------------------
@@ -152,22 +178,25 @@ def test_nan_cells_are_counted(tmp_path: Path, name: str) -> None:
         match=r"2 cells hold NaN, the first 'nan' at row 0, column 2, line 7 of the file.*"
         r"write the NODATA_value -9999",
     ):
-        read_raster(path, role="habitat")
+        read_habitat(path)
 
 
 def test_nan_is_allowed_when_it_is_the_nodata_value(tmp_path: Path) -> None:
     path = write_grid(
         tmp_path / "nan_nodata.asc", ["1 2 nan 4 5", *ROWS_5X5[1:]], NODATA_value="nan"
     )
-    values, meta = read_raster(path, role="habitat")
-    assert np.isnan(values[0, 2]) and np.isfinite(values).sum() == 24 and meta.shape == (5, 5)
+    result = read_habitat(path)
+    values = grid_values(ROWS_5X5)
+    values[0, 2] = np.nan
+    assert_reads_as(result, values)
+    assert result.meta is not None and result.meta.shape == (5, 5)
 
 
 def test_infinity_and_text_are_reported_together(tmp_path: Path) -> None:
     rows = ["1 2 inf 4 5", "6 7 8 none 10", *ROWS_5X5[2:]]
     path = write_grid(tmp_path / "mixed.asc", rows)
     with pytest.raises(RasterError) as info:
-        read_raster(path, role="habitat")
+        read_habitat(path)
     message = str(info.value)
     assert "1 cell holds infinity: 'inf' at row 0, column 2" in message
     assert "1 cell holds non-numeric text: 'none' at row 1, column 3" in message
@@ -176,7 +205,7 @@ def test_infinity_and_text_are_reported_together(tmp_path: Path) -> None:
 def test_without_nodata_line_the_fix_says_to_add_one(tmp_path: Path) -> None:
     path = write_grid(tmp_path / "nonodata.asc", ["1 2 x 4 5", *ROWS_5X5[1:]], NODATA_value="")
     with pytest.raises(RasterError, match=r"add a NODATA_value line to the header"):
-        read_raster(path, role="habitat")
+        read_habitat(path)
 
 
 # -- header values --------------------------------------------------------------------
@@ -198,13 +227,13 @@ def test_without_nodata_line_the_fix_says_to_add_one(tmp_path: Path) -> None:
 def test_bad_header_values(tmp_path: Path, header: dict[str, str], pattern: str) -> None:
     path = write_grid(tmp_path / "bad.asc", ROWS_5X5, **header)
     with pytest.raises(RasterError, match=r"habitat file .*bad\.asc.*" + pattern):
-        read_raster(path, role="habitat")
+        read_habitat(path)
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     path = write_grid(tmp_path / "bad.asc", ["1 2 abc", *ROWS_5X5[1:]], cellsize="-2")
     with pytest.raises(RasterError) as info:
-        read_raster(path, role="habitat")
+        read_habitat(path)
     lines = str(info.value).splitlines()
     assert lines[0].endswith("bad.asc is not a valid ESRI ASCII grid:")
     assert any("cellsize -2" in line for line in lines)
@@ -215,7 +244,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
 def test_non_square_cells_are_refused_for_circuits(tmp_path: Path) -> None:
     path = write_grid(tmp_path / "dxdy.asc", ROWS_5X5, cellsize="", dx="1", dy="2")
     with pytest.raises(RasterError, match=r"dxdy\.asc: cells are not square \(1 by 2\)"):
-        read_raster(path, role="habitat")
+        read_habitat(path)
 
 
 def test_south_up_geotiff_is_refused(tmp_path: Path) -> None:
@@ -229,7 +258,7 @@ def test_south_up_geotiff_is_refused(tmp_path: Path) -> None:
     ) as ds:  # fmt: skip
         ds.write(np.ones((1, 3, 3)))
     with pytest.raises(RasterError, match=r"south_up\.tif: the cell size is 1 by -1.*north-up"):
-        read_raster(path, role="habitat")
+        read_habitat(path)
 
 
 def test_all_nodata_grid(job_dir: Path) -> None:
@@ -258,15 +287,16 @@ def test_valid_grid_layouts_read_as_gdal_does(tmp_path: Path) -> None:
     text = grid_text(rows).replace("\n", "\r\n")
     path = tmp_path / "messy.asc"
     path.write_text(text, newline="")
-    values, meta = read_raster(path, role="habitat")
+    result = read_habitat(path)
     with rasterio.open(path) as ds:
-        np.testing.assert_array_equal(values, ds.read(1).astype(float))
-    assert meta.shape == (5, 5) and values[4, 4] == 25
+        assert_reads_as(result, ds.read(1).astype(float))
+    assert_reads_as(result, grid_values(ROWS_5X5))
+    assert result.meta is not None and result.meta.shape == (5, 5)
 
 
 def test_whole_numbers_with_a_zero_fraction_are_accepted(tmp_path: Path) -> None:
-    values, meta = read_raster(write_grid(tmp_path / "g.asc", ROWS_5X5, ncols="5.0"), role="h")
-    assert meta.shape == (5, 5) and values[0, 4] == 5
+    result = read_habitat(write_grid(tmp_path / "g.asc", ROWS_5X5, ncols="5.0"))
+    assert_reads_as(result, grid_values(ROWS_5X5))
 
 
 def test_geotiff_named_asc_is_still_read(tmp_path: Path) -> None:
@@ -278,32 +308,44 @@ def test_geotiff_named_asc_is_still_read(tmp_path: Path) -> None:
         path, "w", driver="GTiff", height=2, width=3, count=1, dtype="float64",
         transform=Affine(1.0, 0.0, 0.0, 0.0, -1.0, 2.0),
     ) as ds:  # fmt: skip
-        ds.write(np.arange(6.0).reshape(1, 2, 3))
-    values, meta = read_raster(path, role="habitat")
-    assert meta.shape == (2, 3) and values[1, 2] == 5
+        ds.write(np.arange(1.0, 7.0).reshape(1, 2, 3))
+    result = read_habitat(path, {1: (0, 0), 2: (1, 2)})
+    assert_reads_as(result, np.arange(1.0, 7.0).reshape(2, 3), {1: (0, 0), 2: (1, 2)})
+    assert result.meta is not None and result.meta.shape == (2, 3)
 
 
 def test_gzip_grid_reads_like_the_plain_one(tmp_path: Path) -> None:
-    plain, _ = read_raster(write_grid(tmp_path / "g.asc", ROWS_5X5), role="habitat")
-    packed, meta = read_raster(write_grid(tmp_path / "g.asc.gz", ROWS_5X5), role="habitat")
-    np.testing.assert_array_equal(plain, packed)
-    assert meta.cellsize == 1.0 and meta.path.endswith("g.asc.gz")
+    packed = read_habitat(write_grid(tmp_path / "g.asc.gz", ROWS_5X5))
+    assert_reads_as(packed, grid_values(ROWS_5X5))
+    assert packed.meta is not None and packed.meta.cellsize == 1.0
+    assert packed.meta.path.endswith("g.asc.gz")
 
 
-def test_check_reads_in_pieces(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Rows, lines and positions are counted right across the pieces the text is read in."""
-    monkeypatch.setattr(ascii_module, "_CHUNK_BYTES", 7)
-    rows = [" ".join(str(100 * r + c) for c in range(6)) for r in range(9)]
-    rows[7] = "700 701 702 703 oops 705"
-    header = {"ncols": "6", "nrows": "9"}
-    text = grid_text(rows, **header).encode()
-    with pytest.raises(RasterError, match=r"'oops' at row 7, column 4, line 14 of the file"):
-        check_ascii_grid(text, source="pieces")
-    rows[7] = "700 701 702 703 704 705"
-    header_found = check_ascii_grid(grid_text(rows, **header).encode(), source="pieces")
-    assert (header_found.ncols, header_found.nrows) == (6, 9)
-    with pytest.raises(RasterError, match=r"ends after 48 values \(8 full rows\)"):
-        check_ascii_grid(grid_text(rows[:8], **header).encode(), source="pieces")
+def test_check_reads_across_the_pieces_of_a_large_grid(tmp_path: Path) -> None:
+    """Rows, lines and positions are counted right beyond the first piece of text read.
+
+    The check reads the text in pieces of a few MiB; this grid (nodata but for two
+    cells, so the model itself is tiny) is larger than one piece.
+    """
+    ncols, nrows = 1000, 800
+    nodata_row = " ".join(["-9999"] * ncols)
+    rows = [nodata_row] * nrows
+    rows[0] = "1 1 " + " ".join(["-9999"] * (ncols - 2))
+    header = {"ncols": str(ncols), "nrows": str(nrows)}
+    assert len(grid_text(rows, **header)) > 4 * 2**20
+    late = rows.copy()
+    late[750] = "-9999 -9999 -9999 -9999 oops " + " ".join(["-9999"] * (ncols - 5))
+    path = write_grid(tmp_path / "large.asc", late, **header)
+    with pytest.raises(RasterError, match=r"'oops' at row 750, column 4, line 757 of the file"):
+        read_habitat(path, {1: (0, 0), 2: (0, 1)})
+    path = write_grid(tmp_path / "short.asc", rows[:799], **header)
+    with pytest.raises(RasterError, match=r"ends after 799000 values \(799 full rows\)"):
+        read_habitat(path, {1: (0, 0), 2: (0, 1)})
+    result = read_habitat(
+        write_grid(tmp_path / "whole.asc", rows, **header), {1: (0, 0), 2: (0, 1)}
+    )
+    assert result.meta is not None and result.meta.shape == (nrows, ncols)
+    assert result.resistance(1, 2) == pytest.approx(1.0)
 
 
 # -- directories and missing files ------------------------------------------------------
@@ -438,15 +480,20 @@ def test_output_folder_that_is_a_file(job_dir: Path) -> None:
         run(write_job(job_dir), base_dir=job_dir, output_dir=job_dir / "results" / "sub")
 
 
-def test_writer_checks_each_file(tmp_path: Path) -> None:
-    from corridors.circuit._outputs import MapOptions, Writer
-
-    precious = tmp_path / "job_resistances.out"
-    precious.write_text("input")
-    writer = Writer(tmp_path / "job", None, MapOptions(), (precious,), True)
-    with pytest.raises(OutputError, match=r"it is the input"):
-        writer.text("resistances.out", "1 2 3\n")
-    assert precious.read_text() == "input"
+def test_text_output_that_is_an_input_is_never_written(job_dir: Path) -> None:
+    """Every output is checked against the inputs, the tables as well as the maps."""
+    (job_dir / "out").mkdir()
+    precious = job_dir / "out" / "job_resistances.out"
+    pairs = "mode include\n1 2\n"
+    precious.write_text(pairs)
+    ini = write_job(
+        job_dir, use_included_pairs="True", included_pairs_file="out/job_resistances.out"
+    )
+    with pytest.raises(
+        OutputError, match=r"job_resistances\.out would replace the included pairs file"
+    ):
+        run(ini, base_dir=job_dir, quiet=True, overwrite=True)
+    assert precious.read_text() == pairs
 
 
 _NETWORK = "1 2 1\n2 3 1\n3 4 2\n"
