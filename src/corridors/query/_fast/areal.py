@@ -50,6 +50,10 @@ from .._edges import EdgePieces, edge_pieces
 from .._windows import window_margin_km
 from ..boundary import Boundary, caches
 
+#: Halvings of a piece of a stretch in :func:`_second_look`: 2**6 parts bring a piece
+#: of 30 km (a long step of a case line) under 0.5 km, half the default tolerance, where
+#: the bound tells a stretch that keeps within about 0.7 km of the edge as shallow.
+LOOK_LEVELS = 6
 #: Edge length (degrees) beyond which :func:`corridors._geodesy.areas_km2` densifies.
 DENSIFY_DEG = 0.25
 
@@ -879,43 +883,58 @@ def _second_look(
 
     Each piece p->q of such a stretch (between crossings and vertices) is measured at
     its ends and middle: any of them far enough makes the stretch deep; otherwise the
-    distance along a piece is at most the mean of the distances at its two ends plus
+    distance along a half is at most the mean of the distances at its two ends plus
     half its length (distances change no faster than position), and when that bound
-    stays below the threshold everywhere the stretch is shallow. Ends at a crossing
+    stays below the threshold everywhere the stretch is shallow. Halves whose bound
+    does not are halved again, up to :data:`LOOK_LEVELS` times. Ends at a crossing
     are at distance 0; an end nothing was found near is treated as far.
     """
     near, group_of, slack = reach_at.near, reach_at.group_of, reach_at.slack
-    cid, c_pair, px, py, qx, qy = st.cid, st.c_pair, st.px, st.py, st.qx, st.qy
     reach = thr * sg.MARGIN
     room = max(0.3 * thr, 100.0)
     todo = (status == 0) & st.c_low
-    sub = np.flatnonzero(todo[cid])
+    sub = np.flatnonzero(todo[st.cid])
     status = status.copy()
     if len(sub) == 0:
         return status
-    mx, my = (px[sub] + qx[sub]) / 2, (py[sub] + qy[sub]) / 2
-    g = group_of[c_pair[cid[sub]]]
-    d = _edge_distance(
-        edges,
-        near,
-        np.r_[g, g, g],
-        np.r_[px[sub], mx, qx[sub]],
-        np.r_[py[sub], my, qy[sub]],
-        reach + room,
-    )
+    nc = len(status)
+    cid = st.cid[sub]
+    ax, ay, bx, by = st.px[sub], st.py[sub], st.qx[sub], st.qy[sub]
+    g = group_of[st.c_pair[cid]]
+    sl = slack[st.c_pair[cid]]
+    d = _edge_distance(edges, near, np.r_[g, g], np.r_[ax, bx], np.r_[ay, by], reach + room)
     k = len(sub)
-    da, dm, db = d[:k], d[k : 2 * k], d[2 * k :]
+    da, db = d[:k], d[k:]
     # Crossings lie on the edge (their measured distance is 0 up to rounding).
-    sl = slack[c_pair[cid[sub]]]
-    far = np.maximum(np.maximum(da, dm), db) > reach + sl
-    deep = _first_true(far, cid[sub], len(status))
-    kx, ky = sg.metres_per_degree((py[sub] + qy[sub]) / 2)
-    half = np.hypot((qx[sub] - px[sub]) * kx, (qy[sub] - py[sub]) * ky) / 2
-    ub = np.maximum((da + dm + half) / 2, (dm + db + half) / 2)
-    loose = ~(ub < thr / sg.MARGIN - sl)
-    shallow = ~_first_true(loose, cid[sub], len(status))
+    deep = _first_true(np.maximum(da, db) > reach + sl, cid, nc)
+    loose_left = np.zeros(nc, dtype=bool)
+    limit = thr / sg.MARGIN
+    for level in range(LOOK_LEVELS):
+        mx, my = (ax + bx) / 2, (ay + by) / 2
+        dm = _edge_distance(edges, near, g, mx, my, reach + room)
+        deep |= _first_true(dm > reach + sl, cid, nc)
+        kx, ky = sg.metres_per_degree(my)
+        half = np.hypot((bx - ax) * kx, (by - ay) * ky) / 2
+        loose_a = ~((da + dm + half) / 2 < limit - sl)
+        loose_b = ~((dm + db + half) / 2 < limit - sl)
+        if level == LOOK_LEVELS - 1:
+            loose_left |= _first_true(loose_a | loose_b, cid, nc)
+            break
+        # The halves still loose, of stretches not yet found deep, are halved again.
+        go_a, go_b = loose_a & ~deep[cid], loose_b & ~deep[cid]
+        cid = np.r_[cid[go_a], cid[go_b]]
+        g = np.r_[g[go_a], g[go_b]]
+        sl = np.r_[sl[go_a], sl[go_b]]
+        ax, ay, bx, by = (
+            np.r_[ax[go_a], mx[go_b]], np.r_[ay[go_a], my[go_b]],
+            np.r_[mx[go_a], bx[go_b]], np.r_[my[go_a], by[go_b]],
+        )  # fmt: skip
+        da, db = np.r_[da[go_a], dm[go_b]], np.r_[dm[go_a], db[go_b]]
+        if len(cid) == 0:
+            break
     status[todo & deep] = 1
-    status[todo & ~deep & shallow & (np.bincount(cid[sub], minlength=len(status)) > 0)] = -1
+    seen = np.bincount(st.cid[sub], minlength=nc) > 0
+    status[todo & ~deep & ~loose_left & seen] = -1
     return status
 
 
