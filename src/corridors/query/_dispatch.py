@@ -87,13 +87,16 @@ def crossing_areal(
         return ref.crossing_areal(cases, boundary, tol_km)
     settled, slow = settle_areal(cases, boundary, tol_km)
     settled, clipped = _settle_tolerance(cases, boundary, tol_km, settled)
-    # A line deep on both sides whose traversals the segments leave unclear: the whole
-    # case goes to the reference route, which counts them as it always does.
-    unclear = settled.has_line & settled.deep_in & settled.deep_out & ~settled.sure_trav
-    again = np.unique(settled.case[unclear])
-    keep = ~np.isin(settled.case, again)
-    settled, clipped = settled.take(keep), clipped[keep]
-    slow = np.union1d(slow, again).astype(np.intp)
+    # A line deep on both sides whose traversals the segments leave unclear: the
+    # reference route counts them, on the feature near the case, as it always does.
+    unclear = np.flatnonzero(
+        settled.has_line & settled.deep_in & settled.deep_out & ~settled.sure_trav
+    )
+    if len(unclear):
+        settled.trav[unclear] = ref.pair_traversals_areal(
+            cases, settled.case[unclear], settled.target[unclear], boundary, tol_km
+        )
+        settled.sure_trav[unclear] = True
     return _join_areal(cases, boundary, tol_km, settled, clipped, slow)
 
 

@@ -317,18 +317,22 @@ def crossing_areal(
     rest = np.flatnonzero(has_line & ~quick)
     if len(rest):
         r = s[rest]
-        windows = case_windows(geoms[r], window_margin_km(r_km))
-        sub_pairs = ArealPairs(
-            ci[r],
-            ti[r],
-            deep_in[r],
-            deep_out[r],
-            covered[r],
-            clip_near(boundary, ti[r], windows),
-        )
-        everything = np.ones(len(r), dtype=bool)
-        trav[rest] = line_traversals_areal(cases, sub_pairs, everything, boundary, tol_km)
+        trav[rest] = pair_traversals_areal(cases, ci[r], ti[r], boundary, tol_km)
     return pairs, m, trav, has_line
+
+
+def pair_traversals_areal(
+    cases: GeomArray, ci: IntArray, ti: IntArray, boundary: Boundary, tol_km: float
+) -> Int64Array:
+    """Times the lines of case ``ci[k]`` cross the edge of feature ``ti[k]``, for pairs
+    whose case lies on both sides: :func:`line_traversals_areal` on the feature clipped
+    to a window around the case."""
+    r_km = max(tol_km, SIDE_EPS_KM)
+    windows = case_windows(cases[ci], window_margin_km(r_km))
+    n = len(ci)
+    yes = np.ones(n, dtype=bool)
+    pairs = ArealPairs(ci, ti, yes, yes, ~yes, clip_near(boundary, ti, windows))
+    return line_traversals_areal(cases, pairs, yes, boundary, tol_km)
 
 
 def refine_areal(
