@@ -1,10 +1,12 @@
 """Compact, safe encoding of map data for the atlas runtime (``_static/atlas.js``).
 
-Geometries are quantised to a number of decimals that the data's precision warrants and
-delta-encoded as integers, which makes the page about a third of the size of plain
-GeoJSON. Text from data is never turned into HTML here: it travels as JSON strings and
-the runtime puts it into the page with ``textContent``. The JSON itself is escaped so
-that no string can close the ``<script>`` element it sits in.
+Geometries are simplified and quantised no further than the atlas can show (an outline
+stays within :data:`DISPLAY_TOLERANCE_PX` screen pixels of the true one at zoom
+:data:`DISPLAY_ZOOM`) nor than the data's precision warrants, and delta-encoded as
+integers, which makes the page about a third of the size of plain GeoJSON. Text from
+data is never turned into HTML here: it travels as JSON strings and the runtime puts it
+into the page with ``textContent``. The JSON itself is escaped so that no string can
+close the ``<script>`` element it sits in.
 """
 
 from __future__ import annotations
@@ -23,11 +25,18 @@ from .._typing import FloatArray
 
 __all__ = [
     "DEFAULT_DIGITS",
+    "DISPLAY_TOLERANCE_PX",
+    "DISPLAY_ZOOM",
     "KM_PER_DEGREE",
     "MAX_DIGITS",
+    "MERCATOR_MAX_LAT",
+    "digits_for_display",
     "digits_for_uncertainty",
+    "display_tolerance_m",
     "encode_geometry",
     "js_json",
+    "metres_per_pixel",
+    "rounding_error_m",
     "safe_url",
     "simplify",
     "text",
@@ -40,6 +49,38 @@ KM_PER_DEGREE = 111.32
 MAX_DIGITS = 6
 # Five decimals (about a metre) for data that does not say how well it is known.
 DEFAULT_DIGITS = 5
+
+# Leaflet draws on a Web Mercator plane (EPSG:3857) of a sphere of this radius, made of
+# 256-pixel tiles, and clamps latitudes to +-85.0511 degrees (where the plane is square).
+# Display tolerances are lengths on that plane: there a screen pixel at a given zoom is
+# the same length everywhere, so a bound in pixels is one number, while its length on
+# the ground shrinks with the cosine of the latitude.
+MERCATOR_RADIUS_M = 6378137.0
+TILE_PX = 256
+MERCATOR_MAX_LAT = 85.0511287798
+#: The deepest zoom at which display outlines are guaranteed to stay within
+#: :data:`DISPLAY_TOLERANCE_PX` of the true ones: the offline atlas's deepest zoom
+#: (``maps.OFFLINE_MAX_ZOOM``), where a pixel is about 75 m. Online basemaps zoom to 19,
+#: but the catalogue's outlines are drawn at country-map scales (their locations are
+#: known to 1.5 km at best), so past zoom 11 the bound's 150 m is far inside how well
+#: any outline is known, while keeping every vertex to 0.3 m pixels would double the
+#: page. At shallower zooms the bound shrinks by half per zoom level.
+DISPLAY_ZOOM = 11
+#: Screen pixels a display outline may stand off its true outline at
+#: :data:`DISPLAY_ZOOM`: "a few pixels" of the issue (#18). Leaflet simplifies what it is
+#: given by at most one more pixel at the zoom it draws (its default smoothFactor).
+DISPLAY_TOLERANCE_PX = 2.0
+#: Share of :data:`DISPLAY_TOLERANCE_PX` that rounding coordinates may use; the rest is
+#: left to simplification. Rounding costs bytes on every vertex kept, and few vertices of
+#: outlines drawn at country-map scales can go at 2 px of zoom 11, so rounding gets most.
+ROUNDING_SHARE = 0.75
+
+#: GEOS gives Douglas-Peucker half the tolerance asked: after simplifying a ring it also
+#: drops the ring's first vertex when that lies within the tolerance of its neighbours'
+#: chord, and vertices dropped before then lie within the tolerance of a chord that
+#: now lies within the tolerance of the new one, so the outline can stand off twice as
+#: far (a 1 km circle simplified at 152 m came out 168 m off).
+GEOS_SAFETY = 2.0
 
 # Codes of the geometry kinds in the encoded payload (see atlas.js: decode).
 POINTS, LINES, POLYGONS = 0, 1, 2
@@ -119,6 +160,60 @@ def digits_for_uncertainty(uncertainty_km: Any) -> int:
         return DEFAULT_DIGITS
     digits = math.ceil(math.log10(KM_PER_DEGREE * 10.0 / u))
     return int(min(MAX_DIGITS, max(1, digits)))
+
+
+def metres_per_pixel(zoom: float) -> float:
+    """Length of a screen pixel at ``zoom`` on Leaflet's Web Mercator plane, in metres."""
+    return 2.0 * math.pi * MERCATOR_RADIUS_M / TILE_PX / 2.0**zoom
+
+
+def display_tolerance_m() -> float:
+    """The display bound, :data:`DISPLAY_TOLERANCE_PX` at :data:`DISPLAY_ZOOM`, in metres."""
+    return DISPLAY_TOLERANCE_PX * metres_per_pixel(DISPLAY_ZOOM)
+
+
+def _stretch(abs_lat: float) -> float:
+    """How much Web Mercator stretches north-south lengths at ``abs_lat`` (clamped)."""
+    return 1.0 / math.cos(math.radians(min(abs_lat, MERCATOR_MAX_LAT)))
+
+
+def rounding_error_m(digits: int, abs_lat: float) -> float:
+    """Furthest that rounding to ``digits`` decimals moves a vertex, in Mercator metres.
+
+    Rounding moves each coordinate by at most half a unit of the last decimal; a degree
+    of longitude is the same length everywhere on the plane, one of latitude longer by
+    :func:`_stretch` at the vertex's latitude (up to ``abs_lat``).
+    """
+    half = 0.5 * 10.0**-digits * math.radians(1.0) * MERCATOR_RADIUS_M
+    return half * math.hypot(1.0, _stretch(abs_lat))
+
+
+def digits_for_display(abs_lat: float) -> int:
+    """Fewest decimals whose rounding keeps a share of the display bound, up to ``abs_lat``.
+
+    The share is :data:`ROUNDING_SHARE` of :func:`display_tolerance_m`; at most
+    :data:`MAX_DIGITS`.
+    """
+    budget = ROUNDING_SHARE * display_tolerance_m()
+    for digits in range(MAX_DIGITS + 1):
+        if rounding_error_m(digits, abs_lat) <= budget:
+            return digits
+    return MAX_DIGITS
+
+
+def _to_mercator(xy: FloatArray) -> FloatArray:
+    """Lon/lat degrees to Web Mercator metres (Leaflet's projection, on its sphere)."""
+    lon, lat = np.radians(xy[:, 0]), np.radians(xy[:, 1])
+    return np.column_stack(
+        [MERCATOR_RADIUS_M * lon, MERCATOR_RADIUS_M * np.log(np.tan(math.pi / 4 + lat / 2))]
+    )
+
+
+def _from_mercator(xy: FloatArray) -> FloatArray:
+    """Web Mercator metres back to lon/lat degrees."""
+    lon = xy[:, 0] / MERCATOR_RADIUS_M
+    lat = 2.0 * np.arctan(np.exp(xy[:, 1] / MERCATOR_RADIUS_M)) - math.pi / 2
+    return np.column_stack([np.degrees(lon), np.degrees(lat)])
 
 
 def _parts(geom: Any) -> Iterable[Any]:
@@ -207,15 +302,44 @@ def encode_geometry(geom: BaseGeometry | None, digits: int) -> list[Any]:
     return out
 
 
-def simplify(geom: BaseGeometry | None, tolerance_km: float | None) -> BaseGeometry | None:
-    """Simplify lines and polygons to ``tolerance_km`` (points are left alone).
+def simplify(geoms: Any, tolerance_m: Any) -> Any:
+    """Simplify lines and polygons on the map's plane, each by its own tolerance.
 
-    The tolerance is converted to degrees of latitude, which is conservative in
-    longitude; topology is preserved so polygons stay valid and holes stay inside.
+    Parameters
+    ----------
+    geoms : array of shapely geometries (lon/lat degrees)
+        Missing and empty geometries, points and geometries reaching past Leaflet's
+        latitude limit (where the plane has no room for them) are returned as they are.
+    tolerance_m : array of float
+        Per geometry, the furthest (in Web Mercator metres, that is in screen pixels at
+        a given zoom) the simplified outline may stand off the given one; NaN or 0 keeps
+        every vertex.
+
+    Returns
+    -------
+    numpy.ndarray of shapely geometries
+        Lines are straight on the map's plane, as Leaflet draws them, so the bound holds
+        on screen. Topology is preserved: polygons stay valid, rings do not cross and
+        holes stay inside, so no outline cuts across what its true outline goes round.
     """
-    if geom is None or geom.is_empty or not tolerance_km or tolerance_km <= 0:
-        return geom
-    if geom.geom_type in ("Point", "MultiPoint"):
-        return geom
-    out = shapely.simplify(geom, tolerance_km / KM_PER_DEGREE, preserve_topology=True)
-    return geom if out.is_empty else out
+    geoms = np.asarray(geoms, dtype=object)
+    tol = np.nan_to_num(np.asarray(tolerance_m, dtype=float), nan=0.0)
+    out = geoms.copy()
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    kinds = np.full(len(geoms), -1)
+    kinds[present] = shapely.get_type_id(geoms[present])
+    lat_max = np.zeros(len(geoms))
+    if present.any():
+        bounds = shapely.bounds(geoms[present])
+        lat_max[present] = np.maximum(np.abs(bounds[:, 1]), np.abs(bounds[:, 3]))
+    # Type ids 0 and 4: Point and MultiPoint, which have nothing to simplify.
+    todo = present & ~np.isin(kinds, (0, 4)) & (tol > 0) & (lat_max <= MERCATOR_MAX_LAT)
+    if not todo.any():
+        return out
+    plane = shapely.transform(geoms[todo], _to_mercator)
+    simpler = shapely.simplify(plane, tol[todo] / GEOS_SAFETY, preserve_topology=True)
+    back = shapely.transform(simpler, _from_mercator)
+    keep = shapely.is_empty(back)
+    back[keep] = geoms[todo][keep]
+    out[todo] = back
+    return out

@@ -16,16 +16,25 @@ from typing import Any, Final, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from shapely.geometry.base import BaseGeometry
 
 from .. import schema
+from .._typing import FloatArray
 from ..catalogue import load_features
 from ..crs import ensure_crs
 from ..errors import InputError
 from ._encoding import (
     DEFAULT_DIGITS,
+    LINES,
+    MAX_DIGITS,
+    MERCATOR_MAX_LAT,
+    POLYGONS,
+    digits_for_display,
     digits_for_uncertainty,
+    display_tolerance_m,
     encode_geometry,
+    rounding_error_m,
     safe_url,
     simplify,
     text,
@@ -173,6 +182,14 @@ def _case_record(row: Mapping[str, Any], key: str) -> dict[str, Any]:
     return {k: v for k, v in record.items() if v not in (None, [], "")}
 
 
+def _marker_point(geom: BaseGeometry | None, digits: int) -> list[float] | None:
+    """A point on a line or polygon (lon, lat), rounded as its vertices; None for points."""
+    if geom is None or geom.is_empty or geom.geom_type in ("Point", "MultiPoint"):
+        return None
+    point = geom.representative_point()
+    return [round(point.x, digits), round(point.y, digits)]
+
+
 def _why(row: Mapping[str, Any], columns: Sequence[str]) -> str | None:
     """The query's explanation of a row: "column: value" for each given column."""
     parts = []
@@ -189,32 +206,61 @@ def _why(row: Mapping[str, Any], columns: Sequence[str]) -> str | None:
     return "; ".join(parts) or None
 
 
-def _digits(frame: gpd.GeoDataFrame, precision: int | None) -> list[int]:
-    """Decimals of a degree kept per row: ``precision`` or from ``uncertainty_km``."""
+def _latitudes(frame: gpd.GeoDataFrame) -> tuple[FloatArray, FloatArray]:
+    """Per row, the smallest and largest absolute latitude it reaches (0 when empty)."""
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    low, high = np.zeros(len(geoms)), np.zeros(len(geoms))
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if present.any():
+        b = shapely.bounds(geoms[present])
+        south, north = b[:, 1], b[:, 3]
+        high[present] = np.maximum(np.abs(south), np.abs(north))
+        # A geometry spanning the equator comes to latitude 0.
+        low[present] = np.where(south * north <= 0, 0.0, np.minimum(np.abs(south), np.abs(north)))
+    return low, high
+
+
+def _digits(frame: gpd.GeoDataFrame, precision: int | None, abs_lat: FloatArray) -> list[int]:
+    """Decimals of a degree kept per row: ``precision``, else what display and data need.
+
+    Without ``precision`` a row keeps the finer of what its ``uncertainty_km`` warrants
+    and what keeps rounding inside the display bound at its latitudes (``abs_lat``, the
+    largest absolute latitude per row), so a feature known only roughly is still drawn
+    where its outline is.
+    """
     if precision is not None:
-        if not isinstance(precision, int | np.integer) or not 0 <= int(precision) <= 6:
+        if not isinstance(precision, int | np.integer) or not 0 <= int(precision) <= MAX_DIGITS:
             raise InputError(
                 f"precision must be an integer from 0 to 6 decimals, not {precision!r}"
             )
         return [int(precision)] * len(frame)
-    if "uncertainty_km" not in frame.columns:
-        return [DEFAULT_DIGITS] * len(frame)
-    return [digits_for_uncertainty(u) for u in frame["uncertainty_km"].tolist()]
+    if "uncertainty_km" in frame.columns:
+        wanted = [digits_for_uncertainty(u) for u in frame["uncertainty_km"].tolist()]
+    else:
+        wanted = [DEFAULT_DIGITS] * len(frame)
+    return [max(d, digits_for_display(lat)) for d, lat in zip(wanted, abs_lat, strict=True)]
 
 
-def _tolerances(frame: gpd.GeoDataFrame, simplify_km: SimplifyArg) -> list[float | None]:
-    """Simplification tolerance per row (km), or None to keep every vertex."""
+def _tolerances(
+    frame: gpd.GeoDataFrame,
+    simplify_km: SimplifyArg,
+    digits: Sequence[int],
+    latitudes: tuple[FloatArray, FloatArray],
+) -> FloatArray:
+    """Simplification tolerance per row on the map's plane (metres), NaN for none.
+
+    "auto" gives each row what is left of the display bound once its rounding (to
+    ``digits``) is paid for, so the outline drawn stays within the bound of the true one;
+    a distance gives that much on the ground, made no coarser at any latitude the row
+    reaches (a ground metre is longest on the plane nearest the poles).
+    """
+    low, high = latitudes
     if simplify_km is None:
-        return [None] * len(frame)
-    if simplify_km == "auto":
-        # A feature known to +-u km gains nothing from vertices closer than u/4.
-        if "uncertainty_km" not in frame.columns:
-            return [None] * len(frame)
-        out: list[float | None] = []
-        for u in frame["uncertainty_km"].tolist():
-            f = _number(u)
-            out.append(f / 4.0 if f and f > 0 else None)
-        return out
+        return np.full(len(frame), np.nan)
+    if isinstance(simplify_km, str) and simplify_km == "auto":
+        bound = display_tolerance_m()
+        spent = np.array([rounding_error_m(d, lat) for d, lat in zip(digits, high, strict=True)])
+        return np.where(spent < bound, bound - spent, np.nan)
     try:
         value = float(simplify_km)
     except (TypeError, ValueError):
@@ -223,7 +269,9 @@ def _tolerances(frame: gpd.GeoDataFrame, simplify_km: SimplifyArg) -> list[float
         raise InputError(
             f"simplify_km must be 'auto', None or a distance >= 0, not {simplify_km!r}"
         )
-    return [value] * len(frame)
+    # Ground lengths are shortest on the plane at the latitude nearest the equator.
+    stretch = 1.0 / np.cos(np.radians(np.minimum(low, MERCATOR_MAX_LAT)))
+    return value * 1000.0 * stretch
 
 
 def build_payload(
@@ -244,9 +292,9 @@ def build_payload(
     roles = roles if roles is not None else roles_of(frame)
     role_names = sorted(set(roles))
     role_index = {r: i for i, r in enumerate(role_names)}
-    digits = _digits(frame, precision)
-    tolerances = _tolerances(frame, simplify_km)
-    geoms = frame.geometry.array
+    latitudes = _latitudes(frame)
+    digits = _digits(frame, precision, latitudes[1])
+    geoms = simplify(frame.geometry.array, _tolerances(frame, simplify_km, digits, latitudes))
     rows = frame.drop(columns=frame.geometry.name).to_dict("records")
     as_case = popup is True and _is_catalogue(frame)
     features: list[list[Any]] = []
@@ -273,8 +321,7 @@ def build_payload(
         if not fields:
             payload["popup"] = False
     for i, (row, geom) in enumerate(zip(rows, geoms, strict=True)):
-        geom = simplify(geom, tolerances[i])
-        encoded = encode_geometry(geom, digits[i])
+        digits[i], encoded = _encode_whole(geom, digits[i], fixed=precision is not None)
         if not encoded:
             continue
         if as_case:
@@ -284,6 +331,10 @@ def build_payload(
                 "r": roles[i] if "role" in row else None,
                 "u": _number(row.get("uncertainty_km")),
                 "m": text(row.get("georef_method")),
+                "n": text(row.get("georef_note")),
+                # Where the case's marker goes when its shape is too small to see: a
+                # point on the shape (the middle of its bounds can fall outside it).
+                "p": _marker_point(geom, digits[i]),
             }
             extra = {k: v for k, v in extra.items() if v is not None} or 0
         else:
@@ -302,6 +353,44 @@ def build_payload(
     if style:
         payload["style"] = dict(style)
     return payload
+
+
+def _shape_count(encoded: list[Any]) -> int:
+    """Lines and polygon rings in an encoded geometry."""
+    count = 0
+    for group in encoded:
+        if group[0] == LINES:
+            count += len(group) - 1
+        elif group[0] == POLYGONS:
+            count += sum(len(rings) for rings in group[1:])
+    return count
+
+
+def _shapes_in(geom: BaseGeometry) -> int:
+    """Lines and polygon rings in a geometry (collections flattened one level deep)."""
+    parts = shapely.get_parts(shapely.get_parts(geom))
+    kinds = shapely.get_type_id(parts)
+    # Type ids: 1 LineString, 2 LinearRing, 3 Polygon.
+    lines = np.isin(kinds, (1, 2)) & ~shapely.is_empty(parts)
+    polys = (kinds == 3) & ~shapely.is_empty(parts)
+    return int(lines.sum() + polys.sum() + shapely.get_num_interior_rings(parts[polys]).sum())
+
+
+def _encode_whole(geom: BaseGeometry | None, digits: int, *, fixed: bool) -> tuple[int, Any]:
+    """Encode ``geom``, with more decimals if rounding would lose a line or a ring.
+
+    A ring or line smaller than the rounding quantum collapses and is left out by the
+    encoder; an island or a short fence would then vanish from the map, so its feature
+    gets the decimals that keep it (up to six). A ``fixed`` precision is kept as asked.
+    """
+    encoded = encode_geometry(geom, digits)
+    if fixed or geom is None or _shape_count(encoded) == _shapes_in(geom):
+        return digits, encoded
+    wanted = _shape_count(encode_geometry(geom, MAX_DIGITS))
+    while digits < MAX_DIGITS and _shape_count(encoded) < wanted:
+        digits += 1
+        encoded = encode_geometry(geom, digits)
+    return digits, encoded
 
 
 def _cell(value: Any) -> Any:
