@@ -93,3 +93,16 @@ def test_peer_rows_compare_with_crossing_rows(bench: ModuleType, small: tuple) -
     ours = bench.crossing_rows(query.crossing(cases, roads, tolerance_km=0), roads)
     peer = bench.plain_linear_rows(geoms, np.asarray(roads.geometry.values))
     assert ours and ours <= peer
+
+
+MAP_SIZE = Path(__file__).resolve().parents[1] / "benchmarks" / "map_size.py"
+
+
+def test_map_size_help_names_its_measures() -> None:
+    """The map benchmark answers --help without a browser, and says what it times."""
+    import subprocess
+
+    out = subprocess.run(
+        [sys.executable, str(MAP_SIZE), "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "--runs" in out and "explore()" in out
