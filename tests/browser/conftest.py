@@ -111,6 +111,8 @@ def open_map(browser: Any, tmp_path: Path) -> Iterator[Callable[..., Opened]]:
         page.route("https://**/*", route)
         page.goto(path.as_uri())
         page.wait_for_function("window.corridorsAtlas && window.corridorsAtlas.groups.length > 0")
+        # A page with the atlas's controls has settled its first view.
+        page.wait_for_function("!window.corridorsAtlas.map || window.corridorsAtlas.ready")
         if wait_ms:
             page.wait_for_timeout(wait_ms)
         return opened

@@ -20,15 +20,24 @@ from corridors import maps
 
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore::UserWarning")]
 
-# Per group: [name shown, features drawn now, features in total, on the map?]
+# Per group: [name shown, features drawn now (as shapes or as the marker of a case too
+# small to see), features in total, on the map?]
 STATE = """() => {
   const A = window.corridorsAtlas, map = A.map;
   return A.groups.map(g => {
     let drawn = 0;
-    g._ca.items.forEach(it => it.layers.forEach(l => {
-      const c = g._ca.cluster;
-      if (map.hasLayer(g) && (g.hasLayer(l) || (c && c.hasLayer(l)))) drawn++;
-    }));
+    g._ca.items.forEach(it => {
+      if (!map.hasLayer(g)) return;
+      // A case too small to see at this zoom is drawn as its marker.
+      if (it.small) {
+        if (it.marker && g._ca.small.hasLayer(it.marker)) drawn += it.layers.length;
+        return;
+      }
+      it.layers.forEach(l => {
+        const c = g._ca.cluster;
+        if (g.hasLayer(l) || (c && c.hasLayer(l))) drawn++;
+      });
+    });
     return {kind: g._ca.data.kind, items: g._ca.items.length, drawn: drawn, on: map.hasLayer(g),
             layers: g._ca.items.reduce((n, it) => n + it.layers.length, 0)};
   });
@@ -49,7 +58,10 @@ CLICK_POINT = """([gi, ii]) => {
 
 
 def _click_feature(opened: Any, gi: int, ii: int, popup: Any) -> tuple[float, float]:
-    """Click feature ``ii`` of group ``gi`` once the view holds still, until its popup opens."""
+    """Click feature ``ii`` of group ``gi`` once the view holds still, until ``popup`` shows.
+
+    ``popup`` is what the click should open: the case's details panel for a case.
+    """
     page = opened.page
     for _ in range(20):
         x, y, hit = opened.js(CLICK_POINT, [gi, ii])
@@ -122,8 +134,10 @@ def test_popup_opens_with_the_right_escaped_content(
     page = opened.page
     groups = opened.js(STATE)
     gi = next(i for i, g in enumerate(groups) if g["kind"] == "case")
-    popup = page.locator(".leaflet-popup-content .ca-popup")
+    popup = page.locator(".ca-details .ca-case")
     x, y = _click_feature(opened, gi, 0, popup)
+    # The popup at the pointer is one or two lines: the case's name.
+    assert page.locator(".leaflet-popup-content .ca-chooser").count() == 1
     text = popup.inner_text()
     record = opened.js(
         "([gi]) => { const g = window.corridorsAtlas.groups[gi];"
@@ -226,8 +240,8 @@ def test_legend_search_and_facet_filter(open_map: Callable[..., Any], atlas: str
 
     page.fill("input.ca-search", "Case 04 corridor")
     page.keyboard.press("Enter")
-    page.locator(".leaflet-popup-content .ca-title").wait_for()
-    assert page.locator(".leaflet-popup-content .ca-title").inner_text() == "Case 04 corridor"
+    page.locator(".ca-details .ca-title").wait_for()
+    assert page.locator(".ca-details .ca-title").inner_text() == "Case 04 corridor"
 
 
 def test_controls_are_reachable_by_keyboard(open_map: Callable[..., Any], atlas: str) -> None:
@@ -239,7 +253,7 @@ def test_controls_are_reachable_by_keyboard(open_map: Callable[..., Any], atlas:
         seen.add(
             page.evaluate(
                 "() => { const e = document.activeElement;"
-                " return e.getAttribute('aria-label') || e.className || e.tagName; }"
+                " return e.getAttribute('aria-label') || e.getAttribute('class') || e.tagName; }"
             )
         )
     joined = " | ".join(sorted(str(s) for s in seen))
@@ -419,19 +433,34 @@ def test_the_address_holds_view_case_and_filters(open_map: Callable[..., Any], a
     # A case: its details open; the link in them names it; closing it leaves the address.
     case = frame[frame["realm"] == "terrestrial"].iloc[0]
     _reload_at(page, f"#case={case['case_id']}")
-    title = page.locator(".leaflet-popup-content .ca-title")
+    title = page.locator(".ca-details .ca-title")
     title.wait_for()
     assert title.inner_text() == case["name"]
-    link = page.locator(".leaflet-popup-content .ca-share a")
+    link = page.locator(".ca-details .ca-share a")
     assert link.get_attribute("href") == f"#case={case['case_id']}"
     assert f"case={case['case_id']}" in opened.js("() => location.hash")
-    page.click(".leaflet-popup-close-button")
+    page.click(".ca-details .ca-close")
     assert "case=" not in opened.js("() => location.hash")
 
     # An address that is not ours is ignored, never run.
     _reload_at(page, "#case=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&map=99/999/x&realm=nope")
     assert not opened.dialogs and not opened.errors, (opened.dialogs, opened.errors)
     assert page.locator(".leaflet-popup-content").count() == 0
+    assert page.locator(".ca-details .ca-case").count() == 0
+
+
+# Whether every shape of the selected case is in the view.
+SELECTED_IN_VIEW = """() => {
+  const A = corridorsAtlas, b = A.map.getBounds();
+  let n = 0, all = true;
+  A.groups.forEach(g => g._ca.items.forEach(it => {
+    if (g._ca.data.kind !== 'case' || g._ca.data.records[it.rec].id !== A.selected) return;
+    it.layers.forEach(l => {
+      n++;
+      all = all && b.contains(l.getBounds ? l.getBounds() : l.getLatLng());
+    });
+  }));
+  return n > 0 && all; }"""
 
 
 def test_search_finds_cases_by_what_users_type(open_map: Callable[..., Any]) -> None:
@@ -444,7 +473,7 @@ def test_search_finds_cases_by_what_users_type(open_map: Callable[..., Any]) -> 
     opened = open_map(_html(frame, boundaries=None))
     page = opened.page
     page.click(".ca-finder summary")
-    title = page.locator(".leaflet-popup-content .ca-title")
+    title = page.locator(".ca-details .ca-title")
     status = page.locator(".ca-status")
 
     def search(text: str) -> None:
@@ -462,9 +491,7 @@ def test_search_finds_cases_by_what_users_type(open_map: Callable[..., Any]) -> 
         title.wait_for()
         assert title.inner_text() == case, query
         # the chosen case is in view
-        assert opened.js(
-            "() => corridorsAtlas.map.getBounds().contains(corridorsAtlas.map._caPopup.getLatLng())"
-        )
+        assert opened.js(SELECTED_IN_VIEW), query
     search("case-0")
     assert "more cases match" in status.inner_text()
 

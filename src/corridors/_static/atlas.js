@@ -10,7 +10,7 @@
   "use strict";
   if (window.corridorsAtlas) { return; }
 
-  var A = { groups: [], measuring: false };
+  var A = { groups: [], measuring: false, listeners: [] };
   window.corridorsAtlas = A;
 
   // ------------------------------------------------------------------ helpers
@@ -130,9 +130,12 @@
     });
   }
 
+  // A case's details, for the side panel: every field the catalogue has. The source
+  // link is labelled with the case's own title and the document's host; the document
+  // it comes from is named beside it.
   function caseContent(data, item) {
     var rec = data.records[item.rec], ex = item.extra || {};
-    var box = el("div", "ca-popup");
+    var box = el("div", "ca-case");
     box.appendChild(el("h2", "ca-title", rec.name || "(unnamed case)"));
     if (ex.f || ex.r) {
       box.appendChild(el("p", "ca-feature", [ex.f, ex.r].filter(Boolean).join(" \u2014 ")));
@@ -142,7 +145,7 @@
       dl.appendChild(el("dt", null, "Species"));
       var dd = el("dd"); species(dd, rec.species); dl.appendChild(dd);
     }
-    row(dl, "Countries", rec.countries);
+    row(dl, "Countries", list(rec.countries).map(countryLabel));
     row(dl, "Realm", rec.realm);
     row(dl, "Taxon", rec.taxon);
     row(dl, "Scale", rec.scale);
@@ -151,11 +154,24 @@
     row(dl, "Organisations", rec.organisations);
     row(dl, "Region", rec.region);
     var u = (ex.u !== undefined && ex.u !== null) ? ex.u : rec.uncertainty;
-    if (u !== undefined && u !== null) {
-      row(dl, "Location uncertainty", "\u00b1 " + u + " km" + (ex.m ? " (" + ex.m + ")" : ""));
-    }
+    if (u !== undefined && u !== null) { row(dl, "Location uncertainty", "\u00b1 " + u + " km"); }
+    if (ex.m) { row(dl, "Georeferenced", (A.georef && A.georef[ex.m]) ? A.georef[ex.m] + " (" + ex.m + ")" : ex.m); }
+    if (ex.n) { row(dl, "Georeferencing note", ex.n); }
     if (item.why) { row(dl, "Query", item.why); }
     box.appendChild(dl);
+    if (rec.summary) { box.appendChild(el("p", "ca-summary", rec.summary)); }
+    var href = safeUrl(rec.url), p = el("p", "ca-source");
+    if (href) {
+      var a = el("a", null, (rec.name || "Case page") + " (" + new URL(href).host + ")");
+      a.href = href; a.target = "_blank"; a.rel = "noopener noreferrer";
+      p.appendChild(document.createTextNode("Case page: "));
+      p.appendChild(a);
+      box.appendChild(p);
+      if (rec.source) { box.appendChild(el("p", "ca-source", "From: " + rec.source)); }
+    } else if (rec.source) {
+      p.textContent = "Source: " + rec.source + " (no web address recorded for this case)";
+      box.appendChild(p);
+    }
     if (rec.id) {
       // A link that opens this page on this case (the id is percent-encoded text).
       var share = el("p", "ca-share");
@@ -164,19 +180,13 @@
       share.appendChild(link);
       box.appendChild(share);
     }
-    if (rec.summary) { box.appendChild(el("p", "ca-summary", rec.summary)); }
-    var href = safeUrl(rec.url);
-    if (href) {
-      var p = el("p", "ca-source");
-      p.appendChild(document.createTextNode("Source: "));
-      var a = el("a", null, rec.source || href);
-      a.href = href; a.target = "_blank"; a.rel = "noopener noreferrer";
-      p.appendChild(a);
-      box.appendChild(p);
-    } else if (rec.source) {
-      box.appendChild(el("p", "ca-source", "Source: " + rec.source));
-    }
     return box;
+  }
+
+  // A country code with its name when the page knows it: "Kenya (KEN)".
+  function countryLabel(code) {
+    var name = A.countryNames && Object.prototype.hasOwnProperty.call(A.countryNames, code) ? A.countryNames[code] : null;
+    return name ? name + " (" + code + ")" : String(code);
   }
 
   function genericContent(data, item) {
@@ -202,16 +212,73 @@
     return data.tooltip >= 0 && rec[data.tooltip] !== null ? String(rec[data.tooltip]) : "";
   }
 
-  function popupContent(data, item) {
-    return data.kind === "case" ? caseContent(data, item) : genericContent(data, item);
-  }
-
   // One popup per map, reused, so a second open replaces the first.
   function showPopup(map, latlng, content) {
-    if (!map._caPopup) { map._caPopup = L.popup({ maxWidth: 340, autoPanPadding: [24, 24] }); }
+    if (!map._caPopup) { map._caPopup = L.popup({ maxWidth: 300, autoPanPadding: [24, 24] }); }
     map._caPopup.setLatLng(latlng).setContent(content);
     if (!map.hasLayer(map._caPopup)) { map._caPopup.openOn(map); } else { map._caPopup.update(); }
   }
+
+  // ------------------------------------------------------------ case geometry
+  // A shape narrower and shorter than this many screen pixels is drawn as a marker at
+  // its representative point instead: at 8 px a polygon is still a visible blob but too
+  // small to aim at, and a marker is 12 px across.
+  var SMALL_PX = 8;
+  // How far from a line, a marker or an outline a click still reaches it (screen
+  // pixels): about half a fingertip on touch screens, a comfortable aim with a mouse.
+  var HIT_PX = 6, HIT_PX_TOUCH = 14;
+  // Radius of the marker of a case too small to see (px).
+  var MARKER_RADIUS = 6;
+  // Fill shades that tell the cases of one layer apart: the layer's colour mixed with
+  // white (positive) or black (negative); the outline keeps the layer's own colour.
+  var SHADES = [0, 0.35, -0.3, 0.6, -0.5, 0.2, -0.15, 0.5];
+
+  function shade(hex, t) {
+    var m = /^#([0-9a-f]{6})$/i.exec(String(hex));
+    if (!m || !t) { return hex; }
+    var n = parseInt(m[1], 16), out = "#";
+    [16, 8, 0].forEach(function (sh) {
+      var c = (n >> sh) & 255, v = t > 0 ? c + (255 - c) * t : c * (1 + t);
+      out += ("0" + Math.round(v).toString(16)).slice(-2);
+    });
+    return out;
+  }
+
+  // Area of the decoded polygons in km^2 (rings in lon/lat, scaled by the cosine of
+  // their latitude): only to draw large shapes under small ones.
+  function areaKm2(geo) {
+    var total = 0, k = 111.32 * 111.32;
+    geo.polygons.forEach(function (rings) {
+      rings.forEach(function (ring, r) {
+        var a = 0, lat0 = ring.length ? ring[0][0] * Math.PI / 180 : 0;
+        for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+          a += (ring[j][1] * ring[i][0] - ring[i][1] * ring[j][0]);
+        }
+        total += (r ? -1 : 1) * Math.abs(a / 2) * Math.cos(lat0) * k;
+      });
+    });
+    return Math.max(total, 0);
+  }
+
+  function caseKey(data, item) {
+    var rec = data.records[item.rec] || {};
+    return data.kind === "case" ? String(rec.id || rec.name || "") : null;
+  }
+
+  // Shapes on the map when the item passes the filters and is big enough at this zoom;
+  // its marker when it passes them but is too small.
+  function place(item) {
+    var shapes = item.visible && !item.small, marker = item.visible && item.small;
+    item.layers.forEach(function (l) {
+      var has = l._caParent.hasLayer(l);
+      if (shapes && !has) { l._caParent.addLayer(l); } else if (!shapes && has) { l._caParent.removeLayer(l); }
+    });
+    if (item.marker) {
+      var parent = item.group._ca.small, on = parent.hasLayer(item.marker);
+      if (marker && !on) { parent.addLayer(item.marker); } else if (!marker && on) { parent.removeLayer(item.marker); }
+    }
+  }
+  A.place = place;
 
   // ------------------------------------------------------------------- layers
   A.layer = function (data, map) {
@@ -224,6 +291,11 @@
       custom = L.extend({}, custom || {}, { pane: data.pane });
     }
     if (data.interactive === false) { custom = L.extend({}, custom || {}, { interactive: false }); }
+    if (data.outline) {
+      // Regional and range-wide outlines: a dashed edge and no fill, so they never take a
+      // click from the cases drawn inside them.
+      custom = L.extend({ fill: false, weight: 2, dashArray: "8 5", opacity: 0.9 }, custom || {});
+    }
     if (data.sea) {
       group.on("add", function () { if (group._map) { group._map.getContainer().classList.add("ca-offline-sea"); } });
       group.on("remove", function () { if (map) { map.getContainer().classList.remove("ca-offline-sea"); } });
@@ -234,11 +306,17 @@
       cluster = L.markerClusterGroup({ showCoverageOnHover: false, chunkedLoading: true, maxClusterRadius: 40 });
       group.addLayer(cluster);
     }
+    var shadeOf = {}, nShades = 0;
     data.features.forEach(function (f) {
       var role = data.forceRole || data.roles[f[1]], geo = decode(f[3], f[2]);
-      var item = { rec: f[0], role: role, extra: f[4] || null, layers: [], group: group };
+      var item = { rec: f[0], role: role, extra: f[4] || null, layers: [], group: group, area: areaKm2(geo) };
       if (f[5]) { item.why = f[5]; }
       var st = custom;
+      if (data.kind === "case" && !data.outline && geo.polygons.length) {
+        var key = caseKey(data, item);
+        if (!(key in shadeOf)) { shadeOf[key] = SHADES[nShades++ % SHADES.length]; }
+        if (shadeOf[key]) { st = L.extend({ fillColor: shade(color, shadeOf[key]) }, custom || {}); }
+      }
       geo.points.forEach(function (p) {
         var m = L.circleMarker(p, markerStyle(role, color, st));
         m._caItem = item; m._caParent = cluster || group; item.layers.push(m);
@@ -251,11 +329,63 @@
         var pg = L.polygon(geo.polygons, pathStyle(role, color, st));
         pg._caItem = item; pg._caParent = group; item.layers.push(pg);
       }
-      item.layers.forEach(function (l) { l._caParent.addLayer(l); });
+      item.layers.forEach(function (l) {
+        l._caBase = { color: l.options.color, weight: l.options.weight };
+        l._caParent.addLayer(l);
+      });
+      item.shrinks = data.kind === "case" && (geo.lines.length + geo.polygons.length) > 0;
+      if (item.shrinks) {
+        var b = L.latLngBounds([]);
+        item.layers.forEach(function (l) { b.extend(l.getBounds ? l.getBounds() : l.getLatLng()); });
+        item.bounds = b;
+        var ex = item.extra || {};
+        item.point = (ex.p && ex.p.length === 2) ? L.latLng(ex.p[1], ex.p[0]) : b.getCenter();
+      }
       item.visible = true;
       items.push(item);
     });
     group._ca = { data: data, items: items, cluster: cluster };
+    if (data.kind === "case" && items.some(function (it) { return it.shrinks; })) {
+      // Markers of the cases too small to see; clustered where they crowd, when the
+      // page has Leaflet.markercluster. A cluster counts cases, not features.
+      var Dot = L.DivIcon.extend({
+        createIcon: function (old) {
+          var d = L.DivIcon.prototype.createIcon.call(this, old);
+          d.style.background = color;  // a CSS value set as a property, never markup
+          return d;
+        }
+      });
+      var small = L.markerClusterGroup ? L.markerClusterGroup({
+        showCoverageOnHover: false, zoomToBoundsOnClick: false, maxClusterRadius: 28,
+        iconCreateFunction: function (c) {
+          var keys = {};
+          c.getAllChildMarkers().forEach(function (m) { keys[caseKey(data, m._caItem)] = true; });
+          var n = Object.keys(keys).length;
+          if (n === 1) {
+            // Features of one case: its marker, not a count.
+            return new Dot({ className: "ca-cluster-one", iconSize: L.point(2 * MARKER_RADIUS + 4, 2 * MARKER_RADIUS + 4) });
+          }
+          return L.divIcon({ html: "<span>" + n + "</span>", className: "ca-cluster", iconSize: L.point(30, 30) });
+        }
+      }) : L.featureGroup();
+      if (small.on && L.markerClusterGroup) {
+        small.on("clusterclick", function (e) {
+          var m = group._map;
+          if (!m || A.measuring) { return; }
+          var hits = [];
+          e.layer.getAllChildMarkers().forEach(function (mk) { hits.push([group, mk._caItem]); });
+          hits = dedupe(hits);
+          if (hits.length === 1) {
+            openDetails(m, hits[0][0], hits[0][1]);
+            chooser(m, e.layer.getLatLng(), hits);
+          } else {
+            chooser(m, e.layer.getLatLng(), hits, e.layer.getBounds());
+          }
+        });
+      }
+      group._ca.small = small;
+      group.addLayer(small);
+    }
     if (data.interactive !== false) {
       group.on("mouseover", function (e) {
         var l = e.layer, item = l && l._caItem;
@@ -269,25 +399,252 @@
           l.openTooltip(e.latlng);
         }
       });
-      group.on("click", function (e) {
-        var l = e.layer, item = l && l._caItem, map = group._map;
-        if (!item || !map || A.measuring || data.popup === false) { return; }
-        showPopup(map, e.latlng, popupContent(data, item));
-        select(map, data, item);
-      });
+      if (data.kind !== "case") {
+        group.on("click", function (e) {
+          var l = e.layer, item = l && l._caItem, m = group._map;
+          if (!item || !m || A.measuring || data.popup === false) { return; }
+          // This layer answers the click itself: the map's case chooser stays out.
+          if (e.originalEvent) { e.originalEvent._caTaken = true; }
+          showPopup(m, e.latlng, genericContent(data, item));
+        });
+      }
     }
     A.groups.push(group);
     return group;
   };
 
+  // ------------------------------------------------------- size and paint order
+  // Every case shape drawn above every larger one, across layers: a small reserve is
+  // never hidden under a regional outline drawn after it. Redone when layers, filters
+  // or the zoom change which shapes are on the map.
+  function reorder(map) {
+    var shapes = [];
+    A.groups.forEach(function (g) {
+      if (g._ca.data.kind !== "case" || !map.hasLayer(g) || g._ca.data.pane) { return; }
+      g._ca.items.forEach(function (item) {
+        if (!item.visible || item.small) { return; }
+        item.layers.forEach(function (l) { if (l._map && l.bringToFront) { shapes.push([item.area, l]); } });
+      });
+    });
+    shapes.sort(function (a, b) { return b[0] - a[0]; });
+    shapes.forEach(function (s) { s[1].bringToFront(); });
+  }
+
+  // Which case shapes are too small to see at this zoom become markers, and back.
+  function resize(map) {
+    var z = map.getZoom();
+    A.groups.forEach(function (g) {
+      if (!g._ca.small) { return; }
+      g._ca.items.forEach(function (item) {
+        if (!item.shrinks) { return; }
+        var sw = map.project(item.bounds.getSouthWest(), z), ne = map.project(item.bounds.getNorthEast(), z);
+        var small = Math.max(Math.abs(ne.x - sw.x), Math.abs(ne.y - sw.y)) < SMALL_PX;
+        if (small && !item.marker) {
+          var color = g._ca.data.color || "#0072B2";
+          item.marker = L.circleMarker(item.point, {
+            radius: MARKER_RADIUS, color: "#fff", weight: 2, opacity: 1, fillColor: color, fillOpacity: 1
+          });
+          item.marker._caItem = item;
+          item.marker.bindTooltip(function () { return el("span", null, label(g._ca.data, item)); }, { direction: "top" });
+        }
+        if (small !== !!item.small) { item.small = small; place(item); }
+      });
+    });
+    reorder(map);
+  }
+  A.resize = resize;
+
+  // --------------------------------------------------------- which case is here
+  // The cases under a point of the map: inside a polygon (outlines included), or within
+  // a few pixels of a line, a site or a marker. Smallest first (the one a user
+  // most likely aimed at), one entry per case.
+  function inRings(rings, p) {
+    var inside = false;
+    rings.forEach(function (ring) {
+      for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+        var a = ring[i], b = ring[j];
+        if ((a.y > p.y) !== (b.y > p.y) && p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x) { inside = !inside; }
+      }
+    });
+    return inside;
+  }
+
+  function nearRings(rings, p, tol, closed) {
+    return rings.some(function (ring) {
+      var n = ring.length;
+      for (var i = closed ? 0 : 1; i < n; i++) {
+        var a = ring[i === 0 ? n - 1 : i - 1], b = ring[i];
+        if (L.LineUtil.pointToSegmentDistance(p, a, b) <= tol) { return true; }
+      }
+      return false;
+    });
+  }
+
+  function layerHit(map, l, latlng, tol) {
+    // Leaflet keeps each drawn shape's vertices in layer pixels (_rings, _point,
+    // _radius); a click can be on another copy of the world than the shape.
+    for (var k = -1; k <= 1; k++) {
+      var p = map.latLngToLayerPoint(L.latLng(latlng.lat, latlng.lng + 360 * k));
+      if (l instanceof L.CircleMarker) {
+        if (l._point && l._point.distanceTo(p) <= (l._radius || 0) + tol) { return EDGE; }
+        continue;
+      }
+      if (!l._rings || !l._pxBounds) { continue; }
+      var pad = tol + (l.options.weight || 0) / 2;
+      var bb = l._pxBounds;
+      if (p.x < bb.min.x - pad || p.x > bb.max.x + pad || p.y < bb.min.y - pad || p.y > bb.max.y + pad) { continue; }
+      var polygon = l instanceof L.Polygon;
+      // On the stroke first: a pointer on a dashed outline aims at that outline.
+      if (nearRings(l._rings, p, pad, polygon)) { return EDGE; }
+      // Inside counts for outlines too: they are listed after every smaller case there.
+      if (polygon && inRings(l._rings, p)) { return INSIDE; }
+    }
+    return 0;
+  }
+  var EDGE = 2, INSIDE = 1;
+
+  function dedupe(hits) {
+    var seen = {}, out = [];
+    hits.sort(function (a, b) {
+      return ((a[2] || 0) - (b[2] || 0)) || (a[1].area - b[1].area) || ((b[1].why ? 1 : 0) - (a[1].why ? 1 : 0));
+    });
+    hits.forEach(function (h) {
+      var key = caseKey(h[0]._ca.data, h[1]);
+      if (seen[key]) { return; }
+      seen[key] = true; out.push(h);
+    });
+    return out;
+  }
+
+  A.casesAt = function (map, latlng, tol) {
+    tol = tol === undefined ? HIT_PX : tol;
+    var hits = [];
+    A.groups.forEach(function (g) {
+      var data = g._ca.data;
+      if (data.kind !== "case" || data.popup === false || !map.hasLayer(g)) { return; }
+      g._ca.items.forEach(function (item) {
+        if (!item.visible) { return; }
+        if (item.small) {
+          // At the case's own place, even while its marker is gathered into a cluster.
+          var at = map.latLngToLayerPoint(item.point);
+          for (var k = -1; k <= 1; k++) {
+            if (map.latLngToLayerPoint(L.latLng(latlng.lat, latlng.lng + 360 * k)).distanceTo(at) <= MARKER_RADIUS + tol) { hits.push([g, item, data.outline ? 1 : 0]); return; }
+          }
+          return;
+        }
+        var how = 0;
+        item.layers.forEach(function (l) { if (l._map) { how = Math.max(how, layerHit(map, l, latlng, tol)); } });
+        // Regional outlines never take a click from a case drawn inside them; among
+        // themselves, the one whose line is under the pointer comes first.
+        if (how) { hits.push([g, item, !data.outline ? 0 : how === EDGE ? 1 : 2]); }
+      });
+    });
+    return dedupe(hits);
+  };
+
+  // ---------------------------------------------------------- details and chooser
+  // The popup is one or two lines: the case (and feature) under the pointer, or the
+  // list of every case there to choose from; the details go to the side panel.
+  function chooser(map, latlng, hits, zoomBounds) {
+    var box = el("div", "ca-chooser");
+    if (hits.length === 1 && !zoomBounds) {
+      var it = hits[0][1], ex = it.extra || {};
+      box.appendChild(el("strong", null, label(hits[0][0]._ca.data, it)));
+      if (ex.f) { box.appendChild(el("div", "ca-feature", ex.f)); }
+    } else {
+      box.appendChild(el("div", "ca-chooser-title", hits.length + (hits.length === 1 ? " case here" : " cases here")));
+      var ul = el("ul");
+      hits.forEach(function (h, i) {
+        var li = el("li"), b = el("button", "ca-choice", label(h[0]._ca.data, h[1]));
+        b.type = "button";
+        if (i === 0 && !zoomBounds) { b.setAttribute("aria-current", "true"); }
+        b.addEventListener("click", function () {
+          ul.querySelectorAll("button").forEach(function (o) { o.removeAttribute("aria-current"); });
+          b.setAttribute("aria-current", "true");
+          openDetails(map, h[0], h[1]);
+        });
+        li.appendChild(b); ul.appendChild(li);
+      });
+      box.appendChild(ul);
+      if (zoomBounds) {
+        var z = el("button", "ca-btn", "Zoom in here"); z.type = "button";
+        z.addEventListener("click", function () { map.fitBounds(zoomBounds, { padding: [40, 40], maxZoom: 12 }); });
+        box.appendChild(z);
+      }
+    }
+    showPopup(map, latlng, box);
+  }
+
+  function panel(map) {
+    if (map._caPanel) { return map._caPanel; }
+    var box = el("section", "ca-details");
+    box.setAttribute("aria-label", "Case details");
+    box.hidden = true;
+    var close = el("button", "ca-btn ca-close", "\u00d7");
+    close.type = "button"; close.title = "Close the details"; close.setAttribute("aria-label", "Close the details");
+    var body = el("div", "ca-details-body");
+    box.appendChild(close); box.appendChild(body);
+    close.addEventListener("click", function () { closeDetails(map); });
+    L.DomEvent.disableClickPropagation(box);
+    L.DomEvent.disableScrollPropagation(box);
+    map.getContainer().appendChild(box);
+    map._caPanel = { box: box, body: body };
+    return map._caPanel;
+  }
+
+  function highlight(map, key, on) {
+    A.groups.forEach(function (g) {
+      if (g._ca.data.kind !== "case") { return; }
+      g._ca.items.forEach(function (item) {
+        if (caseKey(g._ca.data, item) !== key) { return; }
+        item.layers.concat(item.marker ? [item.marker] : []).forEach(function (l) {
+          if (!l.setStyle || !l._caBase && l !== item.marker) { return; }
+          var base = l._caBase || { color: "#fff", weight: 2 };
+          l.setStyle(on ? { color: "#000", weight: base.weight + 2 } : base);
+        });
+      });
+    });
+  }
+
+  function openDetails(map, group, item) {
+    var data = group._ca.data, P = panel(map);
+    if (A.selectedKey) { highlight(map, A.selectedKey, false); }
+    P.body.textContent = "";
+    P.body.appendChild(data.kind === "case" ? caseContent(data, item) : genericContent(data, item));
+    P.box.hidden = false;
+    map.getContainer().classList.add("ca-details-open");
+    A.selectedKey = caseKey(data, item);
+    if (A.selectedKey) { highlight(map, A.selectedKey, true); }
+    select(map, data, item);
+  }
+  A.openDetails = openDetails;
+
+  function closeDetails(map) {
+    var P = panel(map);
+    if (A.selectedKey) { highlight(map, A.selectedKey, false); }
+    A.selectedKey = null;
+    P.box.hidden = true;
+    map.getContainer().classList.remove("ca-details-open");
+    A.selected = null;
+    writeState(map);
+  }
+  A.closeDetails = closeDetails;
+
+  // Fits the view to the whole case (every feature of it the filters show), opens its
+  // details and marks it.
   A.openItem = function (map, group, item) {
-    var b = L.latLngBounds([]);
-    item.layers.forEach(function (l) { b.extend(l.getBounds ? l.getBounds() : l.getLatLng()); });
-    if (!b.isValid()) { return; }
+    var key = caseKey(group._ca.data, item), b = L.latLngBounds([]);
     if (!map.hasLayer(group)) { map.addLayer(group); }
+    A.groups.forEach(function (g) {
+      if (!map.hasLayer(g)) { return; }
+      g._ca.items.forEach(function (it) {
+        if (it !== item && (key === null || !it.visible || caseKey(g._ca.data, it) !== key)) { return; }
+        it.layers.forEach(function (l) { b.extend(l.getBounds ? l.getBounds() : l.getLatLng()); });
+      });
+    });
+    if (!b.isValid()) { return; }
     map.fitBounds(b, { maxZoom: 9, padding: [40, 40], animate: false });
-    showPopup(map, b.getCenter(), popupContent(group._ca.data, item));
-    select(map, group._ca.data, item);
+    openDetails(map, group, item);
   };
 
   // ------------------------------------------------------------ shareable state
@@ -417,20 +774,31 @@
     return control("bottomright", function () {
       var box = el("div", "leaflet-bar ca-panel ca-legend");
       box.setAttribute("role", "region"); box.setAttribute("aria-label", "Legend");
-      var details = el("details"); details.open = true;
+      // Collapsed on a narrow screen, where it would cover the map.
+      var details = el("details"); details.open = !narrow(map);
       details.appendChild(el("summary", null, cfg.title || "Legend"));
       var ul = el("ul");
       cfg.entries.forEach(function (entry) {
         var li = el("li"), b = el("button", "ca-legend-item");
         b.type = "button";
-        var sw = el("span", "ca-swatch"); sw.style.background = entry.color;
+        var sw = el("span", "ca-swatch");
+        if (entry.layer._ca && entry.layer._ca.data.outline) {
+          sw.className = "ca-swatch ca-swatch-outline"; sw.style.borderColor = entry.color;
+        } else { sw.style.background = entry.color; }
         b.appendChild(sw); b.appendChild(el("span", "ca-legend-label", entry.label));
-        if (entry.count !== undefined) { b.appendChild(el("span", "ca-count", entry.count)); }
+        var count = null;
+        if (entry.count !== undefined) { count = el("span", "ca-count", entry.count); b.appendChild(count); }
         var sync = function () {
           var on = map.hasLayer(entry.layer);
           b.setAttribute("aria-pressed", on ? "true" : "false");
           b.title = (on ? "Hide " : "Show ") + entry.label;
+          if (count && entry.layer._ca && entry.layer._ca.data.kind === "case") {
+            // The cases the filters pass, of all the layer's cases.
+            var n = layerCounts(entry.layer);
+            count.textContent = n[0] === n[1] ? String(n[1]) : n[0] + " of " + n[1];
+          }
         };
+        A.listeners.push(sync);
         b.addEventListener("click", function () {
           if (map.hasLayer(entry.layer)) { map.removeLayer(entry.layer); } else { map.addLayer(entry.layer); }
           sync();
@@ -448,6 +816,14 @@
           li.appendChild(el("span", null, role));
           roles.appendChild(li);
         });
+        var li = el("li"), ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg");
+        svg.setAttribute("width", "22"); svg.setAttribute("height", "14"); svg.setAttribute("aria-hidden", "true");
+        var c = document.createElementNS(ns, "circle");
+        c.setAttribute("cx", "11"); c.setAttribute("cy", "7"); c.setAttribute("r", "5");
+        c.setAttribute("fill", "#777"); c.setAttribute("stroke", "#fff"); c.setAttribute("stroke-width", "2");
+        svg.appendChild(c); li.appendChild(svg);
+        li.appendChild(el("span", null, "case too small to see here"));
+        roles.appendChild(li);
         details.appendChild(roles);
       }
       box.appendChild(details);
@@ -479,13 +855,24 @@
         if (ok && on) { shown[key] = true; }
         if (ok === item.visible) { return; }
         item.visible = ok;
-        item.layers.forEach(function (l) {
-          if (ok) { l._caParent.addLayer(l); } else { l._caParent.removeLayer(l); }
-        });
+        place(item);
       });
     });
+    reorder(map);
+    A.listeners.forEach(function (fn) { fn(map); });
     return [Object.keys(shown).length, Object.keys(total).length];
   };
+
+  // Cases of a layer that the filters pass, and all of them.
+  function layerCounts(group) {
+    var shown = {}, total = {};
+    group._ca.items.forEach(function (item) {
+      var key = caseKey(group._ca.data, item);
+      total[key] = true;
+      if (item.visible) { shown[key] = true; }
+    });
+    return [Object.keys(shown).length, Object.keys(total).length];
+  }
 
   // ------------------------------------------------------------------- export
   // The cases the page shows now: in a case layer that is switched on, and passing the
@@ -556,6 +943,7 @@
     var rec = data.records[item.rec] || {}, ex = item.extra || {};
     var parts = [rec.id, rec.name, ex.f, rec.realm, rec.taxon, rec.scale, rec.region, rec.summary];
     ["countries", "interventions", "threats", "organisations"].forEach(function (k) { parts = parts.concat(list(rec[k])); });
+    parts = parts.concat(list(rec.countries).map(countryLabel));
     list(rec.species).forEach(function (s) {
       if (s && typeof s === "object") { parts.push(s.common, s.scientific); } else { parts.push(s); }
     });
@@ -690,7 +1078,13 @@
         var id = uid + "-" + facet[0], lab = el("label", null, facet[1]); lab.htmlFor = id;
         var sel = el("select", "ca-facet"); sel.id = id; sel.setAttribute("data-facet", facet[2]);
         var all = el("option", null, "All"); all.value = ""; sel.appendChild(all);
-        values.forEach(function (v) { var o = el("option", null, v); o.value = v; sel.appendChild(o); });
+        if (facet[0] === "countries") {
+          // By name (with the code), as a planner looks for them.
+          values.sort(function (x, y) { var a = countryLabel(x), b = countryLabel(y); return a < b ? -1 : a > b ? 1 : 0; });
+        }
+        values.forEach(function (v) {
+          var o = el("option", null, facet[0] === "countries" ? countryLabel(v) : v); o.value = v; sel.appendChild(o);
+        });
         sel.addEventListener("change", function () { state[facet[2]] = sel.value || null; refresh(); });
         form.appendChild(lab); form.appendChild(sel);
       });
@@ -816,8 +1210,25 @@
     }
   }
 
+  // A phone-sized map: the legend starts collapsed, the details are a bottom sheet.
+  var NARROW_PX = 600, MIN_NARROW_ZOOM = 1;
+  function narrow(map) { return map.getContainer().clientWidth < NARROW_PX; }
+
   A.controls = function (map, cfg) {
     A.map = map;  // for scripts and tests that drive the page
+    A.countryNames = cfg.countries || {};
+    A.georef = cfg.georef || {};
+    map.on("click", function (e) {
+      if (A.measuring || (e.originalEvent && e.originalEvent._caTaken)) { return; }
+      var touch = e.originalEvent && (e.originalEvent.pointerType === "touch" || e.originalEvent.sourceCapabilities && e.originalEvent.sourceCapabilities.firesTouchEvents);
+      var hits = A.casesAt(map, e.latlng, touch ? HIT_PX_TOUCH : HIT_PX);
+      if (!hits.length) { return; }
+      openDetails(map, hits[0][0], hits[0][1]);
+      chooser(map, e.latlng, hits);
+    });
+    map.on("zoomend", function () { resize(map); });
+    map.on("overlayadd", function () { resize(map); });
+    resize(map);
     tools(map, cfg).addTo(map);
     if (cfg.search || (cfg.facets && cfg.facets.length)) { finder(map, cfg).addTo(map); }
     if (cfg.legend && cfg.legend.entries.length) { legend(map, cfg.legend).addTo(map); }
@@ -827,13 +1238,23 @@
     // replace it).
     A.restoring = true;
     map.on("moveend", function () { writeState(map); });
-    map.on("popupclose", function () { A.selected = null; writeState(map); });
     map.getContainer().addEventListener("change", function (ev) {
       if (ev.target && ev.target.classList && ev.target.classList.contains("ca-facet")) { writeState(map); }
     });
     window.addEventListener("hashchange", function () { restoreState(map); });
     // After the page's own first view, which a later script of the page sets.
-    var restore = function () { setTimeout(function () { whenIdle(map, restoreState); }, 0); };
+    var restore = function () {
+      setTimeout(function () {
+        whenIdle(map, function () {
+          // On a phone the whole catalogue fits at zoom 0, a world a third of the
+          // screen wide: open a step closer, on the same centre.
+          if (narrow(map) && map.getZoom() < MIN_NARROW_ZOOM) { map.setZoom(MIN_NARROW_ZOOM, { animate: false }); }
+          restoreState(map);
+          // Settled: the first view, the address and the markers of this zoom are in.
+          whenIdle(map, function () { A.ready = true; });
+        });
+      }, 0);
+    };
     if (document.readyState === "complete") { restore(); } else { window.addEventListener("load", restore); }
   };
 })();

@@ -14,6 +14,7 @@ from typing import Any, Literal
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import xyzservices
 from shapely.geometry.base import BaseGeometry
 
@@ -54,7 +55,9 @@ __all__ = [
     "MISSING_COLOR",
     "MISSING_LABEL",
     "OFFLINE_BASEMAP_NAME",
+    "OUTLINE_LAYER_NAME",
     "PALETTE",
+    "REGIONAL_OUTLINE_KM",
     "add_layer",
     "build_map",
 ]
@@ -96,6 +99,14 @@ BOUNDARY_LAYER_NAME = "Country boundaries"
 # borders may show slivers when zoomed far in.
 BOUNDARY_SIMPLIFY_KM = 1.5
 BOUNDARY_DIGITS = 2
+
+#: Cases drawn as outlines in their own layer rather than filled in their category's:
+#: those whose scale is range-wide, and features placed to within this many km or worse.
+#: An envelope that may be 100 km off says which region a case is about, not where it
+#: is; at zoom 6 (a region's view) 100 km is already about 40 screen pixels.
+REGIONAL_OUTLINE_KM = 100.0
+OUTLINE_LAYER_NAME = "Regional and range-wide outlines"
+OUTLINE_COLOR = "#4d4d4d"
 
 # Layers with more sites than this cluster them; beyond this many features the map
 # draws on a canvas instead of creating one SVG element per feature.
@@ -336,13 +347,38 @@ def build_map(
         )
         m.add_child(basemap)
 
-    # One layer per category, features styled by role.
+    # One layer per category, features styled by role; regional and range-wide
+    # outlines in a layer of their own, drawn under the rest.
     roles = roles_of(frame)
     labels = category_labels(frame, layer_by, roles)
     colors = category_colors(labels)
     label_arr = np.array(labels, dtype=object)
+    outline = _regional(frame)
+    if outline.any():
+        part = frame.loc[outline]
+        payload = build_payload(
+            part,
+            color=OUTLINE_COLOR,
+            popup=True,
+            tooltip=True,
+            precision=precision,
+            simplify_km=simplify_km,
+            roles=[r for r, keep in zip(roles, outline, strict=True) if keep],
+        )
+        payload["outline"] = True
+        m.add_child(
+            DataLayer(
+                payload,
+                name=OUTLINE_LAYER_NAME,
+                legend=(OUTLINE_LAYER_NAME, OUTLINE_COLOR, count_cases(part)),
+                bounds=frame_bounds(part),
+                cluster=True,
+            )
+        )
     for cat in colors:
-        mask = label_arr == cat
+        mask = (label_arr == cat) & ~outline
+        if not mask.any():
+            continue
         part = frame.loc[mask]
         part_roles = [r for r, keep in zip(roles, mask, strict=True) if keep]
         n_sites = sum(1 for r in part_roles if r == "site")
@@ -363,7 +399,9 @@ def build_map(
                 name=_pretty(cat),
                 legend=(_pretty(cat), colors[cat], count_cases(part)),
                 bounds=frame_bounds(part),
-                cluster=use_cluster,
+                # Leaflet.markercluster also gathers the markers of cases too small to
+                # see at the current zoom.
+                cluster=True,
             )
         )
 
@@ -400,10 +438,42 @@ def build_map(
             legend_title=_pretty(layer_by.replace("_", " ")),
             roles=[r for r in ROLES if r in set(roles)],
             label=title,
+            country_names=_country_names(frame),
         )
     )
     m.add_child(folium.LayerControl(collapsed=True), name="layer_control")
     return m
+
+
+def _regional(frame: gpd.GeoDataFrame) -> np.ndarray:
+    """Which rows are regional or range-wide outlines (see REGIONAL_OUTLINE_KM)."""
+    out = np.zeros(len(frame), dtype=bool)
+    if "scale" in frame.columns:
+        out |= np.array([text(v) == "range-wide" for v in frame["scale"].tolist()], dtype=bool)
+    if "uncertainty_km" in frame.columns:
+        u = pd.to_numeric(frame["uncertainty_km"], errors="coerce").to_numpy(dtype=float)
+        out |= np.nan_to_num(u, nan=0.0) >= REGIONAL_OUTLINE_KM
+    return out
+
+
+def _country_names(frame: gpd.GeoDataFrame) -> dict[str, str]:
+    """Names of the ISO 3166 alpha-3 codes the cases list, from the bundled countries."""
+    if "countries" not in frame.columns:
+        return {}
+    codes = {
+        text(c)
+        for value in frame["countries"].tolist()
+        for c in (value if isinstance(value, list | tuple | np.ndarray) else [value])
+        if text(c)
+    }
+    if not codes:
+        return {}
+    table = load_boundaries("countries")[["iso_a3", "name"]]
+    return {
+        str(code): str(name)
+        for code, name in zip(table["iso_a3"], table["name"], strict=True)
+        if code in codes and isinstance(name, str)
+    }
 
 
 def _add_tiles(m: folium.Map, tile: Any, *, show: bool) -> None:

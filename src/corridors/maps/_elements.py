@@ -8,7 +8,7 @@ and the atlas runtime (``_static/atlas.js``) puts it into the page with ``textCo
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import folium
@@ -18,6 +18,7 @@ from folium.elements import JSCSSMixin
 from folium.map import Layer
 from folium.template import Template
 
+from .. import schema
 from ..errors import InputError
 from . import _assets as assets
 from ._encoding import js_json
@@ -226,9 +227,11 @@ corridorsAtlas.controls({{ this._parent.get_name() }}, {{ this.js_config() }});
         label: str,
         search: bool = True,
         facets: bool = True,
+        country_names: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
         self._name = "corridors_controls"
+        self.country_names = dict(sorted((country_names or {}).items()))
         self.legend_title = legend_title
         self.roles = list(roles)
         self.label = label
@@ -268,6 +271,8 @@ corridorsAtlas.controls({{ this._parent.get_name() }}, {{ this.js_config() }});
             "label": self.label,
             "search": self.search,
             "facets": FACETS if self.facets else [],
+            "countries": self.country_names,
+            "georef": dict(schema.GEOREF_METHODS),
         }
         legend = (
             f"{{title:{js_json(self.legend_title)},roles:{js_json(self.roles)},"
