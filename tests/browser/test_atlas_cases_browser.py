@@ -190,3 +190,90 @@ def test_every_case_owns_pixels_or_a_marker(pages: Callable[[str], Any], zoom: i
         if not owned.get(case_id) and case_id not in markers:
             lacking.append(case_id)
     assert not lacking, f"zoom {zoom}: cases owning no clickable pixel and no marker: {lacking}"
+
+
+# Every visible control box and every target a finger presses, in viewport pixels.
+CONTROLS = """() => {
+  const vis = e => { const r = e.getBoundingClientRect(), s = getComputedStyle(e);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'; };
+  const box = e => { const r = e.getBoundingClientRect();
+    return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; };
+  const name = e => e.getAttribute('aria-label') || e.getAttribute('title') || e.textContent.trim()
+    || e.getAttribute('class');
+  const controls = Array.from(document.querySelectorAll('.leaflet-control')).filter(vis)
+    .map(e => ({name: e.getAttribute('class'), box: box(e)}));
+  // Links inside the attribution's sentence are exempt (WCAG 2.5.5, inline targets).
+  const targets = Array.from(document.querySelectorAll(
+      '.leaflet-control a, .leaflet-control button, .leaflet-control summary, ' +
+      '.leaflet-control select, .leaflet-control input, .ca-details button'))
+    .filter(e => vis(e) && !e.closest('.leaflet-control-attribution'))
+    .map(e => ({name: name(e), w: e.getBoundingClientRect().width,
+                            h: e.getBoundingClientRect().height}));
+  const panel = document.querySelector('.ca-details');
+  return {controls, targets, panel: panel && !panel.hidden ? box(panel) : null,
+          zoom: window.corridorsAtlas.map.getZoom()};
+}"""
+
+# WCAG 2.5.5: a target a finger presses is at least 44 by 44 CSS pixels.
+TOUCH_TARGET_PX = 44
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (
+        a["left"] < b["right"]
+        and b["left"] < a["right"]
+        and a["top"] < b["bottom"]
+        and b["top"] < a["bottom"]
+    )
+
+
+def test_a_phone_shows_the_atlas_with_the_details_as_a_bottom_sheet(
+    browser: Any, tmp_path: Any
+) -> None:
+    path = tmp_path / "atlas.html"
+    path.write_text(_atlas("realm"), encoding="utf-8")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    )
+    try:
+        page = context.new_page()
+        page.route("http://**/*", lambda r: r.abort())
+        page.route("https://**/*", lambda r: r.abort())
+        page.goto(path.as_uri())
+        page.wait_for_function("window.corridorsAtlas && window.corridorsAtlas.ready")
+        # Opens a step closer than the whole world at zoom 0, legend collapsed.
+        first = page.evaluate(CONTROLS)
+        assert first["zoom"] >= 1
+        assert page.locator(".ca-legend-item:visible").count() == 0
+        # A tap on a case opens its details as a sheet no control overlaps.
+        case = page.evaluate(CASE_POINTS)["koytendag-turkmenistan-uzbekistan"]
+        page.evaluate(
+            """(id) => { const A = window.corridorsAtlas;
+              A.groups.some(g => g._ca.items.some(it => {
+                if (g._ca.data.records[it.rec].id !== id) return false;
+                A.openItem(A.map, g, it); return true; })); }""",
+            "koytendag-turkmenistan-uzbekistan",
+        )
+        page.evaluate(CLOSE)
+        page.wait_for_timeout(300)
+        x, y = page.evaluate(TO_PIXEL, [case["lat"], case["lng"]])
+        page.touchscreen.tap(x, y)
+        page.wait_for_timeout(300)
+        assert _opened_name(page) == case["name"]
+        state = page.evaluate(CONTROLS)
+        panel = state["panel"]
+        assert panel is not None
+        assert panel["left"] >= 0 and panel["right"] <= 390 and panel["bottom"] <= 844
+        over = [c["name"] for c in state["controls"] if _overlap(c["box"], panel)]
+        assert not over, f"controls over the open details: {over}"
+        small = [
+            (t["name"], round(t["w"]), round(t["h"]))
+            for t in state["targets"]
+            if t["w"] < TOUCH_TARGET_PX or t["h"] < TOUCH_TARGET_PX
+        ]
+        assert not small, f"targets under {TOUCH_TARGET_PX} px: {small}"
+        # The case stays in view above the sheet.
+        cx, cy = page.evaluate(TO_PIXEL, [case["lat"], case["lng"]])
+        assert 0 <= cx <= 390 and 0 <= cy < panel["top"]
+    finally:
+        context.close()

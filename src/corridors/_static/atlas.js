@@ -630,6 +630,17 @@
   }
   A.closeDetails = closeDetails;
 
+  // Room kept free round a fitted case (px): the details panel takes the right-hand
+  // 340 px (320 wide, 10 from the edge, 10 between), or on a phone the bottom sheet up
+  // to 45% of the height (atlas.css); 40 px elsewhere keep the shape off the controls.
+  var PANEL_PX = 340, SHEET_SHARE = 0.45, FIT_PAD_PX = 40;
+  function clearOfDetails(map) {
+    var h = map.getContainer().clientHeight;
+    return narrow(map)
+      ? { paddingTopLeft: [FIT_PAD_PX, FIT_PAD_PX], paddingBottomRight: [FIT_PAD_PX, Math.round(h * SHEET_SHARE) + FIT_PAD_PX / 2] }
+      : { paddingTopLeft: [FIT_PAD_PX, FIT_PAD_PX], paddingBottomRight: [PANEL_PX + FIT_PAD_PX, FIT_PAD_PX] };
+  }
+
   // Fits the view to the whole case (every feature of it the filters show), opens its
   // details and marks it.
   A.openItem = function (map, group, item) {
@@ -643,7 +654,7 @@
       });
     });
     if (!b.isValid()) { return; }
-    map.fitBounds(b, { maxZoom: 9, padding: [40, 40], animate: false });
+    map.fitBounds(b, L.extend({ maxZoom: 9, animate: false }, clearOfDetails(map)));
     openDetails(map, group, item);
   };
 
