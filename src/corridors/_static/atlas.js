@@ -267,17 +267,30 @@
 
   // Shapes on the map when the item passes the filters and is big enough at this zoom;
   // its marker when it passes them but is too small.
-  function place(item) {
-    var shapes = item.visible && !item.small, marker = item.visible && item.small;
-    item.layers.forEach(function (l) {
-      var has = l._caParent.hasLayer(l);
-      if (shapes && !has) { l._caParent.addLayer(l); } else if (!shapes && has) { l._caParent.removeLayer(l); }
-    });
-    if (item.marker) {
+  // Markers go to their cluster group in one batch per group: added one at a time,
+  // each would re-cluster the whole group (seconds for thousands of cases).
+  function placeAll(items) {
+    var batches = [];
+    items.forEach(function (item) {
+      var shapes = item.visible && !item.small, marker = item.visible && item.small;
+      item.layers.forEach(function (l) {
+        var has = l._caParent.hasLayer(l);
+        if (shapes && !has) { l._caParent.addLayer(l); } else if (!shapes && has) { l._caParent.removeLayer(l); }
+      });
+      if (!item.marker) { return; }
       var parent = item.group._ca.small, on = parent.hasLayer(item.marker);
-      if (marker && !on) { parent.addLayer(item.marker); } else if (!marker && on) { parent.removeLayer(item.marker); }
-    }
+      if (marker === on) { return; }
+      if (!parent._caBatch) { parent._caBatch = { add: [], remove: [] }; batches.push(parent); }
+      parent._caBatch[marker ? "add" : "remove"].push(item.marker);
+    });
+    batches.forEach(function (parent) {
+      var b = parent._caBatch;
+      parent._caBatch = null;
+      if (b.remove.length) { if (parent.removeLayers) { parent.removeLayers(b.remove); } else { b.remove.forEach(function (m) { parent.removeLayer(m); }); } }
+      if (b.add.length) { if (parent.addLayers) { parent.addLayers(b.add); } else { b.add.forEach(function (m) { parent.addLayer(m); }); } }
+    });
   }
+  function place(item) { placeAll([item]); }
   A.place = place;
 
   // ------------------------------------------------------------------- layers
@@ -329,10 +342,6 @@
         var pg = L.polygon(geo.polygons, pathStyle(role, color, st));
         pg._caItem = item; pg._caParent = group; item.layers.push(pg);
       }
-      item.layers.forEach(function (l) {
-        l._caBase = { color: l.options.color, weight: l.options.weight };
-        l._caParent.addLayer(l);
-      });
       item.shrinks = data.kind === "case" && (geo.lines.length + geo.polygons.length) > 0;
       if (item.shrinks) {
         var b = L.latLngBounds([]);
@@ -341,6 +350,13 @@
         var ex = item.extra || {};
         item.point = (ex.p && ex.p.length === 2) ? L.latLng(ex.p[1], ex.p[0]) : b.getCenter();
       }
+      // Drawn as the view already shows it: a shape too small to see is never drawn
+      // only to be swapped for its marker a moment later.
+      item.small = !!(item.shrinks && map && map._loaded && tooSmall(map, item, map.getZoom()));
+      item.layers.forEach(function (l) {
+        l._caBase = { color: l.options.color, weight: l.options.weight };
+        if (!item.small) { l._caParent.addLayer(l); }
+      });
       item.visible = true;
       items.push(item);
     });
@@ -384,6 +400,9 @@
         });
       }
       group._ca.small = small;
+      var first = [];
+      items.forEach(function (it) { if (it.small) { it.marker = markerOf(group, it); first.push(it.marker); } });
+      if (small.addLayers) { small.addLayers(first); } else { first.forEach(function (mk) { small.addLayer(mk); }); }
       group.addLayer(small);
     }
     if (data.interactive !== false) {
@@ -430,26 +449,33 @@
     shapes.forEach(function (s) { s[1].bringToFront(); });
   }
 
+  function tooSmall(map, item, z) {
+    var sw = map.project(item.bounds.getSouthWest(), z), ne = map.project(item.bounds.getNorthEast(), z);
+    return Math.max(Math.abs(ne.x - sw.x), Math.abs(ne.y - sw.y)) < SMALL_PX;
+  }
+
+  function markerOf(g, item) {
+    var mk = L.circleMarker(item.point, {
+      radius: MARKER_RADIUS, color: "#fff", weight: 2, opacity: 1, fillColor: g._ca.data.color || "#0072B2", fillOpacity: 1
+    });
+    mk._caItem = item;
+    mk.bindTooltip(function () { return el("span", null, label(g._ca.data, item)); }, { direction: "top" });
+    return mk;
+  }
+
   // Which case shapes are too small to see at this zoom become markers, and back.
   function resize(map) {
-    var z = map.getZoom();
+    var z = map.getZoom(), changed = [];
     A.groups.forEach(function (g) {
       if (!g._ca.small) { return; }
       g._ca.items.forEach(function (item) {
         if (!item.shrinks) { return; }
-        var sw = map.project(item.bounds.getSouthWest(), z), ne = map.project(item.bounds.getNorthEast(), z);
-        var small = Math.max(Math.abs(ne.x - sw.x), Math.abs(ne.y - sw.y)) < SMALL_PX;
-        if (small && !item.marker) {
-          var color = g._ca.data.color || "#0072B2";
-          item.marker = L.circleMarker(item.point, {
-            radius: MARKER_RADIUS, color: "#fff", weight: 2, opacity: 1, fillColor: color, fillOpacity: 1
-          });
-          item.marker._caItem = item;
-          item.marker.bindTooltip(function () { return el("span", null, label(g._ca.data, item)); }, { direction: "top" });
-        }
-        if (small !== !!item.small) { item.small = small; place(item); }
+        var small = tooSmall(map, item, z);
+        if (small && !item.marker) { item.marker = markerOf(g, item); }
+        if (small !== !!item.small) { item.small = small; changed.push(item); }
       });
     });
+    placeAll(changed);
     reorder(map);
   }
   A.resize = resize;
@@ -799,23 +825,28 @@
         b.appendChild(sw); b.appendChild(el("span", "ca-legend-label", entry.label));
         var count = null;
         if (entry.count !== undefined) { count = el("span", "ca-count", entry.count); b.appendChild(count); }
-        var sync = function () {
+        var pressed = function () {
           var on = map.hasLayer(entry.layer);
           b.setAttribute("aria-pressed", on ? "true" : "false");
           b.title = (on ? "Hide " : "Show ") + entry.label;
+        };
+        // The cases the filters pass, of all the layer's cases: changes with the
+        // filters only, so it is not recounted for each of thousands of markers added.
+        var recount = function () {
           if (count && entry.layer._ca && entry.layer._ca.data.kind === "case") {
-            // The cases the filters pass, of all the layer's cases.
             var n = layerCounts(entry.layer);
             count.textContent = n[0] === n[1] ? String(n[1]) : n[0] + " of " + n[1];
           }
         };
-        A.listeners.push(sync);
+        A.listeners.push(function () { pressed(); recount(); });
         b.addEventListener("click", function () {
           if (map.hasLayer(entry.layer)) { map.removeLayer(entry.layer); } else { map.addLayer(entry.layer); }
-          sync();
+          pressed();
         });
-        map.on("overlayadd overlayremove layeradd layerremove", sync);
-        sync();
+        map.on("overlayadd overlayremove layeradd layerremove", function (e) {
+          if (e.layer === entry.layer) { pressed(); }
+        });
+        pressed(); recount();
         li.appendChild(b); ul.appendChild(li);
       });
       details.appendChild(ul);
@@ -857,7 +888,7 @@
   // Shows the items the filters pass; returns [cases shown, cases in all]: shown means
   // passing the filters in a layer that is switched on.
   A.applyFilter = function (map, f) {
-    var shown = {}, total = {};
+    var shown = {}, total = {}, changed = [];
     caseGroups().forEach(function (g) {
       var data = g._ca.data, on = map.hasLayer(g);
       g._ca.items.forEach(function (item) {
@@ -866,9 +897,10 @@
         if (ok && on) { shown[key] = true; }
         if (ok === item.visible) { return; }
         item.visible = ok;
-        place(item);
+        changed.push(item);
       });
     });
+    placeAll(changed);
     reorder(map);
     A.listeners.forEach(function (fn) { fn(map); });
     return [Object.keys(shown).length, Object.keys(total).length];

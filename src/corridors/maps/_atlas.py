@@ -162,8 +162,10 @@ def add_layer(
         Decimals of a degree kept (0-6); by default from ``uncertainty_km`` (at most 6,
         a tenth of the uncertainty) or 5 decimals (~1 m) when there is none.
     simplify_km : float, "auto" or None
-        Simplification tolerance for lines and polygons; "auto" uses a quarter of each
-        feature's ``uncertainty_km`` and leaves features without one alone.
+        Simplification tolerance for lines and polygons. "auto" keeps every drawn
+        outline within 2 screen pixels of the true one at zoom 11 (about 150 m at the
+        equator; rounding to ``precision`` included, topology kept); a distance in km
+        simplifies by that much; None draws the geometry as given.
 
     Returns
     -------
@@ -287,12 +289,17 @@ def build_map(
 
     Notes
     -----
+    Cases whose scale is range-wide, or whose location is uncertain by 100 km or more
+    (:data:`REGIONAL_OUTLINE_KM`), are drawn as dashed outlines in a layer of their own
+    (:data:`OUTLINE_LAYER_NAME`) that never takes a click from a case inside them.
+
     Which highlighted cases cross ``highlight_boundary`` is decided by
-    :func:`corridors.crossing`, the package's one definition; the red marks are where
-    those cases meet the boundary exactly (in lon/lat), so a touch narrower than the
-    tolerance on a case that crosses elsewhere is marked too, and a case matched only
-    for lying deep in both countries of a border has no mark. ``docs/maps.md`` says
-    more.
+    :func:`corridors.crossing`, the package's one definition: for each case it returns,
+    the part of the boundary inside that case is drawn in red (large cases first, so a
+    small case's part lies on top), with the answer's measures in words and units; the
+    whole boundary is a thin dashed line beneath, and the map opens fitted to the
+    crossing parts. A case matched only for lying deep in both countries of a border
+    has no part to draw. ``docs/maps.md`` says more.
     """
     frame = load_features() if cases is None else as_frame(cases, what="cases")
     if renderer not in ("auto", "svg", "canvas"):
@@ -432,6 +439,10 @@ def build_map(
         raise InputError("highlight_boundary needs highlight (the query result) too")
     if fit is not None:
         m.fit_bounds(leaflet_bounds([fit]), padding=(20, 20))
+        # Fitted before any layer is drawn: with nothing on the map yet Leaflet moves
+        # without a zoom animation, and the layers are built once, at the zoom they
+        # show (cases too small to see there start as markers, clustered once).
+        m._children.move_to_end(next(reversed(m._children)), last=False)
 
     m.add_child(
         Controls(

@@ -129,10 +129,10 @@ L.control.zoom({position: {{ this.zoom_control|tojson }}}).addTo({{ this.get_nam
         figure = self.get_root()
         if isinstance(figure, Figure):
             figure.header.add_child(
-                Element(assets.style_tag(assets.static_text("atlas.css"))), name="corridors_css"
+                Element(assets.style_tag(assets.minified_static("atlas.css"))), name="corridors_css"
             )
             figure.header.add_child(
-                Element(assets.script_tag(assets.static_text("atlas.js"))), name="corridors_js"
+                Element(assets.script_tag(assets.minified_static("atlas.js"))), name="corridors_js"
             )
         super().render(**kwargs)
 
