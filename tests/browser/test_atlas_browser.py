@@ -172,6 +172,18 @@ def test_injection_payloads_never_run(open_map: Callable[..., Any], hostile: str
             it.layers.forEach(l => l.fire('mouseover', {latlng: A.map.getCenter()}));
           })); }"""
     )
+    # the chooser listing every case at once, each choice opening its details
+    opened.js(
+        """() => { const A = window.corridorsAtlas, hits = [];
+          A.groups.forEach(g => g._ca.items.forEach(it => {
+            if (g._ca.data.kind === 'case') hits.push([g, it]); }));
+          A.chooser(A.map, A.map.getCenter(), hits, A.map.getBounds()); }"""
+    )
+    choices = page.locator(".leaflet-popup .ca-choice")
+    assert choices.count() >= len(PAYLOADS)
+    for i in range(choices.count()):
+        choices.nth(i).click()
+        assert page.locator(".ca-details .ca-case").count() == 1
     page.hover(".leaflet-control-layers")
     page.click(".ca-finder summary")
     for select in page.locator("select.ca-facet").all():

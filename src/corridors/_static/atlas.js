@@ -600,6 +600,7 @@
     }
     showPopup(map, latlng, box);
   }
+  A.chooser = chooser;
 
   function panel(map) {
     if (map._caPanel) { return map._caPanel; }
