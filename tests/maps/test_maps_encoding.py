@@ -7,14 +7,39 @@ observable through the page otherwise, where a round-trip check cannot reach it.
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
 import shapely
 from browser.atlas_factory import BAD_URLS
+from hypothesis import given
+from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
-from corridors.maps._encoding import digits_for_uncertainty, encode_geometry, js_json, safe_url
+from corridors.maps._encoding import (
+    digits_for_uncertainty,
+    encode_geometry,
+    js_json,
+    pack_ints,
+    safe_url,
+    unpack_ints,
+)
+
+
+def unpack(text: str) -> list[int]:
+    """Python twin of atlas.js unpack(): five bits a character, low first, zigzag signs."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    out, value, mul = [], 0, 1
+    for ch in text:
+        c = alphabet.index(ch)
+        value += (c % 32) * mul
+        if c < 32:
+            out.append(value // 2 if value % 2 == 0 else -(value + 1) // 2)
+            value, mul = 0, 1
+        else:
+            mul *= 32
+    return out
 
 
 def _decode(groups: list, digits: int) -> dict[str, list]:
@@ -22,8 +47,9 @@ def _decode(groups: list, digits: int) -> dict[str, list]:
     k, x, y = 10.0**digits, 0, 0
     out: dict[str, list] = {"points": [], "lines": [], "polygons": []}
 
-    def run(flat: list[int]) -> list[tuple[float, float]]:
+    def run(packed: str) -> list[tuple[float, float]]:
         nonlocal x, y
+        flat = unpack(packed)
         pts = []
         for i in range(0, len(flat), 2):
             x += flat[i]
@@ -75,3 +101,17 @@ def test_only_http_links_pass(url: str) -> None:
 def test_http_links_pass() -> None:
     assert safe_url("https://example.org/a?b=1#c") == "https://example.org/a?b=1#c"
     assert safe_url("http://example.org") == "http://example.org"
+
+
+@given(st.lists(st.integers(min_value=-(2**52), max_value=2**52), max_size=200))
+def test_packed_integers_round_trip(values: list[int]) -> None:
+    packed = pack_ints(values)
+    assert unpack(packed) == values  # the runtime's rule, written again here
+    assert unpack_ints(packed) == values
+    # only characters that need no escaping in JSON, HTML or an address
+    assert re.fullmatch(r"[A-Za-z0-9_-]*", packed)
+
+
+def test_small_deltas_take_one_or_two_characters() -> None:
+    assert len(pack_ints([0, -1, 1, 15, -16])) == 5
+    assert len(pack_ints([16, -17, 511, -512])) == 8

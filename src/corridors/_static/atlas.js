@@ -35,9 +35,29 @@
   }
 
   // --------------------------------------------------------------- decoding
+  // The integers of a packed string (maps/_encoding.py: pack_ints): five bits per
+  // character, low bits first; a character below 32 ends a number; zigzag signs.
+  var PACK = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", PACK_VALUE = {};
+  for (var pi = 0; pi < PACK.length; pi++) { PACK_VALUE[PACK.charCodeAt(pi)] = pi; }
+  function unpack(text) {
+    if (typeof text !== "string") { return text; }
+    var out = [], v = 0, mul = 1;
+    for (var i = 0; i < text.length; i++) {
+      var c = PACK_VALUE[text.charCodeAt(i)];
+      if (c === undefined) { return []; }  // not ours: draw nothing rather than noise
+      if (c < 32) {
+        v += c * mul;
+        out.push(v % 2 === 0 ? v / 2 : -(v + 1) / 2);
+        v = 0; mul = 1;
+      } else { v += (c - 32) * mul; mul *= 32; }
+    }
+    return out;
+  }
+  A.unpack = unpack;
+
   // Integers are coordinates times 10^digits, each relative to the previous vertex.
-  function run(flat, st, k) {
-    var out = new Array(flat.length / 2);
+  function run(packed, st, k) {
+    var flat = unpack(packed), out = new Array(flat.length / 2);
     for (var i = 0, j = 0; i < flat.length; i += 2, j++) {
       st.x += flat[i]; st.y += flat[i + 1];
       out[j] = [st.y / k, st.x / k];
