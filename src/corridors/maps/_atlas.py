@@ -16,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import xyzservices
+from folium.map import FitBounds
 from shapely.geometry.base import BaseGeometry
 
 from ..boundaries import load_boundaries
@@ -439,10 +440,14 @@ def build_map(
         raise InputError("highlight_boundary needs highlight (the query result) too")
     if fit is not None:
         m.fit_bounds(leaflet_bounds([fit]), padding=(20, 20))
-        # Fitted before any layer is drawn: with nothing on the map yet Leaflet moves
-        # without a zoom animation, and the layers are built once, at the zoom they
-        # show (cases too small to see there start as markers, clustered once).
-        m._children.move_to_end(next(reversed(m._children)), last=False)
+        # Fitted before any layer is drawn, without a zoom animation: the layers are
+        # built once, at the zoom they show (cases too small to see there start as
+        # markers, clustered once), and the first view is final when the page loads.
+        key = next(reversed(m._children))
+        element = m._children[key]
+        if isinstance(element, FitBounds):
+            element.options["animate"] = False
+        m._children.move_to_end(key, last=False)
 
     m.add_child(
         Controls(
