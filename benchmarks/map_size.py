@@ -35,6 +35,7 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -109,31 +110,33 @@ def synthetic(n: int = 10_000, seed: int = 1) -> gpd.GeoDataFrame:
     )
 
 
-def time_to_draw(browser: object, path: Path) -> float:
+def _median_over_loads(browser: object, path: Path, measure: Any) -> float:
+    """Median of ``measure(page)`` over :data:`RUNS` fresh loads of ``path``."""
     times = []
     for _ in range(RUNS):
         context = browser.new_context(viewport={"width": 1280, "height": 800})  # type: ignore[attr-defined]
         page = context.new_page()
         _serve_offline(page)
         page.goto(path.as_uri(), wait_until="commit", timeout=120_000)
-        times.append(page.evaluate(DRAWN) / 1000.0)
+        times.append(measure(page))
         context.close()
     return statistics.median(times)
+
+
+def time_to_draw(browser: object, path: Path) -> float:
+    """Median seconds from navigation until the page has loaded and painted."""
+    return _median_over_loads(browser, path, lambda page: page.evaluate(DRAWN) / 1000.0)
 
 
 def time_to_interactive(browser: object, path: Path, at: tuple[float, float]) -> float:
     """Median seconds from navigation until a click on the feature at ``at`` is answered."""
-    times = []
-    for _ in range(RUNS):
-        context = browser.new_context(viewport={"width": 1280, "height": 800})  # type: ignore[attr-defined]
-        page = context.new_page()
-        _serve_offline(page)
-        page.goto(path.as_uri(), wait_until="commit", timeout=120_000)
+
+    def measure(page: Any) -> float:
         x, y = page.evaluate(MAP_READY, list(at))
         page.mouse.click(x, y)
-        times.append(page.evaluate(ANSWERED) / 1000.0)
-        context.close()
-    return statistics.median(times)
+        return float(page.evaluate(ANSWERED)) / 1000.0
+
+    return _median_over_loads(browser, path, measure)
 
 
 def _serve_offline(page: object) -> None:

@@ -12,6 +12,7 @@ import re
 import numpy as np
 import pytest
 import shapely
+from atlas_decode import decode, unpack
 from browser.atlas_factory import BAD_URLS
 from hypothesis import given
 from hypothesis import strategies as st
@@ -27,52 +28,10 @@ from corridors.maps._encoding import (
 )
 
 
-def unpack(text: str) -> list[int]:
-    """Python twin of atlas.js unpack(): five bits a character, low first, zigzag signs."""
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-    out, value, mul = [], 0, 1
-    for ch in text:
-        c = alphabet.index(ch)
-        value += (c % 32) * mul
-        if c < 32:
-            out.append(value // 2 if value % 2 == 0 else -(value + 1) // 2)
-            value, mul = 0, 1
-        else:
-            mul *= 32
-    return out
-
-
-def _decode(groups: list, digits: int) -> dict[str, list]:
-    """Python twin of atlas.js decode(), to check the encoding round-trips."""
-    k, x, y = 10.0**digits, 0, 0
-    out: dict[str, list] = {"points": [], "lines": [], "polygons": []}
-
-    def run(packed: str) -> list[tuple[float, float]]:
-        nonlocal x, y
-        flat = unpack(packed)
-        pts = []
-        for i in range(0, len(flat), 2):
-            x += flat[i]
-            y += flat[i + 1]
-            pts.append((x / k, y / k))
-        return pts
-
-    for group in groups:
-        kind = group[0]
-        for part in group[1:]:
-            if kind == 0:
-                out["points"].extend(run(part))
-            elif kind == 1:
-                out["lines"].append(run(part))
-            else:
-                out["polygons"].append([run(r) for r in part])
-    return out
-
-
 def test_encoding_round_trips_within_the_quantum() -> None:
     poly = box(10.123456789, -5.5, 11.987654321, -4.25).difference(box(10.5, -5, 11, -4.5))
     geom = shapely.GeometryCollection([poly, Point(3.3333333, 4.4444444)])
-    decoded = _decode(encode_geometry(geom, 4), 4)
+    decoded = decode(encode_geometry(geom, 4), 4)
     assert decoded["points"] == [(3.3333, 4.4444)]
     outer, hole = decoded["polygons"][0]
     assert len(outer) == 4 and len(hole) == 4  # closing vertex dropped
