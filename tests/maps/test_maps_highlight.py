@@ -77,8 +77,18 @@ CASES = gpd.GeoDataFrame(
 )
 
 
-def _crossings_layer(m: folium.Map) -> dict[str, Any] | None:
-    return next((p for p in _payloads(m).values() if p["roles"] == ["crossing"]), None)
+def _crossings_layers(m: folium.Map) -> list[dict[str, Any]]:
+    """The layers of crossing parts, in drawing order (regional cases' parts first)."""
+    return [p for p in _payloads(m).values() if p["roles"] == ["crossing"]]
+
+
+def _crossing_rows(m: folium.Map) -> list[dict[str, Any]]:
+    """Every crossing part's popup fields, in drawing order."""
+    return [
+        dict(zip(p["fields"], rec, strict=True))
+        for p in _crossings_layers(m)
+        for rec in p["records"]
+    ]
 
 
 def _marked(**kw: Any) -> set[str]:
@@ -90,8 +100,7 @@ def _marked(**kw: Any) -> set[str]:
         highlight_boundary=BORDER,
         **kw,
     )
-    layer = _crossings_layer(m)
-    return {rec[0] for rec in layer["records"]} if layer else set()
+    return {row["Case"] for row in _crossing_rows(m)}
 
 
 def test_only_cases_that_crossing_matches_are_marked() -> None:
@@ -150,17 +159,17 @@ def test_crossing_parts_are_the_boundary_inside_each_case_large_cases_first(
     tkm_uzb: folium.Map,
 ) -> None:
     hits = corridors.crossing(corridors.load_cases(), "TKM-UZB")
-    layer = _crossings_layer(tkm_uzb)
-    assert layer is not None
-    fields = layer["fields"]
-    rows = [dict(zip(fields, rec, strict=True)) for rec in layer["records"]]
+    layers = _crossings_layers(tkm_uzb)
+    rows = _crossing_rows(tkm_uzb)
     names = [r["Case"] for r in rows]
     # FOCUS-BRI matched for lying deep in both countries: the line is not inside it.
     assert names == [
         hits.loc["lisa-linear-infrastructure-safeguards-asia", "name"],
         hits.loc[KOYTENDAG, "name"],
     ]
-    assert layer["tooltip"] == fields.index("Case")
+    assert all(layer["tooltip"] == layer["fields"].index("Case") for layer in layers)
+    # LISA's range-wide part is a thin half-transparent line, Koytendag's the red one.
+    assert [bool(layer.get("style")) for layer in layers] == [True, False]
     lisa, koytendag = rows
     assert lisa["Length of boundary inside the case"] == "1,596 km"
     assert lisa["Severs the case"] == "no"
@@ -185,13 +194,24 @@ def test_legend_explains_each_highlight_symbol(tkm_uzb: folium.Map) -> None:
 
 def test_the_map_opens_on_the_crossing_parts(tkm_uzb: folium.Map) -> None:
     (south, west), (north, east) = _fit(tkm_uzb)
-    border = corridors.resolve_boundary("TKM-UZB").geoms[0].bounds  # inside LISA
-    assert west < border[0] and south < border[1] and east > border[2] and north > border[3]
-    # Not all of Asia (LISA and FOCUS-BRI span 44-150 E): the border, its margin and
-    # room for the legend.
-    assert east - west < 2 * (border[2] - border[0]) and north - south < 1.5 * (
-        border[3] - border[1]
-    )
+    # Koytendag's crossing, the one local case's: LISA's range-wide part is the whole
+    # border and would open the map on all of it.
+    x0, y0, x1, y1 = corridors.load_cases().loc[KOYTENDAG, "geometry"].bounds
+    assert west < x1 and x0 < east and south < y1 and y0 < north
+    border = corridors.resolve_boundary("TKM-UZB").geoms[0].bounds
+    assert east - west < (border[2] - border[0]) / 4 and north - south < (border[3] - border[1]) / 2
+
+
+def test_regional_cases_are_dashed_outlines_and_local_ones_filled(tkm_uzb: folium.Map) -> None:
+    highlights = [p for p in _payloads(tkm_uzb).values() if p["roles"] == ["highlight"]]
+    by_outline = {bool(p.get("outline")): p for p in highlights}
+    assert set(by_outline) == {True, False}
+    names = {flag: {r["name"] for r in p["records"]} for flag, p in by_outline.items()}
+    assert "The LISA Project" in " ".join(names[True])
+    assert any("Turkmenistan and Uzbekistan" in n for n in names[False])
+    page = maps.map_html(tkm_uzb)
+    assert "Cases crossing TKM-UZB: regional or range-wide (dashed)" in page
+    assert "TKM-UZB inside a regional or range-wide case (thin red)" in page
 
 
 def test_crossing_parts_names_and_boundary_labels_are_escaped() -> None:
@@ -202,8 +222,7 @@ def test_crossing_parts_names_and_boundary_labels_are_escaped() -> None:
         {"name": [PAYLOADS[0]]}, geometry=[shapely.LineString([(-18, -1), (-17, 6)])], crs=4326
     )
     m = maps.build_map(frame, boundaries=None, highlight=frame, highlight_boundary=line)
-    layer = _crossings_layer(m)
-    assert layer is not None and layer["records"]  # a hostile name names a crossing part
+    assert _crossing_rows(m)  # a hostile name names a crossing part
     page = maps.map_html(m)
     # Markup never reaches the page as markup (quotes alone are inert inside JSON).
     for payload in (p for p in PAYLOADS if "<" in p):

@@ -14,7 +14,6 @@ from typing import Any, Literal
 import folium
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import xyzservices
 from folium.map import FitBounds
 from shapely.geometry.base import BaseGeometry
@@ -36,6 +35,7 @@ from ._elements import (
 from ._encoding import text
 from ._highlight import add_highlight
 from ._payload import (
+    REGIONAL_OUTLINE_KM,
     ROLES,
     SimplifyArg,
     as_frame,
@@ -43,6 +43,7 @@ from ._payload import (
     count_cases,
     frame_bounds,
     infer_role,
+    regional_rows,
     roles_of,
 )
 
@@ -101,11 +102,6 @@ BOUNDARY_LAYER_NAME = "Country boundaries"
 BOUNDARY_SIMPLIFY_KM = 1.5
 BOUNDARY_DIGITS = 2
 
-#: Cases drawn as outlines in their own layer rather than filled in their category's:
-#: those whose scale is range-wide, and features placed to within this many km or worse.
-#: An envelope that may be 100 km off says which region a case is about, not where it
-#: is; at zoom 6 (a region's view) 100 km is already about 40 screen pixels.
-REGIONAL_OUTLINE_KM = 100.0
 OUTLINE_LAYER_NAME = "Regional and range-wide outlines"
 OUTLINE_COLOR = "#4d4d4d"
 
@@ -361,7 +357,7 @@ def build_map(
     labels = category_labels(frame, layer_by, roles)
     colors = category_colors(labels)
     label_arr = np.array(labels, dtype=object)
-    outline = _regional(frame)
+    outline = regional_rows(frame)
     if outline.any():
         part = frame.loc[outline]
         payload = build_payload(
@@ -459,17 +455,6 @@ def build_map(
     )
     m.add_child(folium.LayerControl(collapsed=True), name="layer_control")
     return m
-
-
-def _regional(frame: gpd.GeoDataFrame) -> np.ndarray:
-    """Which rows are regional or range-wide outlines (see REGIONAL_OUTLINE_KM)."""
-    out = np.zeros(len(frame), dtype=bool)
-    if "scale" in frame.columns:
-        out |= np.array([text(v) == "range-wide" for v in frame["scale"].tolist()], dtype=bool)
-    if "uncertainty_km" in frame.columns:
-        u = pd.to_numeric(frame["uncertainty_km"], errors="coerce").to_numpy(dtype=float)
-        out |= np.nan_to_num(u, nan=0.0) >= REGIONAL_OUTLINE_KM
-    return out
 
 
 def _country_names(frame: gpd.GeoDataFrame) -> dict[str, str]:

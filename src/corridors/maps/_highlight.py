@@ -30,7 +30,7 @@ from ..query._antimeridian import split_antimeridian
 from ..query._reference import split_dims
 from ._elements import DataLayer
 from ._encoding import text
-from ._payload import as_frame, build_payload, count_cases, frame_bounds
+from ._payload import as_frame, build_payload, count_cases, frame_bounds, regional_rows
 
 __all__ = [
     "BORDER_SWATCH",
@@ -59,6 +59,13 @@ BORDER_SWATCH: Final = (
 )
 CROSSING_SWATCH: Final = (
     f"linear-gradient({CROSSING_COLOR},{CROSSING_COLOR}) 0 50%/100% 5px no-repeat, #fff"
+)
+# A regional or range-wide case (see REGIONAL_OUTLINE_KM) is highlighted as a dashed
+# outline, not a yellow fill over a whole region, and the boundary inside it as a thin,
+# half-transparent red line: a local case's own crossing stays the one that stands out.
+REGIONAL_PART_STYLE: Final = {"weight": 2.5, "opacity": 0.55}
+REGIONAL_CROSSING_SWATCH: Final = (
+    f"linear-gradient({CROSSING_COLOR},{CROSSING_COLOR}) 0 50%/100% 2px no-repeat, #fff"
 )
 # The whole boundary is context under the red parts: thinner than the atlas's "border"
 # role (2.5 px), so that the red inside the cases stands out.
@@ -95,6 +102,8 @@ CROSSING_COLUMNS: Final = (
     "severs",
     "matched_by",
 )
+# Column of the crossing parts saying whether their case is regional or range-wide.
+REGIONAL_KEY: Final = "_regional"
 # Text of a case the highlight's crossing test does not return.
 NOT_CROSSING: Final = "no"
 CASE_LABEL: Final = "Case"
@@ -217,9 +226,10 @@ def add_highlight(
     Returns
     -------
     tuple of float or None
-        (west, south, east, north) in degrees to fit the map to: the crossing parts
-        with :data:`FIT_MARGIN_KM` around them, else the cases ``crossing`` returned,
-        else every highlighted case; None when there are none.
+        (west, south, east, north) in degrees to fit the map to: the crossing parts of
+        the local cases (of every case when all are regional or range-wide) with
+        :data:`FIT_MARGIN_KM` around them, else the cases ``crossing`` returned, else
+        every highlighted case; None when there are none.
 
     Notes
     -----
@@ -232,6 +242,8 @@ def add_highlight(
     package measures. A case matched only for lying deep in both countries of a border
     has no part to draw; its popup says why it matched. Parts are drawn large cases
     first, so a small case's own crossing lies above that of a large case around it.
+    Regional and range-wide cases (:data:`~corridors.maps.REGIONAL_OUTLINE_KM`) are
+    drawn as dashed outlines and their parts as thin half-transparent red lines.
     """
     frame = as_frame(result, what="highlight")
     group = folium.FeatureGroup(name=html.escape(name), show=True)
@@ -244,36 +256,55 @@ def add_highlight(
     rows = _crossing_rows(geoms, bnd, tolerance_km) if bnd is not None else {}
     texts = [_case_texts(frame.iloc[i], own, rows.get(i), bnd) for i in range(len(frame))]
     fit = frame_bounds(frame)
+    regional = regional_rows(frame)
     if len(frame):
         shown = _with_texts(frame, texts).iloc[order]
-        payload = build_payload(
-            shown,
-            color=HIGHLIGHT_COLOR,
-            popup=True,
-            tooltip=True,
-            precision=None,
-            simplify_km="auto",
-            roles=["highlight"] * len(shown),
-            why_columns=_labels_of(texts),
-            searchable=False,
-        )
-        payload["noFilter"] = True
-        payload["pane"], payload["paneZ"] = HIGHLIGHT_PANE, HIGHLIGHT_PANE_Z
-        group.add_child(
-            DataLayer(
-                payload,
-                name=name,
-                legend=(name, HIGHLIGHT_SWATCH, count_cases(frame)),
-                bounds=fit,
+        # Regional and range-wide cases first, as dashed outlines under the others.
+        for outline in (True, False):
+            keep = regional[order] == outline
+            if not keep.any():
+                continue
+            payload = build_payload(
+                shown[keep],
+                color=HIGHLIGHT_COLOR,
+                popup=True,
+                tooltip=True,
+                precision=None,
+                simplify_km="auto",
+                roles=["highlight"] * int(keep.sum()),
+                why_columns=_labels_of(texts),
+                searchable=False,
             )
-        )
+            payload["noFilter"] = True
+            payload["pane"], payload["paneZ"] = HIGHLIGHT_PANE, HIGHLIGHT_PANE_Z
+            if outline:
+                payload["outline"] = True
+            label = f"{name}: regional or range-wide (dashed)" if outline else name
+            group.add_child(
+                DataLayer(
+                    payload,
+                    name=label,
+                    legend=(
+                        label,
+                        "#000" if outline else HIGHLIGHT_SWATCH,
+                        count_cases(shown[keep]),
+                    ),
+                    bounds=frame_bounds(shown[keep]),
+                )
+            )
     if bnd is None:
         return fit
     _add_boundary(group, bnd, name)
-    parts = _crossing_parts(frame, geoms, bnd, rows, texts, order)
+    parts = _crossing_parts(frame, geoms, bnd, rows, texts, order, regional)
     if len(parts):
-        _add_parts(group, parts, bnd, name)
-        fit = _padded(frame_bounds(parts))
+        wide = parts.pop(REGIONAL_KEY).to_numpy(dtype=bool)
+        if wide.any():
+            _add_parts(group, parts[wide], bnd, name, regional=True)
+        if (~wide).any():
+            _add_parts(group, parts[~wide], bnd, name)
+        # The crossing places of the local cases: a range-wide case's part may be the
+        # whole boundary, and would open the map on all of it.
+        fit = _padded(frame_bounds(parts[~wide] if (~wide).any() else parts))
     elif rows:
         fit = frame_bounds(frame.iloc[sorted(rows)])
     for child in list(group._children.values()):
@@ -388,9 +419,11 @@ def _crossing_parts(
     rows: Mapping[int, list[dict[str, Any]]],
     texts: Sequence[Mapping[str, str]],
     order: np.ndarray,
+    regional: np.ndarray,
 ) -> gpd.GeoDataFrame:
     """Per case ``crossing`` returned, the part of the boundary inside it (and where its
-    lines meet the boundary), in drawing order, with the case's name and measures."""
+    lines meet the boundary), in drawing order, with the case's name and measures and
+    whether the case is regional or range-wide (column :data:`REGIONAL_KEY`)."""
     edges = _edges(bnd)
     names = frame["name"].tolist() if "name" in frame.columns else [None] * len(frame)
     records: list[dict[str, Any]] = []
@@ -407,9 +440,11 @@ def _crossing_parts(
             continue
         record: dict[str, Any] = {CASE_LABEL: text(names[i]) or f"row {i + 1}"}
         record.update(texts[i])
+        record[REGIONAL_KEY] = bool(regional[i])
         record["geometry"] = part
         records.append(record)
-    columns = [CASE_LABEL, *_labels_of([texts[i] for i in order.tolist() if i in rows]), "geometry"]
+    labels = _labels_of([texts[i] for i in order.tolist() if i in rows])
+    columns = [CASE_LABEL, *labels, REGIONAL_KEY, "geometry"]
     return gpd.GeoDataFrame(
         pd.DataFrame(records, columns=columns), geometry="geometry", crs="EPSG:4326"
     )
@@ -427,9 +462,15 @@ def _targets(edges: np.ndarray, bnd: Boundary, hits: list[dict[str, Any]]) -> Ba
 
 
 def _add_parts(
-    group: folium.FeatureGroup, parts: gpd.GeoDataFrame, bnd: Boundary, name: str
+    group: folium.FeatureGroup,
+    parts: gpd.GeoDataFrame,
+    bnd: Boundary,
+    name: str,
+    *,
+    regional: bool = False,
 ) -> None:
-    """The crossing parts in red, each with its case's name and measures."""
+    """The crossing parts in red, each with its case's name and measures (thin and
+    half-transparent for regional and range-wide cases)."""
     fields = [c for c in parts.columns if c != "geometry"]
     payload = build_payload(
         parts,
@@ -439,17 +480,17 @@ def _add_parts(
         precision=MARK_DIGITS,
         simplify_km=None,
         roles=["crossing"] * len(parts),
+        style=dict(REGIONAL_PART_STYLE) if regional else None,
         searchable=False,
     )
     payload["pane"], payload["paneZ"] = HIGHLIGHT_PANE, HIGHLIGHT_PANE_Z
-    label = f"{bnd.name} inside a crossing case (red)"
-    group.add_child(
-        DataLayer(
-            payload,
-            name=f"{name}: crossings",
-            legend=(label, CROSSING_SWATCH, len(parts)),
-        )
-    )
+    if regional:
+        label = f"{bnd.name} inside a regional or range-wide case (thin red)"
+        swatch, layer = REGIONAL_CROSSING_SWATCH, f"{name}: regional crossings"
+    else:
+        label = f"{bnd.name} inside a crossing case (red)"
+        swatch, layer = CROSSING_SWATCH, f"{name}: crossings"
+    group.add_child(DataLayer(payload, name=layer, legend=(label, swatch, len(parts))))
 
 
 def _padded(

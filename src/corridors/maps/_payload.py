@@ -41,6 +41,7 @@ from ._encoding import (
 )
 
 __all__ = [
+    "REGIONAL_OUTLINE_KM",
     "ROLES",
     "SimplifyArg",
     "as_frame",
@@ -48,6 +49,7 @@ __all__ = [
     "count_cases",
     "frame_bounds",
     "infer_role",
+    "regional_rows",
     "roles_of",
 ]
 
@@ -62,6 +64,12 @@ CASE_HINTS: Final = ("name", "summary", "realm", "species", "countries")
 CASE_HINTS_NEEDED: Final = 3
 
 SimplifyArg = float | Literal["auto"] | None
+
+#: Cases drawn as outlines rather than filled (in the atlas's own layer, and in a
+#: highlight): those whose scale is range-wide, and features placed to within this many
+#: km or worse. An envelope that may be 100 km off says which region a case is about,
+#: not where it is; at zoom 6 (a region's view) 100 km is already about 40 screen pixels.
+REGIONAL_OUTLINE_KM: Final = 100.0
 
 
 def as_frame(data: Any, *, what: str) -> gpd.GeoDataFrame:
@@ -449,3 +457,14 @@ def frame_bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float] |
 def count_cases(frame: gpd.GeoDataFrame) -> int:
     """Number of distinct cases (``case_id``, else index values, else rows) in a frame."""
     return len(set(_case_keys(frame))) if len(frame) else 0
+
+
+def regional_rows(frame: gpd.GeoDataFrame) -> np.ndarray:
+    """Which rows are regional or range-wide outlines (see :data:`REGIONAL_OUTLINE_KM`)."""
+    out = np.zeros(len(frame), dtype=bool)
+    if "scale" in frame.columns:
+        out |= np.array([text(v) == "range-wide" for v in frame["scale"].tolist()], dtype=bool)
+    if "uncertainty_km" in frame.columns:
+        u = pd.to_numeric(frame["uncertainty_km"], errors="coerce").to_numpy(dtype=float)
+        out |= np.nan_to_num(u, nan=0.0) >= REGIONAL_OUTLINE_KM
+    return out
