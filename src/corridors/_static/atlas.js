@@ -249,6 +249,12 @@
   var HIT_PX = 6, HIT_PX_TOUCH = 14;
   // Radius of the marker of a case too small to see (px).
   var MARKER_RADIUS = 6;
+  // From this zoom on, markers are no longer clustered. A marker there stands for a
+  // case under 8 px at 150 m a pixel (about a kilometre); markers that close still
+  // answer a click with the chooser listing both. Leaflet.markercluster builds one grid
+  // per zoom it clusters at, for every marker: stopping at 10 instead of the tiles' 18
+  // or 19 halves the work of adding thousands of markers.
+  var CLUSTER_MAX_ZOOM = 10;
   // Fill shades that tell the cases of one layer apart: the layer's colour mixed with
   // white (positive) or black (negative); the outline keeps the layer's own colour.
   var SHADES = [0, 0.35, -0.3, 0.6, -0.5, 0.2, -0.15, 0.5];
@@ -393,6 +399,7 @@
       });
       var small = L.markerClusterGroup ? L.markerClusterGroup({
         showCoverageOnHover: false, zoomToBoundsOnClick: false, maxClusterRadius: 28,
+        disableClusteringAtZoom: CLUSTER_MAX_ZOOM,
         iconCreateFunction: function (c) {
           var keys = {};
           c.getAllChildMarkers().forEach(function (m) { keys[caseKey(data, m._caItem)] = true; });
