@@ -7,6 +7,7 @@ only keep its peers honest at a small scale, where they run in a second or two.
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -100,8 +101,6 @@ MAP_SIZE = Path(__file__).resolve().parents[1] / "benchmarks" / "map_size.py"
 
 def test_map_size_help_names_its_measures() -> None:
     """The map benchmark answers --help without a browser, and says what it times."""
-    import subprocess
-
     out = subprocess.run(
         [sys.executable, str(MAP_SIZE), "--help"], capture_output=True, text=True, check=True
     ).stdout

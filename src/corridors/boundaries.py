@@ -28,7 +28,7 @@ from shapely.geometry.base import BaseGeometry
 from ._resources import data_file
 from .errors import BoundaryError, DataFileError, InputError, UnknownCountryError
 
-__all__ = ["border", "country", "load_boundaries"]
+__all__ = ["border", "country", "country_names", "load_boundaries"]
 
 #: Bundled boundary layers: name -> file in ``data/geo``.
 _DATASETS: dict[str, str] = {"countries": "countries.geojson"}
@@ -143,6 +143,20 @@ def countries_index() -> tuple[shapely.STRtree, gpd.GeoDataFrame]:
     return shapely.STRtree(geoms), frame
 
 
+@functools.cache
+def country_names() -> dict[str, str]:
+    """Short names of the bundled countries by ISO 3166-1 alpha-3 code.
+
+    Returns
+    -------
+    dict of str to str
+        ``{"KEN": "Kenya", ...}``, one entry per row of :func:`load_boundaries` (the
+        file is read once per process). Do not modify it: it is shared.
+    """
+    frame = _load_cached("countries")
+    return {str(c): str(n) for c, n in zip(frame["iso_a3"], frame["name"], strict=True)}
+
+
 @functools.lru_cache(maxsize=1)
 def _code_positions() -> dict[str, int]:
     frame = _load_cached("countries")
@@ -226,8 +240,8 @@ def _suggest(query: str) -> list[str]:
     alike.
     """
     frame = _load_cached("countries")
-    codes = [str(c) for c in frame["iso_a3"]]
-    names = dict(zip(codes, (str(n) for n in frame["name"]), strict=True))
+    names = country_names()
+    codes = list(names)
     q_code = query.strip().upper()
     q_text = query.strip().casefold()
 

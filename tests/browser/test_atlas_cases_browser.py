@@ -277,3 +277,28 @@ def test_a_phone_shows_the_atlas_with_the_details_as_a_bottom_sheet(
         assert 0 <= cx <= 390 and 0 <= cy < panel["top"]
     finally:
         context.close()
+
+
+# The areas of the case shapes in the order the browser paints them (later on top).
+PAINT_ORDER = """() => {
+  const A = window.corridorsAtlas, area = new Map();
+  A.groups.forEach(g => {
+    if (g._ca.data.kind !== 'case' || g._ca.data.pane) return;
+    g._ca.items.forEach(it => it.layers.forEach(l => { if (l._path) area.set(l._path, it.area); }));
+  });
+  return Array.from(document.querySelectorAll('.leaflet-overlay-pane path'))
+    .filter(p => area.has(p)).map(p => area.get(p));
+}"""
+
+
+def test_a_layer_switched_back_on_goes_under_smaller_cases(pages: Callable[[str], Any]) -> None:
+    page = pages("realm")
+    page.evaluate("() => { window.corridorsAtlas.map.setView([20, 40], 3, {animate: false}); }")
+    page.wait_for_timeout(200)
+    before = page.evaluate(PAINT_ORDER)
+    assert before == sorted(before, reverse=True)
+    legend = page.locator(".ca-legend-item", has_text="Regional and range-wide outlines")
+    legend.click()
+    legend.click()
+    after = page.evaluate(PAINT_ORDER)
+    assert len(after) == len(before) and after == sorted(after, reverse=True)

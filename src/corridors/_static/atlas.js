@@ -417,13 +417,7 @@
           if (!m || A.measuring) { return; }
           var hits = [];
           e.layer.getAllChildMarkers().forEach(function (mk) { hits.push([group, mk._caItem]); });
-          hits = dedupe(hits);
-          if (hits.length === 1) {
-            openDetails(m, hits[0][0], hits[0][1]);
-            chooser(m, e.layer.getLatLng(), hits);
-          } else {
-            chooser(m, e.layer.getLatLng(), hits, e.layer.getBounds());
-          }
+          answer(m, e.layer.getLatLng(), dedupe(hits), e.layer.getBounds());
         });
       }
       group._ca.small = small;
@@ -485,7 +479,7 @@
     var mk = L.circleMarker(item.point, {
       radius: MARKER_RADIUS, color: "#fff", weight: 2, opacity: 1, fillColor: g._ca.data.color || "#0072B2", fillOpacity: 1
     });
-    mk._caItem = item;
+    mk._caItem = item; mk._caBase = { color: mk.options.color, weight: mk.options.weight };
     mk.bindTooltip(function () { return el("span", null, label(g._ca.data, item)); }, { direction: "top" });
     return mk;
   }
@@ -629,6 +623,17 @@
   }
   A.chooser = chooser;
 
+  // The answer to a click on cases: the topmost one's details, and the popup naming it
+  // or listing every case there. A cluster of several cases (``zoomBounds``) only
+  // lists them, with "Zoom in here".
+  function answer(map, latlng, hits, zoomBounds) {
+    if (hits.length === 1 || !zoomBounds) {
+      openDetails(map, hits[0][0], hits[0][1]);
+      zoomBounds = null;
+    }
+    chooser(map, latlng, hits, zoomBounds);
+  }
+
   function panel(map) {
     if (map._caPanel) { return map._caPanel; }
     var box = el("section", "ca-details");
@@ -652,9 +657,7 @@
       g._ca.items.forEach(function (item) {
         if (caseKey(g._ca.data, item) !== key) { return; }
         item.layers.concat(item.marker ? [item.marker] : []).forEach(function (l) {
-          if (!l.setStyle || !l._caBase && l !== item.marker) { return; }
-          var base = l._caBase || { color: "#fff", weight: 2 };
-          l.setStyle(on ? { color: "#000", weight: base.weight + 2 } : base);
+          if (l.setStyle) { l.setStyle(on ? { color: "#000", weight: l._caBase.weight + 2 } : l._caBase); }
         });
       });
     });
@@ -920,7 +923,7 @@
     caseGroups().forEach(function (g) {
       var data = g._ca.data, on = map.hasLayer(g);
       g._ca.items.forEach(function (item) {
-        var rec = data.records[item.rec], key = rec.id || rec.name, ok = matches(rec, f);
+        var rec = data.records[item.rec], key = caseKey(data, item), ok = matches(rec, f);
         total[key] = true;
         if (ok && on) { shown[key] = true; }
         if (ok === item.visible) { return; }
@@ -1013,8 +1016,9 @@
   function searchText(data, item) {
     var rec = data.records[item.rec] || {}, ex = item.extra || {};
     var parts = [rec.id, rec.name, ex.f, rec.realm, rec.taxon, rec.scale, rec.region, rec.summary];
-    ["countries", "interventions", "threats", "organisations"].forEach(function (k) { parts = parts.concat(list(rec[k])); });
+    // "Kenya (KEN)": the name and the code.
     parts = parts.concat(list(rec.countries).map(countryLabel));
+    ["interventions", "threats", "organisations"].forEach(function (k) { parts = parts.concat(list(rec[k])); });
     list(rec.species).forEach(function (s) {
       if (s && typeof s === "object") { parts.push(s.common, s.scientific); } else { parts.push(s); }
     });
@@ -1035,7 +1039,7 @@
     caseGroups().forEach(function (g) {
       if (g._ca.data.searchable === false) { return; }
       g._ca.items.forEach(function (item) {
-        var rec = g._ca.data.records[item.rec] || {}, key = rec.id || rec.name;
+        var rec = g._ca.data.records[item.rec] || {}, key = caseKey(g._ca.data, item);
         if (!item._caText) { item._caText = searchText(g._ca.data, item); }
         if (!wanted.every(function (w) { return item._caText.indexOf(" " + w) >= 0; })) { return; }
         var name = String(rec.name || "").toLowerCase(), id = String(rec.id || "").toLowerCase();
@@ -1141,7 +1145,9 @@
         count.textContent = "Showing " + n[0] + " of " + n[1] + " cases";
         why.textContent = n[0] ? "" : emptyReason(map, state);
       };
-      // Counts follow the layer switches as well as the filters.
+      // Counts follow the layer switches as well as the filters, and a layer switched
+      // back on (from the legend too: the layer control reports it) is put under the
+      // smaller shapes of the others again (applyFilter reorders).
       map.on("overlayadd overlayremove", refresh);
       (cfg.facets || []).forEach(function (facet) {
         var values = facetValues(facet[0]);
@@ -1293,12 +1299,9 @@
       if (A.measuring || (e.originalEvent && e.originalEvent._caTaken)) { return; }
       var touch = e.originalEvent && (e.originalEvent.pointerType === "touch" || e.originalEvent.sourceCapabilities && e.originalEvent.sourceCapabilities.firesTouchEvents);
       var hits = A.casesAt(map, e.latlng, touch ? HIT_PX_TOUCH : HIT_PX);
-      if (!hits.length) { return; }
-      openDetails(map, hits[0][0], hits[0][1]);
-      chooser(map, e.latlng, hits);
+      if (hits.length) { answer(map, e.latlng, hits); }
     });
     map.on("zoomend", function () { resize(map); });
-    map.on("overlayadd", function () { resize(map); });
     resize(map);
     tools(map, cfg).addTo(map);
     if (cfg.search || (cfg.facets && cfg.facets.length)) { finder(map, cfg).addTo(map); }

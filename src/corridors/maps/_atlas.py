@@ -18,7 +18,7 @@ import xyzservices
 from folium.map import FitBounds
 from shapely.geometry.base import BaseGeometry
 
-from ..boundaries import load_boundaries
+from ..boundaries import country_names, load_boundaries
 from ..catalogue import load_features
 from ..errors import InputError
 from ..query import DEFAULT_TOLERANCE_KM
@@ -38,6 +38,7 @@ from ._payload import (
     REGIONAL_OUTLINE_KM,
     ROLES,
     SimplifyArg,
+    _str_list,
     as_frame,
     build_payload,
     count_cases,
@@ -461,20 +462,9 @@ def _country_names(frame: gpd.GeoDataFrame) -> dict[str, str]:
     """Names of the ISO 3166 alpha-3 codes the cases list, from the bundled countries."""
     if "countries" not in frame.columns:
         return {}
-    codes = {
-        text(c)
-        for value in frame["countries"].tolist()
-        for c in (value if isinstance(value, list | tuple | np.ndarray) else [value])
-        if text(c)
-    }
-    if not codes:
-        return {}
-    table = load_boundaries("countries")[["iso_a3", "name"]]
-    return {
-        str(code): str(name)
-        for code, name in zip(table["iso_a3"], table["name"], strict=True)
-        if code in codes and isinstance(name, str)
-    }
+    codes = {c for value in frame["countries"].tolist() for c in _str_list(value)}
+    names = country_names() if codes else {}
+    return {code: names[code] for code in codes if code in names}
 
 
 def _add_tiles(m: folium.Map, tile: Any, *, show: bool) -> None:
