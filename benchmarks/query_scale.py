@@ -25,6 +25,9 @@ Where the plain peer's rows differ from ``crossing``'s at tolerance 0 (the peers
 question), the report says so and counts them: DE-9IM counts a line that touches a road
 at a vertex and turns back as crossing it, ``crossing`` does not.
 
+Against lines, ``crossing`` runs chunks of cases in threads (one per core by default)
+while the plain peers run in one: the report gives ``crossing`` in one thread too.
+
 Finally the peak memory of ``crossing`` above its input (RSS sampled every 5 ms), compared
 with the memory the input itself takes. Ours and the plain-shapely peers are each run
 ``--repeat`` times and the best time is kept (sjoin, minutes long on the countries, runs
@@ -53,10 +56,12 @@ import shapely
 
 import corridors
 from corridors import query
+from corridors.query._threads import thread_count
 
 REGION = (-20.0, -35.0, 140.0, 70.0)  # Africa and Eurasia: many borders
 BEST = " *"  # marks the best-of-N figures in the report
 GEOD = pyproj.Geod(ellps="WGS84")
+THREADS = thread_count()
 
 
 def rss_mb() -> float:
@@ -323,6 +328,10 @@ def bench(
     del res
     t0, res0 = timed(lambda: query.crossing(cases, boundary, tolerance_km=0), repeat)
     report(f"corridors.query.crossing (tolerance 0){BEST}", t0, len(res0))
+    with query.threads(1):
+        t_one, res1 = timed(lambda: query.crossing(cases, boundary), repeat)
+    report(f"corridors.query.crossing (1 km), one thread{BEST}", t_one, len(res1))
+    del res1
     ours0 = crossing_rows(res0, boundary)
     del res0
     with query.speed_routes(False):
@@ -377,6 +386,10 @@ def bench(
     print(
         f"  -> the fastest plain peer, then crossing's columns: {t_cols / best:.2f}x its own "
         f"time; crossing / that peer: {t_ours / t_cols:.2f}x (1 km), {t0 / t_cols:.2f}x (0)"
+    )
+    print(
+        f"  -> same, crossing in one thread as the peer runs: {t_one / t_cols:.2f}x (1 km)"
+        + ("" if THREADS > 1 else " (one thread is all this machine gives)")
     )
     extra = mem.peak - mem.start
     # A tiny run's input can fit in pages the process already had: no ratio then.
@@ -465,7 +478,9 @@ def main() -> None:
     print(
         f"{len(cases):,} synthetic cases: {kinds[0]:,} points, {kinds[1]:,} lines, "
         f"{kinds[2]:,} polygons ({input_mb:,.0f} MB); shapely {shapely.__version__}, "
-        f"GEOS {'.'.join(map(str, shapely.geos_version))}, {os.cpu_count()} cores"
+        f"GEOS {'.'.join(map(str, shapely.geos_version))}, {os.cpu_count()} cores; "
+        f"crossing against lines uses {THREADS} thread{'s' * (THREADS > 1)} "
+        "(corridors.query.threads), the plain peers one"
     )
     parts = set(args.only or ["countries", "roads", "dask"])
     if "countries" in parts:

@@ -78,6 +78,13 @@ cases and boundary with numpy, and the reference route answers the rest
 :func:`speed_routes` turns them off within a ``with`` block, and the environment
 variable ``CORRIDORS_QUERY_SPEED=0`` (:data:`SPEED_ENV`) at import, process-wide.
 
+Against a line (roads, rails, rivers), both routes work through independent chunks of
+cases in threads, since GEOS and numpy release the GIL: by default one per usable core,
+at most 8. :func:`threads` sets the number within a ``with`` block, as does the
+environment variable ``CORRIDORS_QUERY_THREADS`` (:data:`THREADS_ENV`); the answers do
+not depend on it. Calls from threads other than the main one (dask partitions) run
+their chunks one after another.
+
 Result columns
 --------------
 ``boundary``
@@ -133,6 +140,7 @@ from . import _dispatch as dispatch
 from . import _reference as eng
 from ._antimeridian import split_antimeridian
 from ._dispatch import SPEED_ENV, speed_routes
+from ._threads import THREADS_ENV, threads
 from ._windows import candidate_pairs
 from .boundary import (
     Boundary,
@@ -146,6 +154,7 @@ from .boundary import (
 __all__ = [
     "DEFAULT_TOLERANCE_KM",
     "SPEED_ENV",
+    "THREADS_ENV",
     "Boundary",
     "BoundaryRepairedWarning",
     "CaseRepairedWarning",
@@ -155,6 +164,7 @@ __all__ = [
     "near",
     "resolve_boundary",
     "speed_routes",
+    "threads",
     "transboundary",
     "within",
 ]
@@ -510,13 +520,15 @@ def _linear_reasons(
         through[mixed] = p_hit | ~l_hit
         across[mixed] = l_hit
     sizes = _side_sizes(kept, np.flatnonzero(deep), bnd)
-    reasons = []
-    for i, (t, a, d) in enumerate(
-        zip(through.tolist(), across.tolist(), deep.tolist(), strict=True)
-    ):
-        both = [f"{MATCHED_BOTH_COUNTRIES} ({sizes[i]})"] if d else []
-        reasons.append(", ".join([MATCHED_THROUGH] * t + [MATCHED_ACROSS] * a + both))
-    return reasons
+    by_kind = np.array(
+        ["", MATCHED_ACROSS, MATCHED_THROUGH, f"{MATCHED_THROUGH}, {MATCHED_ACROSS}"],
+        dtype=object,
+    )
+    reasons = by_kind[2 * through.astype(np.intp) + across.astype(np.intp)]
+    for i in np.flatnonzero(deep).tolist():
+        both = f"{MATCHED_BOTH_COUNTRIES} ({sizes[i]})"
+        reasons[i] = f"{reasons[i]}, {both}" if reasons[i] else both
+    return list(reasons)
 
 
 def _side_sizes(kept: np.ndarray, rows: np.ndarray, bnd: Boundary) -> dict[int, str]:

@@ -229,18 +229,13 @@ def crossing_linear(
 def _settle_then_reference(cases: GeomArray, boundary: Boundary, tol_km: float) -> ref.LinearResult:
     n = len(cases)
     fast = settle_linear(cases, boundary, tol_km)
-    label_sets: dict[int, list[str]] = {}
-    for c, t in zip(fast.hit_case.tolist(), fast.hit_target.tolist(), strict=True):
-        lst = label_sets.setdefault(c, [])
-        if boundary.labels[t] not in lst:
-            lst.append(boundary.labels[t])
     res = ref.LinearResult(
         np.arange(n),
         fast.crossed,
         fast.n_crossings,
         fast.severs,
         fast.length_across_km,
-        ref.joined_labels(label_sets, n),
+        ref.joined_labels(fast.hit_case, fast.hit_target, boundary.labels, n),
         fast.crossed.copy(),
     )
     slow = np.flatnonzero(~fast.settled)

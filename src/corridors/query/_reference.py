@@ -23,9 +23,11 @@ Two stages, so that the cost of tolerances and measures is paid only for matches
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
@@ -39,6 +41,7 @@ from ._band import (
     traversal,
 )
 from ._edges import edge_pieces
+from ._threads import map_chunks, parts, runs
 from ._windows import (
     candidate_pairs,
     case_windows,
@@ -51,6 +54,9 @@ from .boundary import Boundary
 
 #: Cases refined at once against a linear boundary (caps the memory of the buffers).
 REFINE_CHUNK = 20_000
+#: Fewest cases worth a thread of their own: below this, starting the thread and
+#: the extra GEOS calls cost about what the split saves.
+REFINE_MIN = 500
 
 #: DE-9IM patterns with the *boundary* as first operand and the case second.
 P_II = "T********"  # interiors meet
@@ -541,11 +547,29 @@ class LinearResult:
     deep_both: BoolArray | None = None
 
 
-def joined_labels(label_sets: dict[int, list[str]], n: int) -> NDArray[np.object_]:
-    """Per case, its labels joined with commas ("" for the many cases that meet none)."""
+def joined_labels(
+    case: IntArray, target: IntArray, labels: Sequence[str], n: int
+) -> NDArray[np.object_]:
+    """Per case, the labels of the boundary elements it meets, joined with commas.
+
+    ``(case, target)`` pairs are sorted by case, then target; each label appears once
+    per case, in the order of the elements. Cases that meet none get "".
+    """
     out = np.full(n, "", dtype=object)
-    for c, lst in label_sets.items():
-        out[c] = ", ".join(lst)
+    if len(case) == 0:
+        return out
+    codes, names = pd.factorize(np.asarray(labels, dtype=object))
+    k = codes[target].astype(np.int64)
+    # Drop repeats of a label within a case, keeping the first in element order.
+    _, first = np.unique(case.astype(np.int64) * len(names) + k, return_index=True)
+    first.sort()
+    c, lab = case[first], np.asarray(names, dtype=object)[k[first]]
+    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+    ends = np.r_[starts[1:], len(c)]
+    one = ends - starts == 1
+    out[c[starts[one]]] = lab[starts[one]]
+    for at, end in zip(starts[~one].tolist(), ends[~one].tolist(), strict=True):
+        out[c[at]] = ", ".join(lab[at:end])
     return out
 
 
@@ -623,26 +647,33 @@ def crossing_linear(
     n_cross = np.zeros(n, dtype=np.int64)
     severs = np.zeros(n, dtype=bool)
     across = np.full(n, np.nan)
-    fast = _clean_line_crossings(lines, has_poly, boundary, ci[hit0], ti[hit0], tol_km, n)
+    # By case, in threads: a thread's predicates have one of its own cases' geometries
+    # (or a geometry made from them) first, never a shared, possibly prepared, line.
+    pc, pt = ci[hit0], ti[hit0]
+    fast = np.zeros(n, dtype=np.int64)
+    for counts in map_chunks(
+        lambda s: _clean_line_crossings(lines, has_poly, boundary, pc[s], pt[s], tol_km, n),
+        runs(pc, at_least=REFINE_MIN),
+    ):
+        fast += counts
     crossed[fast > 0] = True
     n_cross[fast > 0] = fast[fast > 0]
     idx = np.flatnonzero(cand & (fast == 0))
     # In chunks: the bands and local networks of a chunk are freed before the next.
-    for at in range(0, len(idx), REFINE_CHUNK):
-        part = idx[at : at + REFINE_CHUNK]
-        got = _refine_linear(cases, polys, lines, boundary, part, tol_km)
+    # They run in threads: a chunk reads the shared boundary only to copy and clip it,
+    # never through a (lazily prepared, not thread-safe) predicate.
+    chunks = [idx[s] for s in parts(len(idx), at_most=REFINE_CHUNK, at_least=REFINE_MIN)]
+    target_tree(boundary)  # built once here, not by each thread
+    refined = map_chunks(
+        lambda part: _refine_linear(cases, polys, lines, boundary, part, tol_km), chunks
+    )
+    for part, got in zip(chunks, refined, strict=True):
         crossed[part], n_cross[part] = got.crossed, got.n_crossings
         severs[part], across[part] = got.severs, got.length_across_km
     across[has_poly & any_touch & np.isnan(across)] = 0.0
     wanted = any_touch | crossed
-    label_sets: dict[int, list[str]] = {}
     sel = hit & wanted[ci]
-    for c, t in zip(ci[sel].tolist(), ti[sel].tolist(), strict=True):
-        lst = label_sets.setdefault(c, [])
-        lab = boundary.labels[t]
-        if lab not in lst:
-            lst.append(lab)
-    labels = joined_labels(label_sets, n)
+    labels = joined_labels(ci[sel], ti[sel], boundary.labels, n)
     return LinearResult(np.arange(n), crossed, n_cross, severs, across, labels, any_touch)
 
 
@@ -677,7 +708,7 @@ def _clean_line_crossings(
     # The case lines' ends, once per case (a case meets several lines).
     uc, inv = np.unique(ci[point], return_inverse=True)
     k_ends = shapely.boundary(lines[uc])[inv]
-    clean[point] &= ~shapely.dwithin(l_geom[point], k_ends, thr[point])
+    clean[point] &= ~shapely.dwithin(k_ends, l_geom[point], thr[point])
     clean[clean] &= ~shapely.dwithin(k_geom[clean], shapely.boundary(l_geom[clean]), thr[clean])
     # Transversal, not a vertex of the case touching the line from one side: the case
     # line just before and just after the point lies on opposite sides of the line.

@@ -393,7 +393,7 @@ def _from_frame(
     labels = _labels(frame, label)
     frame = to_wgs84(frame, what=what, check=BoundaryError, id_column=label, drop_hint=drop_hint)
     geoms = np.asarray(frame.geometry.values, dtype=object)
-    keep = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
+    keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if not keep.any():
         raise BoundaryError(f"{what} has only empty geometries; nothing to query")
     geoms, labels = geoms[keep], [lab for lab, k in zip(labels, keep, strict=True) if k]

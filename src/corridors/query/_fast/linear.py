@@ -66,6 +66,7 @@ from .._band import (
     traversal,
 )
 from .._segments import M_PER_DEG, MARGIN, MAX_LAT, Segments
+from .._threads import map_chunks
 from ..boundary import Boundary, caches
 
 #: Largest box side (degrees) of a polygon case the fast route clips in one local frame.
@@ -178,22 +179,28 @@ def settle_linear(cases: GeomArray, boundary: Boundary, tol_km: float) -> FastLi
     # first pass and are searched again with a reach widened for them.
     half = network(boundary).budget / 2.0
     tol_m = tol_km * 1000.0
-    long_lines = [
-        _lines(cases, lines[at : at + CHUNK], b, boundary, net, r_m, tol_km, half, out, hits)
-        for at in range(0, len(lines), CHUNK)
-    ]
-    long_polys = [
-        _polygons(cases, polys[at : at + CHUNK], b, boundary, net, r_m, tol_m, half, out, hits)
-        for at in range(0, len(polys), CHUNK)
-    ]
-    again = np.concatenate([np.zeros(0, dtype=np.intp), *long_lines])
-    for at in range(0, len(again), CHUNK):
-        part = again[at : at + CHUNK]
-        _lines(cases, part, b, boundary, net, r_m, tol_km, MAX_OWN_STRAY_M, out, hits)
-    again = np.concatenate([np.zeros(0, dtype=np.intp), *long_polys])
-    for at in range(0, len(again), CHUNK):
-        part = again[at : at + CHUNK]
-        _polygons(cases, part, b, boundary, net, r_m, tol_m, MAX_OWN_STRAY_M, out, hits)
+
+    # Chunks hold disjoint cases and write disjoint rows of ``out``, so they run in
+    # threads (:mod:`corridors.query._threads`); ``hits`` only gains whole entries.
+    def run(jobs: list[tuple[bool, IntArray]], stray: float) -> list[IntArray]:
+        def one(job: tuple[bool, IntArray]) -> IntArray:
+            is_line, sel = job
+            if is_line:
+                return _lines(cases, sel, b, boundary, net, r_m, tol_km, stray, out, hits)
+            return _polygons(cases, sel, b, boundary, net, r_m, tol_m, stray, out, hits)
+
+        return map_chunks(one, jobs)
+
+    def chunked(is_line: bool, sel: IntArray) -> list[tuple[bool, IntArray]]:
+        return [(is_line, sel[at : at + CHUNK]) for at in range(0, len(sel), CHUNK)]
+
+    jobs = chunked(True, lines) + chunked(False, polys)
+    longer = run(jobs, half)
+    again: list[tuple[bool, IntArray]] = []
+    for kind in (True, False):
+        back = [got for (is_line, _), got in zip(jobs, longer, strict=True) if is_line is kind]
+        again += chunked(kind, np.concatenate([np.zeros(0, dtype=np.intp), *back]))
+    run(again, MAX_OWN_STRAY_M)
     if hits:
         hc = np.concatenate([h[0] for h in hits])
         ht = np.concatenate([h[1] for h in hits])
