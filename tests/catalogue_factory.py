@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+#: The bundled geodata of this checkout (``data/geo``), which the editable install the
+#: test command makes (``pip install -e``) reads.
+BUNDLED_DATA = Path(__file__).resolve().parents[1] / "data" / "geo"
 
 
 def make_feature(**overrides: Any) -> dict[str, Any]:

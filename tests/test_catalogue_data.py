@@ -10,10 +10,10 @@ import sys
 import geopandas as gpd
 import pytest
 import shapely
+from catalogue_factory import BUNDLED_DATA
 
 import corridors
 from corridors import schema
-from corridors._resources import data_file
 
 # Every case the source documents describe, found by a pattern on the case's name or id.
 REQUIRED_CASES = {
@@ -83,7 +83,7 @@ def test_loading_the_bundled_catalogue_does_not_read_the_boundaries() -> None:
 
 
 def test_file_is_canonical(features: gpd.GeoDataFrame) -> None:
-    text = data_file("cases.geojson").read_text(encoding="utf-8")
+    text = (BUNDLED_DATA / "cases.geojson").read_text(encoding="utf-8")
     assert text == corridors.to_geojson(features, precision=6), (
         "data/geo/cases.geojson is not in canonical form; rewrite it with "
         "corridors.to_geojson(corridors.load_features())"

@@ -7,10 +7,16 @@ says what it is and the feature-level export loads back; bad input exits 2.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import pty
 import re
+import struct
+import subprocess
+import sys
+import termios
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -20,12 +26,12 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from catalogue_factory import make_feature, make_site
+from catalogue_factory import BUNDLED_DATA, make_feature, make_site
 from typer.testing import CliRunner
 
 import corridors
 from corridors import catalogue
-from corridors.cli import _output, app
+from corridors.cli import app
 from corridors.errors import CorridorsWarning
 
 runner = CliRunner()
@@ -171,9 +177,7 @@ def test_output_that_is_an_input_is_refused(
 
 @pytest.mark.parametrize("name", ["cases.geojson", "countries.geojson"])
 def test_bundled_data_is_never_an_output(name: str) -> None:
-    from corridors._resources import data_file
-
-    bundled = Path(str(data_file(name)))
+    bundled = BUNDLED_DATA / name
     before = _hash(bundled)
     for args in (["cases", "-f", "geojson"], ["query", "within", "-b", "TKM", "-f", "geojson"]):
         result = runner.invoke(app, [*args, "-o", str(bundled), "--force"])
@@ -575,28 +579,44 @@ def test_narrow_console_shows_every_column_as_blocks() -> None:
     assert len(lengths) == result.stdout.count("length_across_km")
 
 
-def test_piped_output_is_80_columns_and_a_tty_uses_its_width(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.delenv("COLUMNS", raising=False)
+def _widest_line(*, columns: str | None, tty_size: tuple[int, int] | None) -> int:
+    """Widest line ``corridors cases`` prints, run as a user runs it: to a pipe, or to
+    a terminal of ``tty_size`` (rows, columns); ``COLUMNS`` set or not."""
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    if columns is not None:
+        env["COLUMNS"] = columns
+    code = "from corridors.cli import main; main()"
+    argv = [sys.executable, "-c", code, "cases"]
+    if tty_size is None:
+        out = subprocess.run(argv, env=env, capture_output=True, check=True, timeout=120).stdout
+    else:
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", *tty_size, 0, 0))
+        with subprocess.Popen(argv, env=env, stdout=slave, stderr=slave) as proc:
+            os.close(slave)
+            chunks = []
+            while True:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # the terminal closes when the command exits
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            assert proc.wait(timeout=120) == 0
+        os.close(master)
+        out = b"".join(chunks)
+    # A terminal gets colour: its escape sequences take no columns.
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", out.decode("utf-8").replace("\r", ""))
+    lines = text.splitlines()
+    return max(len(line) for line in lines)
 
-    class Pipe:
-        def isatty(self) -> bool:
-            return False
 
-    class Tty(Pipe):
-        def isatty(self) -> bool:
-            return True
-
-    monkeypatch.setattr("sys.stdout", Pipe())
-    assert _output.console_width() == 80
-    monkeypatch.setattr("sys.stdout", Tty())
-    monkeypatch.setattr(
-        "shutil.get_terminal_size", lambda fallback=(80, 24): os.terminal_size((132, 40))
-    )
-    assert _output.console_width() == 132
-    monkeypatch.setenv("COLUMNS", "100")
-    assert _output.console_width() == 100
+def test_piped_output_is_80_columns_and_a_tty_uses_its_width() -> None:
+    assert _widest_line(columns=None, tty_size=None) == 80
+    assert _widest_line(columns=None, tty_size=(40, 132)) == 132
+    assert _widest_line(columns="100", tty_size=(40, 132)) == 100
+    assert _widest_line(columns="100", tty_size=None) == 100
 
 
 def test_csv_and_geojson_ignore_the_console_width() -> None:

@@ -104,9 +104,11 @@ def test_calls_from_other_threads_stay_in_their_thread(
 
 @pytest.mark.parametrize("bad", [0, -2, 1.5, True, "2"])
 def test_threads_refuses_what_is_not_a_count(bad: object) -> None:
-    with pytest.raises(InputError, match=r"threads\(.*positive integer"):
-        with query.threads(bad):  # type: ignore[arg-type]
-            pass
+    with (
+        pytest.raises(InputError, match=r"threads\(.*positive integer"),
+        query.threads(bad),  # type: ignore[arg-type]
+    ):
+        pass
 
 
 @pytest.mark.parametrize("raw", ["0", "two", "-1"])

@@ -7,20 +7,21 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import pyproj
 import pytest
 import shapely
 
 import corridors
 from corridors import maps
-from corridors._geodesy import lengths_km
-from corridors.maps._highlight import CASE_LABEL, MARK_DIGITS
 
 pytestmark = [pytest.mark.browser, pytest.mark.filterwarnings("ignore::UserWarning")]
 
 KOYTENDAG = "koytendag-turkmenistan-uzbekistan"
-# A drawn vertex is rounded to MARK_DIGITS decimals of a degree: it may lie this far
-# (in degrees) outside the case it is inside of.
-ROUNDING_DEG = 10.0**-MARK_DIGITS
+# A drawn vertex is rounded to 4 decimals of a degree (docs/maps.md): it may lie this
+# far (in degrees) outside the case it is inside of.
+ROUNDING_DEG = 1e-4
+# The popup field naming the case a crossing part belongs to.
+CASE_LABEL = "Case"
 # The view opens on Koytendag's own crossing (70 km, with 25 km round it), a small
 # share of the 1,596 km border that a view fitted to LISA's part would span.
 MAX_VIEW_TO_BORDER = 0.5
@@ -110,7 +111,8 @@ def test_koytendag_crossing_line_lies_inside_the_case_only(
     # The boundary inside the case, not the whole border: its length is crossing's
     # length_across_km (70 km of the border's 1,596).
     line = shapely.LineString([[lon, lat] for lat, lon in part["pts"]])
-    assert lengths_km([line])[0] == pytest.approx(hits.loc[KOYTENDAG, "length_across_km"], rel=0.02)
+    km = pyproj.Geod(ellps="WGS84").geometry_length(line) / 1000
+    assert km == pytest.approx(hits.loc[KOYTENDAG, "length_across_km"], rel=0.02)
     # Drawn above LISA's part (the whole border) and clear of the legend: the browser
     # shows Koytendag's own line at its middle vertex.
     assert part["shown"], part["at"]

@@ -6,7 +6,18 @@ encoding against a second reading of the format.
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
+
+
+def layer_payloads(page: str) -> list[dict[str, Any]]:
+    """The data of every ``corridorsAtlas.layer(...)`` call in an atlas page."""
+    decoder = json.JSONDecoder()
+    return [
+        decoder.raw_decode(page, m.end())[0]
+        for m in re.finditer(r"corridorsAtlas\.layer\(\s*", page)
+    ]
 
 
 def unpack(text: str) -> list[int]:

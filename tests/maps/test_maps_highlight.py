@@ -2,37 +2,34 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import folium
 import geopandas as gpd
 import pytest
 import shapely
+from atlas_decode import layer_payloads
 from browser.atlas_factory import features
 
 import corridors
 from corridors import maps
-from corridors.maps._elements import DataLayer
-from corridors.maps._highlight import BORDER_SWATCH, CROSSING_SWATCH, FIT_MARGIN_KM
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 KOYTENDAG = "koytendag-turkmenistan-uzbekistan"
 
 
-def _payloads(m: folium.Map) -> dict[str, dict[str, Any]]:
-    """Each data layer's payload by layer name (the highlight's are named after it)."""
-    out: dict[str, dict[str, Any]] = {}
+#: The margin round the crossing parts the map opens on (``build_map``'s documentation).
+FIT_MARGIN_KM = 25.0
+#: The legend's symbols (docs/maps.md): the boundary as a dashed dark grey line, its
+#: parts inside crossing cases as a thick red line.
+BORDER_SWATCH = "repeating-linear-gradient(90deg,#222222 0 4px,transparent 4px 7px)"
+CROSSING_SWATCH = "linear-gradient(#d62728,#d62728) 0 50%/100% 5px"
 
-    def walk(node: Any) -> None:
-        for child in node._children.values():
-            if isinstance(child, DataLayer) and child.payload:
-                out[child.layer_name] = json.loads(child.payload)
-            walk(child)
 
-    walk(m)
-    return out
+def _payloads(m: folium.Map) -> list[dict[str, Any]]:
+    """The data of each layer drawn on the map's page."""
+    return layer_payloads(maps.map_html(m))
 
 
 def _fit(m: folium.Map) -> list[list[float]]:
@@ -79,7 +76,7 @@ CASES = gpd.GeoDataFrame(
 
 def _crossings_layers(m: folium.Map) -> list[dict[str, Any]]:
     """The layers of crossing parts, in drawing order (regional cases' parts first)."""
-    return [p for p in _payloads(m).values() if p["roles"] == ["crossing"]]
+    return [p for p in _payloads(m) if p["roles"] == ["crossing"]]
 
 
 def _crossing_rows(m: folium.Map) -> list[dict[str, Any]]:
@@ -189,7 +186,7 @@ def test_legend_explains_each_highlight_symbol(tkm_uzb: folium.Map) -> None:
     page = maps.map_html(tkm_uzb)
     assert "TKM-UZB boundary (dashed line)" in page
     assert "TKM-UZB inside a crossing case (red)" in page
-    assert json.dumps(BORDER_SWATCH)[1:-1] in page and json.dumps(CROSSING_SWATCH)[1:-1] in page
+    assert BORDER_SWATCH in page and CROSSING_SWATCH in page
 
 
 def test_the_map_opens_on_the_crossing_parts(tkm_uzb: folium.Map) -> None:
@@ -203,7 +200,7 @@ def test_the_map_opens_on_the_crossing_parts(tkm_uzb: folium.Map) -> None:
 
 
 def test_regional_cases_are_dashed_outlines_and_local_ones_filled(tkm_uzb: folium.Map) -> None:
-    highlights = [p for p in _payloads(tkm_uzb).values() if p["roles"] == ["highlight"]]
+    highlights = [p for p in _payloads(tkm_uzb) if p["roles"] == ["highlight"]]
     by_outline = {bool(p.get("outline")): p for p in highlights}
     assert set(by_outline) == {True, False}
     names = {flag: {r["name"] for r in p["records"]} for flag, p in by_outline.items()}

@@ -8,16 +8,14 @@ atlas's deepest zoom, measured on the map's own Web Mercator plane.
 
 from __future__ import annotations
 
-import json
 import math
-import re
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from atlas_decode import decode
+from atlas_decode import decode, layer_payloads
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon, box
@@ -42,15 +40,6 @@ LISA = "lisa-linear-infrastructure-safeguards-asia"
 def bound_m() -> float:
     """The display bound on the plane, in metres, at the offline atlas's deepest zoom."""
     return FEW_PIXELS * PIXEL_AT_ZOOM_0_M / 2**maps.OFFLINE_MAX_ZOOM
-
-
-def layer_payloads(page: str) -> list[dict[str, Any]]:
-    """The data of every ``corridorsAtlas.layer(...)`` call in an atlas page."""
-    decoder = json.JSONDecoder()
-    return [
-        decoder.raw_decode(page, m.end())[0]
-        for m in re.finditer(r"corridorsAtlas\.layer\(\s*", page)
-    ]
 
 
 def as_geometry(groups: list[Any], digits: int) -> shapely.Geometry:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,7 +14,7 @@ from tracking_tracks import LAT0, LON0, fixes_from_xy
 from typer.testing import CliRunner
 
 from corridors import tracking as tr
-from corridors.cli import _tracks, register
+from corridors.cli import register
 from corridors.crs import local_crs
 
 FRAME = local_crs(LON0, LAT0)
@@ -48,8 +49,28 @@ def herd_csv(tmp_path: Path) -> Path:
     return tr.write_movebank(fixes, tmp_path / "herd.csv")
 
 
-def test_cli_defaults_match_the_library() -> None:
-    assert _tracks._defaults() == _tracks.CLI_DEFAULTS
+@pytest.mark.parametrize(
+    ("command", "option", "constant"),
+    [
+        ("summary", "--max-speed-kmh", "DEFAULT_MAX_SPEED_KMH"),
+        ("summary", "--max-lag-h", "DEFAULT_MAX_LAG_H"),
+        ("corridors", "--cell-size", "DEFAULT_CELL_SIZE_M"),
+        ("corridors", "--location-error", "DEFAULT_LOCATION_ERROR_M"),
+        ("corridors", "--time-step", "DEFAULT_TIME_STEP_MIN"),
+        ("corridors", "--max-speed-kmh", "DEFAULT_MAX_SPEED_KMH"),
+        ("crossings", "--tolerance-km", "DEFAULT_TRACK_TOLERANCE_KM"),
+        ("crossings", "--max-lag-h", "DEFAULT_MAX_LAG_H"),
+    ],
+)
+def test_cli_defaults_are_the_librarys(
+    app: typer.Typer, command: str, option: str, constant: str
+) -> None:
+    res = CliRunner().invoke(app, ["tracks", command, "--help"], env={"COLUMNS": "250"})
+    assert res.exit_code == 0
+    (line,) = [ln for ln in res.output.splitlines() if f" {option} " in ln]
+    shown = re.search(r"\[default: ([0-9.]+)\]", line)
+    assert shown is not None, line
+    assert float(shown.group(1)) == getattr(tr, constant)
 
 
 def test_summary(app: typer.Typer, herd_csv: Path) -> None:
