@@ -250,10 +250,19 @@ def test_legend_search_and_facet_filter(open_map: Callable[..., Any], atlas: str
     page.click(".ca-reset")
     assert count.inner_text() == "Showing 6 of 6 cases"
 
+    # The name suggestions are written when the box is first used, then hold every case.
+    suggestions = (
+        "() => [...document.querySelectorAll('.ca-finder datalist option')].map(o => o.value)"
+    )
+    assert opened.js(suggestions) == []
+    page.focus("input.ca-search")
+    assert opened.js(suggestions) == [f"Case {i:02d} corridor" for i in range(6)]
     page.fill("input.ca-search", "Case 04 corridor")
     page.keyboard.press("Enter")
     page.locator(".ca-details .ca-title").wait_for()
     assert page.locator(".ca-details .ca-title").inner_text() == "Case 04 corridor"
+    page.fill("input.ca-search", "")
+    assert len(opened.js(suggestions)) == 6  # written once
 
 
 def test_controls_are_reachable_by_keyboard(open_map: Callable[..., Any], atlas: str) -> None:

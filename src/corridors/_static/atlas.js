@@ -1106,9 +1106,16 @@
           if (name && !byName[name.toLowerCase()]) { byName[name.toLowerCase()] = [g, item]; }
         });
       });
-      Object.keys(byName).sort().forEach(function (k) {
-        var o = el("option"); o.value = label(byName[k][0]._ca.data, byName[k][1]); dlist.appendChild(o);
-      });
+      // The suggestions are written when the box is first used: a list of every case
+      // name is thousands of elements in a large catalogue, and a page that is only
+      // looked at never needs it.
+      var suggest = function () {
+        q.removeEventListener("focus", suggest); q.removeEventListener("input", suggest);
+        Object.keys(byName).sort().forEach(function (k) {
+          var o = el("option"); o.value = label(byName[k][0]._ca.data, byName[k][1]); dlist.appendChild(o);
+        });
+      };
+      q.addEventListener("focus", suggest); q.addEventListener("input", suggest);
       var status = el("p", "ca-status"); status.setAttribute("aria-live", "polite");
       var go = function () {
         var needle = q.value.trim();
