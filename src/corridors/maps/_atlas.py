@@ -296,8 +296,8 @@ def build_map(
     the part of the boundary inside that case is drawn in red (large cases first, so a
     small case's part lies on top), with the answer's measures in words and units; the
     whole boundary is a thin dashed line beneath, and the map opens fitted to the
-    crossing parts with 25 km around them. A case matched only for lying deep in both countries of a border
-    has no part to draw. ``docs/maps.md`` says more.
+    crossing parts with 25 km around them. A case matched only for lying deep in both
+    countries of a border has no part to draw. ``docs/maps.md`` says more.
     """
     frame = load_features() if cases is None else as_frame(cases, what="cases")
     if renderer not in ("auto", "svg", "canvas"):
