@@ -565,3 +565,41 @@ def test_filters_tell_the_truth(open_map: Callable[..., Any], atlas: str) -> Non
     )
     assert inside
     assert not opened.errors, opened.errors
+
+
+# Per layer of cases: the zoom from which its markers stop clustering, and whether at the
+# zoom before it every case is a shape and two zooms before it some case still a marker.
+CLUSTER_STOPS = """() => {
+  const A = window.corridorsAtlas, map = A.map, out = {};
+  const small = (it, z) => {
+    const sw = map.project(it.bounds.getSouthWest(), z);
+    const ne = map.project(it.bounds.getNorthEast(), z);
+    return Math.max(Math.abs(ne.x - sw.x), Math.abs(ne.y - sw.y)) < 8;
+  };
+  A.groups.forEach(g => {
+    if (!g._ca.small || !g._ca.small.options) return;
+    const d = g._ca.small.options.disableClusteringAtZoom;
+    const items = g._ca.items.filter(it => it.shrinks);
+    out[g._ca.data.records[0].realm] = {
+      stop: d,
+      shapesBefore: items.every(it => !small(it, d - 1)),
+      markerEarlier: d < 2 || items.some(it => small(it, d - 2)),
+    };
+  });
+  return out;
+}"""
+
+
+def test_clusters_stop_where_every_case_of_the_layer_is_a_shape(
+    open_map: Callable[..., Any],
+) -> None:
+    frame = features(4)
+    # Case 03 (terrestrial, like case 00) becomes a 50 m square: a marker up to zoom 14.
+    tiny = frame["case_id"] == "case-03"
+    frame.loc[tiny, "geometry"] = shapely.box(10.0, 5.0, 10.0005, 5.0005)
+    page = maps.map_html(maps.build_map(frame, boundaries=None, offline=True))
+    opened = open_map(page, network=False)
+    stops = opened.js(CLUSTER_STOPS)
+    assert stops["terrestrial"]["stop"] == 10  # the tiny case keeps the whole range
+    for realm in ("freshwater", "marine"):  # 4 x 3 degree boxes: shapes from zoom 2
+        assert stops[realm] == {"stop": 3, "shapesBefore": True, "markerEarlier": True}

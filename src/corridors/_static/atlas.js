@@ -253,7 +253,8 @@
   // case under 8 px at 150 m a pixel (about a kilometre); markers that close still
   // answer a click with the chooser listing both. Leaflet.markercluster builds one grid
   // per zoom it clusters at, for every marker: stopping at 10 instead of the tiles' 18
-  // or 19 halves the work of adding thousands of markers.
+  // or 19 halves the work of adding thousands of markers. A layer whose cases are all
+  // shapes from an earlier zoom stops clustering there (shapesFrom).
   var CLUSTER_MAX_ZOOM = 10;
   // Fill shades that tell the cases of one layer apart: the layer's colour mixed with
   // white (positive) or black (negative); the outline keeps the layer's own colour.
@@ -399,7 +400,7 @@
       });
       var small = L.markerClusterGroup ? L.markerClusterGroup({
         showCoverageOnHover: false, zoomToBoundsOnClick: false, maxClusterRadius: 28,
-        disableClusteringAtZoom: CLUSTER_MAX_ZOOM,
+        disableClusteringAtZoom: Math.min(CLUSTER_MAX_ZOOM, shapesFrom(map, items) + 1),
         iconCreateFunction: function (c) {
           var keys = {};
           c.getAllChildMarkers().forEach(function (m) { keys[caseKey(data, m._caItem)] = true; });
@@ -468,6 +469,21 @@
     });
     shapes.sort(function (a, b) { return b[0] - a[0]; });
     shapes.forEach(function (s) { s[1].bringToFront(); });
+  }
+
+  // The first zoom at which every case of ``items`` is drawn as its shapes: no marker
+  // and no cluster is needed there or deeper, so the layer's clusters stop one zoom
+  // later (a fractional zoom rounds either way). A shape's size on screen doubles with
+  // each zoom, so the zoom where it reaches SMALL_PX follows from its size at zoom 0.
+  function shapesFrom(map, items) {
+    var last = 0, crs = (map && map.options.crs) || L.CRS.EPSG3857;
+    items.forEach(function (item) {
+      if (!item.shrinks) { return; }
+      var sw = crs.latLngToPoint(item.bounds.getSouthWest(), 0), ne = crs.latLngToPoint(item.bounds.getNorthEast(), 0);
+      var size = Math.max(Math.abs(ne.x - sw.x), Math.abs(ne.y - sw.y));
+      last = Math.max(last, size > 0 ? Math.ceil(Math.log2(SMALL_PX / size)) : Infinity);
+    });
+    return last;
   }
 
   function tooSmall(map, item, z) {
