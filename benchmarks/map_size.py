@@ -13,6 +13,9 @@ until a click on a feature is answered (explore()'s tooltip; the atlas's tooltip
 or opened case), which needs the map built, the feature drawn and the page free to
 answer; median of several runs.
 
+A third page draws the same shapes with Leaflet alone (no folium, popups, legend, search
+or clusters): the floor any page drawing them pays, printed for scale, not a peer.
+
 Targets: at most half the bytes and at most 0.7x the time of explore(), in drawing and in
 time to interactive.
 
@@ -37,6 +40,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import folium
 import geopandas as gpd
 import numpy as np
 from shapely.geometry import Polygon
@@ -211,6 +215,22 @@ def run(out: Path) -> int:
                 rows.append(
                     (label, f"explore() ({name})", size_e, 1.0, draw_e, 1.0, t_explore_build)
                 )
+                if "boundaries" in kw:
+                    # The floor: Leaflet alone drawing the same shapes, nothing else on
+                    # the page (no popups, legend, search or clusters).
+                    floor_path = leaflet_alone(frame, out / "leaflet.html")
+                    draw_f = time_to_draw(browser, floor_path)
+                    rows.append(
+                        (
+                            label,
+                            "Leaflet alone (floor)",
+                            floor_path.stat().st_size,
+                            floor_path.stat().st_size / size_e,
+                            draw_f,
+                            draw_f / draw_e,
+                            0.0,
+                        )
+                    )
                 t0 = time.perf_counter()
                 path = maps.save_map(
                     maps.build_map(frame, **kw), out / "atlas.html", overwrite=True
@@ -257,6 +277,24 @@ def run(out: Path) -> int:
     for label, t_explore, t_atlas in interactive:
         print(f"{label:32} {t_explore:11.2f} {t_atlas:11.2f} {t_atlas / t_explore:7.2f}")
     return 0
+
+
+def leaflet_alone(frame: gpd.GeoDataFrame, path: Path) -> Path:
+    """A page with only Leaflet drawing the frame's shapes (GeoJSON), fitted to them:
+    what any page drawing them costs at least."""
+    version = re.search(r"leaflet@([0-9.]+)", maps.map_html(folium.Map())).group(1)  # type: ignore[union-attr]
+    cdn = f"https://cdn.jsdelivr.net/npm/leaflet@{version}/dist"
+    shapes = frame.geometry.to_crs(4326).to_json()
+    path.write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        f'<link rel="stylesheet" href="{cdn}/leaflet.css"/><script src="{cdn}/leaflet.js"></script>'
+        "<style>html,body,#m{width:100%;height:100%;margin:0}</style></head><body>"
+        '<div id="m"></div><script>var m = L.map("m");'
+        f"var g = L.geoJSON({shapes}).addTo(m); m.fitBounds(g.getBounds());</script>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    return path
 
 
 def resting_point(frame: gpd.GeoDataFrame) -> tuple[float, float]:
