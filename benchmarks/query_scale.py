@@ -105,10 +105,12 @@ def timed(func: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
     return best, out
 
 
-def synthetic_cases(n: int, rng: np.random.Generator) -> gpd.GeoDataFrame:
+def synthetic_cases(
+    n: int, rng: np.random.Generator, region: tuple[float, float, float, float] = REGION
+) -> gpd.GeoDataFrame:
     """n features: 50 % points, 25 % lines (2-5 vertices, 5-30 km steps), 25 % polygons
-    (octagons 2-20 km across), centred uniformly over Africa and Eurasia."""
-    x0, y0, x1, y1 = REGION
+    (octagons 2-20 km across), centred uniformly over ``region`` (Africa and Eurasia)."""
+    x0, y0, x1, y1 = region
     cx = rng.uniform(x0, x1, n)
     cy = rng.uniform(y0, y1, n)
     kind = rng.choice(3, size=n, p=[0.5, 0.25, 0.25])
@@ -133,9 +135,11 @@ def synthetic_cases(n: int, rng: np.random.Generator) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"kind": kind}, geometry=geoms, crs="EPSG:4326")
 
 
-def synthetic_roads(n: int, rng: np.random.Generator) -> gpd.GeoDataFrame:
-    """n road segments of 2-4 vertices, 10-60 km long, over the same region."""
-    x0, y0, x1, y1 = REGION
+def synthetic_roads(
+    n: int, rng: np.random.Generator, region: tuple[float, float, float, float] = REGION
+) -> gpd.GeoDataFrame:
+    """n road segments of 2-4 vertices, 10-60 km long, over ``region``."""
+    x0, y0, x1, y1 = region
     nv = rng.integers(2, 5, n)
     idx = np.repeat(np.arange(n), nv)
     start = np.column_stack([rng.uniform(x0, x1, n), rng.uniform(y0, y1, n)])

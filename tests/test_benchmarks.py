@@ -6,7 +6,6 @@ only keep its peers honest at a small scale, where they run in a second or two.
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from types import ModuleType
 
 import numpy as np
 import pytest
+from benchmark_scripts import load
 
 import corridors
 from corridors import query
@@ -23,11 +23,7 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "query_scale.py"
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("query_scale", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load("query_scale")
 
 
 @pytest.fixture(scope="module")

@@ -9,49 +9,21 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-import shapely
+from benchmark_scripts import load
 
 from corridors import query
 from corridors.errors import InputError
 
-
-def _roads(rng: np.random.Generator, n: int) -> gpd.GeoDataFrame:
-    nv = rng.integers(2, 5, n)
-    start = np.column_stack([rng.uniform(10, 12, n), rng.uniform(45, 46.2, n)])
-    heading = np.repeat(rng.uniform(0, 2 * np.pi, n), nv) + rng.normal(0, 0.3, nv.sum())
-    step = rng.uniform(0.05, 0.15, nv.sum())
-    d = np.column_stack([np.cos(heading) * step, np.sin(heading) * step])
-    first = np.r_[0, np.cumsum(nv)[:-1]]
-    d[first] = 0
-    cum = np.cumsum(d, axis=0)
-    cum -= np.repeat(cum[first], nv, axis=0)
-    coords = np.repeat(start, nv, axis=0) + cum
-    lines = shapely.linestrings(coords, indices=np.repeat(np.arange(n), nv))
-    return gpd.GeoDataFrame({"road": [f"road {i}" for i in range(n)]}, geometry=lines, crs=4326)
-
-
-def _cases(rng: np.random.Generator, n: int) -> gpd.GeoDataFrame:
-    cx, cy = rng.uniform(10, 12, n), rng.uniform(45, 46.2, n)
-    half = n // 2
-    nv = rng.integers(2, 6, half)
-    steps = rng.normal(0, 0.08, (nv.sum(), 2))
-    first = np.r_[0, np.cumsum(nv)[:-1]]
-    steps[first] = 0
-    cum = np.cumsum(steps, axis=0)
-    cum -= np.repeat(cum[first], nv, axis=0)
-    coords = np.repeat(np.column_stack([cx[:half], cy[:half]]), nv, axis=0) + cum
-    geoms = np.empty(n, dtype=object)
-    geoms[:half] = shapely.linestrings(coords, indices=np.repeat(np.arange(half), nv))
-    geoms[half:] = shapely.buffer(
-        shapely.points(cx[half:], cy[half:]), rng.uniform(0.01, 0.08, n - half), quad_segs=2
-    )
-    return gpd.GeoDataFrame({"case_id": np.arange(n)}, geometry=geoms, crs=4326)
+#: A box of northern Italy, 2 by 1.2 degrees: dense enough for hundreds of crossings.
+BOX = (10.0, 45.0, 12.0, 46.2)
 
 
 @pytest.fixture(scope="module")
 def network() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The scale benchmark's synthetic cases and roads, a few thousand in one box."""
+    bench = load("query_scale")
     rng = np.random.default_rng(7)
-    return _cases(rng, 4000), _roads(rng, 300)
+    return bench.synthetic_cases(4000, rng, BOX), bench.synthetic_roads(300, rng, BOX)
 
 
 @pytest.fixture
