@@ -18,8 +18,6 @@ from benchmark_scripts import load
 import corridors
 from corridors import query
 
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "query_scale.py"
-
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
