@@ -22,8 +22,6 @@ from ._tiles import TileTask, release_solvers, solve_task
 #: Tasks kept queued per worker: enough to keep every worker busy, few enough that
 #: the partial maps waiting to be collected stay a handful.
 QUEUED_PER_WORKER = 2
-#: How long to try reaching a dask scheduler before giving up.
-CONNECT_TIMEOUT = "20s"
 
 
 def cpu_count() -> int:
@@ -127,9 +125,9 @@ def run_dask(tasks: Sequence[TileTask], scheduler: Any) -> Iterator[tuple[int, T
         ) from exc
     own = not isinstance(scheduler, Client)
     try:
-        client = (
-            Client(scheduler, set_as_default=False, timeout=CONNECT_TIMEOUT) if own else scheduler
-        )
+        # How long to keep trying is dask's own setting,
+        # ``distributed.comm.timeouts.connect`` (30 s unless configured).
+        client = Client(scheduler, set_as_default=False) if own else scheduler
     except (OSError, TimeoutError) as exc:
         raise InputError(
             f"cannot reach the dask scheduler at {scheduler!r}: {exc}; start one with "
