@@ -13,8 +13,9 @@ until a click on a feature is answered (explore()'s tooltip; the atlas's tooltip
 or opened case), which needs the map built, the feature drawn and the page free to
 answer; median of several runs.
 
-A third page draws the same shapes with Leaflet alone (no folium, popups, legend, search
-or clusters): the floor any page drawing them pays, printed for scale, not a peer.
+For scale, not as peers: a page where Leaflet alone draws the same shapes at full detail
+(no folium, popups, legend, search or clusters), and Leaflet's bare map with no shapes.
+The atlas draws simplified shapes, so its own floor lies between the two.
 
 Targets: at most half the bytes and at most 0.7x the time of explore(), in drawing and in
 time to interactive.
@@ -216,21 +217,17 @@ def run(out: Path) -> int:
                     (label, f"explore() ({name})", size_e, 1.0, draw_e, 1.0, t_explore_build)
                 )
                 if "boundaries" in kw:
-                    # The floor: Leaflet alone drawing the same shapes, nothing else on
-                    # the page (no popups, legend, search or clusters).
-                    floor_path = leaflet_alone(frame, out / "leaflet.html")
-                    draw_f = time_to_draw(browser, floor_path)
-                    rows.append(
-                        (
-                            label,
-                            "Leaflet alone (floor)",
-                            floor_path.stat().st_size,
-                            floor_path.stat().st_size / size_e,
-                            draw_f,
-                            draw_f / draw_e,
-                            0.0,
-                        )
-                    )
+                    # For scale: Leaflet alone drawing the same shapes at full detail,
+                    # nothing else on the page (no popups, legend, search or clusters),
+                    # and Leaflet's bare map with no shapes at all.
+                    for what, shapes in (("same shapes", frame), ("no shapes", None)):
+                        floor_path = leaflet_alone(shapes, out / "leaflet.html")
+                        draw_f = time_to_draw(browser, floor_path)
+                        size_f = floor_path.stat().st_size
+                        rows.append(
+                            (label, f"Leaflet alone ({what})", size_f, size_f / size_e,
+                             draw_f, draw_f / draw_e, 0.0)
+                        )  # fmt: skip
                 t0 = time.perf_counter()
                 path = maps.save_map(
                     maps.build_map(frame, **kw), out / "atlas.html", overwrite=True
@@ -279,18 +276,22 @@ def run(out: Path) -> int:
     return 0
 
 
-def leaflet_alone(frame: gpd.GeoDataFrame, path: Path) -> Path:
-    """A page with only Leaflet drawing the frame's shapes (GeoJSON), fitted to them:
-    what any page drawing them costs at least."""
+def leaflet_alone(frame: gpd.GeoDataFrame | None, path: Path) -> Path:
+    """A page with only Leaflet drawing the frame's shapes (GeoJSON) at full detail,
+    fitted to them; with ``frame`` None, Leaflet's map alone at zoom 2."""
     version = re.search(r"leaflet@([0-9.]+)", maps.map_html(folium.Map())).group(1)  # type: ignore[union-attr]
     cdn = f"https://cdn.jsdelivr.net/npm/leaflet@{version}/dist"
-    shapes = frame.geometry.to_crs(4326).to_json()
+    if frame is None:
+        draw = "m.setView([20, 10], 2);"
+    else:
+        shapes = frame.geometry.to_crs(4326).to_json()
+        draw = f"var g = L.geoJSON({shapes}).addTo(m); m.fitBounds(g.getBounds());"
     path.write_text(
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
         f'<link rel="stylesheet" href="{cdn}/leaflet.css"/><script src="{cdn}/leaflet.js"></script>'
         "<style>html,body,#m{width:100%;height:100%;margin:0}</style></head><body>"
         '<div id="m"></div><script>var m = L.map("m");'
-        f"var g = L.geoJSON({shapes}).addTo(m); m.fitBounds(g.getBounds());</script>"
+        f"{draw}</script>"
         "</body></html>",
         encoding="utf-8",
     )
