@@ -56,7 +56,7 @@ import shapely
 
 import corridors
 from corridors import query
-from corridors.query._threads import thread_count
+from corridors._threads import thread_count
 
 REGION = (-20.0, -35.0, 140.0, 70.0)  # Africa and Eurasia: many borders
 BEST = " *"  # marks the best-of-N figures in the report

@@ -13,7 +13,18 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "corridors"
 #: except the same-layer imports listed in SIDEWAYS.
 LAYER = {
     **dict.fromkeys(
-        ("errors", "_typing", "_io", "_resources", "_geodesy", "crs", "schema", "_compat"), 0
+        (
+            "errors",
+            "_typing",
+            "_io",
+            "_resources",
+            "_geodesy",
+            "crs",
+            "schema",
+            "_compat",
+            "_threads",
+        ),
+        0,
     ),
     **dict.fromkeys(("boundaries", "catalogue"), 1),
     **dict.fromkeys(("query", "circuit", "leastcost", "omniscape", "tracking"), 2),
@@ -30,6 +41,9 @@ SIDEWAYS = {
     ("_io", "errors"),
     ("_resources", "errors"),
     ("crs", "errors"),
+    ("crs", "_threads"),
+    ("_threads", "errors"),
+    ("_threads", "_typing"),
     ("_geodesy", "_typing"),
     ("catalogue", "boundaries"),
     ("leastcost", "query"),

@@ -89,7 +89,7 @@ def test_bad_thread_variable_is_named_with_its_fix(
 ) -> None:
     cases, roads = network
     monkeypatch.setenv(query.THREADS_ENV, raw)
-    with pytest.raises(InputError, match=rf"CORRIDORS_QUERY_THREADS='{raw}'.*positive integer"):
+    with pytest.raises(InputError, match=rf"CORRIDORS_THREADS='{raw}'.*positive integer"):
         query.crossing(cases, roads)
 
 

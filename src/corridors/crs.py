@@ -20,8 +20,6 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
-# One geodesy for the package: the ellipsoid, the local projection and the geodesic
-# measures are defined in corridors._geodesy and are public here.
 from ._geodesy import (
     GEOD,
     WGS84,
@@ -30,6 +28,10 @@ from ._geodesy import (
     geodesic_length_km,
     local_crs,
 )
+
+# One geodesy for the package: the ellipsoid, the local projection and the geodesic
+# measures are defined in corridors._geodesy and are public here.
+from ._threads import map_chunks
 from .errors import CorridorsError, CRSError, InputError
 
 __all__ = [
@@ -312,16 +314,14 @@ def _bad_coordinates(
     first :data:`MAX_LISTED` that coordinate (x, y and its place in the geometry) and
     why (for the rest only placeholders, to be counted); and whether a coordinate is
     tiny (:func:`flush_tiny`)."""
-    found: list[tuple[int, tuple[float, float, int], str]] = []
-    tiny = False
-    for at in range(0, len(geoms), _CHECK_CHUNK):
-        chunk = geoms[at : at + _CHECK_CHUNK]
-        xy = shapely.get_coordinates(chunk)
+
+    def screen(at: int) -> tuple[bool, bool]:
+        # Almost every chunk passes, so the per-coordinate work is rare. Extremes are
+        # NaN when any coordinate is (column by column: reducing an (n, 2) array along
+        # its first axis is many times slower).
+        xy = shapely.get_coordinates(geoms[at : at + _CHECK_CHUNK])
         if len(xy) == 0:
-            continue
-        # The screen: almost every chunk passes, so the per-coordinate work is rare.
-        # Extremes are NaN when any coordinate is (column by column: reducing an (n, 2)
-        # array along its first axis is many times slower).
+            return True, False
         x, y = xy[:, 0], xy[:, 1]
         with np.errstate(invalid="ignore"):  # NaN is what this looks for
             ext = np.array([x.min(), x.max(), y.min(), y.max()])
@@ -329,12 +329,19 @@ def _bad_coordinates(
                 not ranges
                 or (np.abs(ext[2:]).max() <= LAT_MAX_DEG and np.abs(ext[:2]).max() <= LON_MAX_DEG)
             )
-            if not tiny:
-                size = np.abs(xy)
-                tiny = bool(np.any((size < TINY_DEG) & (size > 0)))
+            size = np.abs(xy)
+            return fine, bool(np.any((size < TINY_DEG) & (size > 0)))
+
+    # The chunks are screened in threads (shapely and numpy release the GIL); the few
+    # that fail are searched in order, so the first MAX_LISTED are the first in the data.
+    starts = list(range(0, len(geoms), _CHECK_CHUNK))
+    screened = map_chunks(screen, starts)
+    found: list[tuple[int, tuple[float, float, int], str]] = []
+    for at, (fine, _) in zip(starts, screened, strict=True):
         if not fine:
+            chunk = geoms[at : at + _CHECK_CHUNK]
             found.extend(_bad_in_chunk(chunk, at, ranges=ranges, room=MAX_LISTED - len(found)))
-    return found, tiny
+    return found, any(tiny for _, tiny in screened)
 
 
 def flush_tiny(geoms: np.ndarray) -> np.ndarray:

@@ -81,9 +81,10 @@ variable ``CORRIDORS_QUERY_SPEED=0`` (:data:`SPEED_ENV`) at import, process-wide
 Against a line (roads, rails, rivers), both routes work through independent chunks of
 cases in threads, since GEOS and numpy release the GIL: by default one per usable core,
 at most 8. :func:`threads` sets the number within a ``with`` block, as does the
-environment variable ``CORRIDORS_QUERY_THREADS`` (:data:`THREADS_ENV`); the answers do
-not depend on it. Calls from threads other than the main one (dask partitions) run
-their chunks one after another.
+environment variable ``CORRIDORS_THREADS`` (:data:`THREADS_ENV`); the answers do
+not depend on it. The check of every input's coordinates runs its chunks the same way.
+Calls from threads other than the main one (dask partitions) run their chunks one
+after another.
 
 Result columns
 --------------
@@ -134,13 +135,13 @@ import pandas as pd
 import shapely
 
 from .. import _geodesy as geo
+from .._threads import THREADS_ENV, threads
 from ..crs import to_wgs84
 from ..errors import BoundaryError, InputError
 from . import _dispatch as dispatch
 from . import _reference as eng
 from ._antimeridian import split_antimeridian
 from ._dispatch import SPEED_ENV, speed_routes
-from ._threads import THREADS_ENV, threads
 from ._windows import candidate_pairs
 from .boundary import (
     Boundary,

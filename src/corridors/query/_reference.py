@@ -32,6 +32,7 @@ import shapely
 from numpy.typing import NDArray
 
 from .. import _geodesy as geo
+from .._threads import map_chunks, parts, runs
 from .._typing import BoolArray, FloatArray, GeomArray, Int64Array, IntArray
 from ._band import (
     BAND_QUAD_SEGS,
@@ -41,7 +42,6 @@ from ._band import (
     traversal,
 )
 from ._edges import edge_pieces
-from ._threads import map_chunks, parts, runs
 from ._windows import (
     candidate_pairs,
     case_windows,

@@ -52,6 +52,7 @@ import numpy as np
 import shapely
 
 from ..._geodesy import EARTH_RADIUS_M, GEOD
+from ..._threads import map_chunks
 from ..._typing import BoolArray, FloatArray, GeomArray, Int64Array, IntArray
 from .. import _segments as sg
 from .._band import (
@@ -66,7 +67,6 @@ from .._band import (
     traversal,
 )
 from .._segments import M_PER_DEG, MARGIN, MAX_LAT, Segments
-from .._threads import map_chunks
 from ..boundary import Boundary, caches
 
 #: Largest box side (degrees) of a polygon case the fast route clips in one local frame.

@@ -1,11 +1,13 @@
-"""Threads for the query routes: independent chunks of cases evaluated side by side.
+"""Threads for array work: independent chunks evaluated side by side.
 
 GEOS (through shapely 2) and numpy release the GIL for their array operations, so
-chunks of cases run in threads use every core without copying the boundary. Only work
-that reads shared geometries through non-predicate operations, or that owns its case
+chunks of geometries run in threads use every core without copying shared data. The
+query routes (:mod:`corridors.query`) run chunks of cases this way, and the coordinate
+check (:func:`corridors.crs.check_coordinates`) its chunks of coordinates. Only work
+that reads shared geometries through non-predicate operations, or that owns its
 geometries outright (chunks are disjoint), is handed to threads: a GEOS prepared
 geometry builds its index lazily on first use, which is not thread-safe, so predicates
-on the shared boundary stay in the calling thread.
+on shared geometries stay in the calling thread.
 
 The setting is one per process, like :func:`corridors.query.speed_routes`. Calls made
 outside the main thread (dask partitions in a threaded scheduler, a caller's own
@@ -27,13 +29,13 @@ from typing import TypeVar
 
 import numpy as np
 
-from .._typing import IntArray
-from ..errors import InputError
+from ._typing import IntArray
+from .errors import InputError
 
 __all__ = ["THREADS_ENV", "map_chunks", "parts", "runs", "thread_count", "threads"]
 
 #: Environment variable setting the number of threads (a positive integer).
-THREADS_ENV = "CORRIDORS_QUERY_THREADS"
+THREADS_ENV = "CORRIDORS_THREADS"
 #: Default ceiling: the chunks are memory-bound array work, and beyond a handful of
 #: threads they contend for memory bandwidth more than they gain.
 MAX_DEFAULT_THREADS = 8
@@ -52,7 +54,7 @@ def _usable_cores() -> int:
 
 
 def thread_count() -> int:
-    """Threads the query routes use: :func:`threads`, else ``CORRIDORS_QUERY_THREADS``,
+    """Threads the chunked work uses: :func:`threads`, else ``CORRIDORS_THREADS``,
     else the usable cores up to :data:`MAX_DEFAULT_THREADS`."""
     if _setting is not None:
         return _setting
@@ -73,9 +75,9 @@ def thread_count() -> int:
 
 @contextmanager
 def threads(n: int) -> Iterator[None]:
-    """Use ``n`` threads for ``crossing`` and the other queries within a ``with`` block.
+    """Use ``n`` threads for ``crossing`` and the coordinate checks within a ``with`` block.
 
-    By default the queries use the usable cores (at most 8). The answers are the same
+    By default they use the usable cores (at most 8). The answers are the same
     for any number; ``threads(1)`` runs everything in the calling thread. The setting
     is process-wide.
 
