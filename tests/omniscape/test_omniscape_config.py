@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -166,20 +167,26 @@ def test_reclass_table_errors_name_the_line(job_dir: Path) -> None:
 
 
 def test_estimate_is_printed_and_a_job_too_large_is_refused_before_solving(
-    job_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    job_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from corridors.circuit import JobTooLargeError
-    from corridors.omniscape import _window
 
-    def no_solve(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a window was solved")
-
-    monkeypatch.setattr(_window.WindowSolver, "current", no_solve)
     with pytest.raises(JobTooLargeError, match=r"only 1 MiB is available; use .*radius"):
-        run(_ini(job_dir), base_dir=job_dir, workers=1, progress=False, memory_limit=2**20)
+        run(_ini(job_dir), base_dir=job_dir, workers=1, progress=True, memory_limit=2**20)
     err = capsys.readouterr().err
     assert "estimated peak memory" in err and "targets in" in err
+    # Solving never started: its progress bar, drawn as the first window is handed
+    # out, never appeared.
+    assert not re.search(r"omniscape:\s+\d+%\|", err)
     assert not (job_dir / "out").exists()
+
+
+def test_a_job_that_fits_shows_its_progress_bar(
+    job_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The other side of the test above: a run that solves draws the bar it looks for.
+    run(_ini(job_dir), base_dir=job_dir, workers=1, progress=True)
+    assert re.search(r"omniscape:\s+\d+%\|", capsys.readouterr().err)
 
 
 def test_relative_base_dir_gives_absolute_input_paths(
