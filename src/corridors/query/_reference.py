@@ -54,8 +54,9 @@ from .boundary import Boundary
 
 #: Cases refined at once against a linear boundary (caps the memory of the buffers).
 REFINE_CHUNK = 20_000
-#: Fewest cases worth a thread of their own: below this, starting the thread and
-#: the extra GEOS calls cost about what the split saves.
+#: Fewest cases worth a thread of their own: 500 cases are about 80 ms of GEOS work
+#: (about 160 us a case on the roads of ``benchmarks/query_scale.py``), far above the
+#: millisecond a thread pool takes to start.
 REFINE_MIN = 500
 
 #: DE-9IM patterns with the *boundary* as first operand and the case second.
