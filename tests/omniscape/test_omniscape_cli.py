@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
@@ -21,6 +22,12 @@ def app() -> typer.Typer:
         typer.echo("test")
 
     return app
+
+
+def _omniscape(app: typer.Typer, reference: Path, ini: str, out: Path, *extra: str) -> Any:
+    """``corridors omniscape`` on one of the reference jobs, writing into ``out``."""
+    args = ["omniscape", str(reference / "input" / ini), "--base-dir", str(reference)]
+    return CliRunner().invoke(app, [*args, "--output-dir", str(out), *extra])
 
 
 def test_runs_a_job_with_estimate_and_files(
@@ -52,35 +59,14 @@ def test_runs_a_job_with_estimate_and_files(
 def test_bad_jobs_exit_2_without_traceback(
     app: typer.Typer, os_reference: Path, tmp_path: Path, ini: str
 ) -> None:
-    result = CliRunner().invoke(
-        app,
-        [
-            "omniscape",
-            str(os_reference / "input" / ini),
-            "--base-dir",
-            str(os_reference),
-            "--output-dir",
-            str(tmp_path / "out"),
-        ],
-    )
+    result = _omniscape(app, os_reference, ini, tmp_path / "out")
     assert result.exit_code == 2
     assert "error:" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
 
 
 def test_warnings_are_shown_once(app: typer.Typer, os_reference: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        app,
-        [
-            "omniscape",
-            str(os_reference / "input" / "config3.ini"),
-            "--base-dir",
-            str(os_reference),
-            "--output-dir",
-            str(tmp_path / "o"),
-            "--no-progress",
-        ],
-    )
+    result = _omniscape(app, os_reference, "config3.ini", tmp_path / "o", "--no-progress")
     assert result.exit_code == 0, result.output
     assert result.output.count("warning: ") >= 2
     assert result.output.count("unknown options ignored: 'foo'") == 1
@@ -94,18 +80,8 @@ def test_unreachable_scheduler_is_a_clear_error(
 
     # dask's own connect timeout, which the run honours, shortened for the test.
     with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
-        result = CliRunner().invoke(
-            app,
-            [
-                "omniscape",
-                str(os_reference / "input" / "config2.ini"),
-                "--base-dir",
-                str(os_reference),
-                "--output-dir",
-                str(tmp_path / "o"),
-                "--scheduler",
-                "tcp://127.0.0.1:9",
-            ],
+        result = _omniscape(
+            app, os_reference, "config2.ini", tmp_path / "o", "--scheduler", "tcp://127.0.0.1:9"
         )
     assert result.exit_code == 2
     assert "cannot reach the dask scheduler" in result.output
