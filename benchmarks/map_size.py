@@ -41,14 +41,13 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import folium
 import geopandas as gpd
 import numpy as np
 from shapely.geometry import Polygon
 
 import corridors
 from corridors import maps
-from corridors.maps._assets import inline_asset
+from corridors.maps._assets import inline_asset, leaflet_links
 
 RUNS = 3
 DRAWN = """async () => {
@@ -279,8 +278,7 @@ def run(out: Path) -> int:
 def leaflet_alone(frame: gpd.GeoDataFrame | None, path: Path) -> Path:
     """A page with only Leaflet drawing the frame's shapes (GeoJSON) at full detail,
     fitted to them; with ``frame`` None, Leaflet's map alone at zoom 2."""
-    version = re.search(r"leaflet@([0-9.]+)", maps.map_html(folium.Map())).group(1)  # type: ignore[union-attr]
-    cdn = f"https://cdn.jsdelivr.net/npm/leaflet@{version}/dist"
+    ((_, js),), ((_, css),) = leaflet_links()
     if frame is None:
         draw = "m.setView([20, 10], 2);"
     else:
@@ -288,7 +286,7 @@ def leaflet_alone(frame: gpd.GeoDataFrame | None, path: Path) -> Path:
         draw = f"var g = L.geoJSON({shapes}).addTo(m); m.fitBounds(g.getBounds());"
     path.write_text(
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
-        f'<link rel="stylesheet" href="{cdn}/leaflet.css"/><script src="{cdn}/leaflet.js"></script>'
+        f'<link rel="stylesheet" href="{css}"/><script src="{js}"></script>'
         "<style>html,body,#m{width:100%;height:100%;margin:0}</style></head><body>"
         '<div id="m"></div><script>var m = L.map("m");'
         f"{draw}</script>"

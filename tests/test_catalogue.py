@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import re
 import unicodedata
@@ -15,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from benchmark_scripts import load
 from catalogue_factory import make_feature, make_site
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -253,12 +253,7 @@ def test_feature_in_undeclared_country_names_it(write_catalogue) -> None:
 
 
 def _load_benchmark() -> ModuleType:
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "catalogue.py"
-    spec = importlib.util.spec_from_file_location("catalogue_benchmark", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load("catalogue")
 
 
 # The geography check as first written (shapely.distance at every point): slow and

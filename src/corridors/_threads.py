@@ -32,7 +32,7 @@ import numpy as np
 from ._typing import IntArray
 from .errors import InputError
 
-__all__ = ["THREADS_ENV", "map_chunks", "parts", "runs", "thread_count", "threads"]
+__all__ = ["THREADS_ENV", "map_chunks", "runs", "thread_count", "threads"]
 
 #: Environment variable setting the number of threads (a positive integer).
 THREADS_ENV = "CORRIDORS_THREADS"
@@ -114,22 +114,14 @@ def map_chunks(func: Callable[[_T], _R], chunks: Sequence[_T]) -> list[_R]:
         return [f.result() for f in futures]
 
 
-def parts(n: int, *, at_most: int, at_least: int) -> list[slice]:
-    """Slices splitting ``range(n)`` into pieces of at most ``at_most``, and into at
-    least as many pieces as there are threads while each keeps ``at_least`` items."""
-    if n == 0:
-        return []
-    count = -(-n // at_most)
-    count = max(count, min(thread_count(), n // max(at_least, 1)))
-    size = -(-n // count)
-    return [slice(at, min(at + size, n)) for at in range(0, n, size)]
-
-
-def runs(keys: IntArray, *, at_least: int) -> list[slice]:
-    """Slices of the sorted ``keys``, about one per thread and each at least
-    ``at_least`` long, that never split a run of equal keys (one case's pairs)."""
+def runs(keys: IntArray, *, at_least: int, at_most: int | None = None) -> list[slice]:
+    """Slices of the sorted ``keys``: about one per thread, each at least ``at_least``
+    long and (for distinct keys) at most ``at_most``, never splitting a run of equal
+    keys (one case's pairs)."""
     n = len(keys)
     count = max(1, min(thread_count(), n // max(at_least, 1)))
+    if at_most is not None:
+        count = max(count, -(-n // at_most))
     bounds = [0]
     for k in range(1, count):
         at = int(np.searchsorted(keys, keys[n * k // count]))

@@ -20,6 +20,8 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
+# One geodesy for the package: the ellipsoid, the local projection and the geodesic
+# measures are defined in corridors._geodesy and are public here.
 from ._geodesy import (
     GEOD,
     WGS84,
@@ -28,9 +30,6 @@ from ._geodesy import (
     geodesic_length_km,
     local_crs,
 )
-
-# One geodesy for the package: the ellipsoid, the local projection and the geodesic
-# measures are defined in corridors._geodesy and are public here.
 from ._threads import map_chunks
 from .errors import CorridorsError, CRSError, InputError
 

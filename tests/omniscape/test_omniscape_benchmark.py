@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +9,7 @@ from types import ModuleType
 
 import numpy as np
 import pytest
+from benchmark_scripts import load
 
 from corridors.omniscape._core import Layers, Params, solve_tile_layers, tile_targets
 
@@ -18,11 +18,7 @@ BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "omniscape.py"
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("omniscape_bench", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load("omniscape")
 
 
 def test_peer_windows_equal_corridors_windows(bench: ModuleType) -> None:

@@ -476,20 +476,23 @@
   // later (a fractional zoom rounds either way). A shape's size on screen doubles with
   // each zoom, so the zoom where it reaches SMALL_PX follows from its size at zoom 0.
   function shapesFrom(map, items) {
-    var last = 0, crs = (map && map.options.crs) || L.CRS.EPSG3857;
+    var last = 0;
     items.forEach(function (item) {
       if (!item.shrinks) { return; }
-      var sw = crs.latLngToPoint(item.bounds.getSouthWest(), 0), ne = crs.latLngToPoint(item.bounds.getNorthEast(), 0);
-      var size = Math.max(Math.abs(ne.x - sw.x), Math.abs(ne.y - sw.y));
+      var size = screenSize(map, item, 0);
       last = Math.max(last, size > 0 ? Math.ceil(Math.log2(SMALL_PX / size)) : Infinity);
     });
     return last;
   }
 
-  function tooSmall(map, item, z) {
-    var sw = map.project(item.bounds.getSouthWest(), z), ne = map.project(item.bounds.getNorthEast(), z);
-    return Math.max(Math.abs(ne.x - sw.x), Math.abs(ne.y - sw.y)) < SMALL_PX;
+  // The larger side (px) of an item's bounds on the screen at zoom z.
+  function screenSize(map, item, z) {
+    var crs = (map && map.options.crs) || L.CRS.EPSG3857;
+    var sw = crs.latLngToPoint(item.bounds.getSouthWest(), z), ne = crs.latLngToPoint(item.bounds.getNorthEast(), z);
+    return Math.max(Math.abs(ne.x - sw.x), Math.abs(ne.y - sw.y));
   }
+
+  function tooSmall(map, item, z) { return screenSize(map, item, z) < SMALL_PX; }
 
   function markerOf(g, item) {
     var mk = L.circleMarker(item.point, {

@@ -32,7 +32,7 @@ import shapely
 from numpy.typing import NDArray
 
 from .. import _geodesy as geo
-from .._threads import map_chunks, parts, runs
+from .._threads import map_chunks, runs
 from .._typing import BoolArray, FloatArray, GeomArray, Int64Array, IntArray
 from ._band import (
     BAND_QUAD_SEGS,
@@ -663,7 +663,7 @@ def crossing_linear(
     # In chunks: the bands and local networks of a chunk are freed before the next.
     # They run in threads: a chunk reads the shared boundary only to copy and clip it,
     # never through a (lazily prepared, not thread-safe) predicate.
-    chunks = [idx[s] for s in parts(len(idx), at_most=REFINE_CHUNK, at_least=REFINE_MIN)]
+    chunks = [idx[s] for s in runs(idx, at_least=REFINE_MIN, at_most=REFINE_CHUNK)]
     target_tree(boundary)  # built once here, not by each thread
     refined = map_chunks(
         lambda part: _refine_linear(cases, polys, lines, boundary, part, tol_km), chunks

@@ -181,7 +181,7 @@ def settle_linear(cases: GeomArray, boundary: Boundary, tol_km: float) -> FastLi
     tol_m = tol_km * 1000.0
 
     # Chunks hold disjoint cases and write disjoint rows of ``out``, so they run in
-    # threads (:mod:`corridors.query._threads`); ``hits`` only gains whole entries.
+    # threads (:mod:`corridors._threads`); ``hits`` only gains whole entries.
     def run(jobs: list[tuple[bool, IntArray]], stray: float) -> list[IntArray]:
         def one(job: tuple[bool, IntArray]) -> IntArray:
             is_line, sel = job
