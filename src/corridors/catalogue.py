@@ -170,7 +170,10 @@ def _read_geojson(text: str, source: str) -> tuple[list[dict[str, Any]], list[Pr
                     geom = None
             if geom is not None:
                 try:
-                    record["geometry"] = shapely.geometry.shape(geom)
+                    # A NaN coordinate is reported by the coordinate check, with the
+                    # feature named; numpy's bare warning about it would only confuse.
+                    with np.errstate(invalid="ignore"):
+                        record["geometry"] = shapely.geometry.shape(geom)
                 except Exception as exc:  # shapely raises several types for bad input
                     record["error"] = f"has a malformed geometry ({exc}); fix its coordinates"
         records.append(record)
