@@ -603,3 +603,51 @@ def test_clusters_stop_where_every_case_of_the_layer_is_a_shape(
     assert stops["terrestrial"]["stop"] == 10  # the tiny case keeps the whole range
     for realm in ("freshwater", "marine"):  # 4 x 3 degree boxes: shapes from zoom 2
         assert stops[realm] == {"stop": 3, "shapesBefore": True, "markerEarlier": True}
+
+
+# At the opening view: whether any tiny case has shapes made yet, whether every cluster
+# icon is placed without a 3D transform, and how many cluster icons there are.
+TINY_STATE = """() => {
+  const A = window.corridorsAtlas;
+  const tiny = A.groups.flatMap(g => g._ca.items.filter(it => it.small));
+  const icons = [...document.querySelectorAll('.leaflet-marker-pane .leaflet-marker-icon')];
+  return {tiny: tiny.length, made: tiny.filter(it => it._caMade().length).length,
+          icons: icons.length, flat: icons.every(i => !/translate3d/.test(i.style.transform))};
+}"""
+# Zooms in on one tiny case: its shape is made, drawn and on the page.
+ZOOM_TO_TINY = """() => {
+  const A = window.corridorsAtlas;
+  const g = A.groups.find(g => g._ca.items.some(it => it.small));
+  const it = g._ca.items.find(it => it.small);
+  A.map.setView(it.bounds.getCenter(), A.map.getMaxZoom(), {animate: false});
+  A.resize(A.map);
+  return {small: it.small, made: it._caMade().length,
+          drawn: it._caMade().some(l => l._path && document.contains(l._path))};
+}"""
+
+
+def test_cases_too_small_to_see_start_as_markers_without_shapes(
+    open_map: Callable[..., Any],
+) -> None:
+    frame = features(4)
+    # Thirty 2 km squares 5 km apart: markers (clustered) at the opening view, shapes at
+    # the offline basemap's deepest zoom.
+    like = frame[frame["case_id"] == "case-03"].iloc[0]
+    tiny = gpd.GeoDataFrame(
+        [
+            {**like.drop("geometry").to_dict(), "case_id": f"tiny-{i:02d}",
+             "feature_id": f"tiny-{i:02d}-f", "name": f"Tiny {i:02d}"}
+            for i in range(30)
+        ],  # fmt: skip
+        geometry=[shapely.box(10 + i * 0.05, 5.0, 10.02 + i * 0.05, 5.02) for i in range(30)],
+        crs=frame.crs,
+    )
+    page = maps.map_html(
+        maps.build_map(pd.concat([frame, tiny], ignore_index=True), boundaries=None, offline=True)
+    )
+    opened = open_map(page, network=False)
+    state = opened.js(TINY_STATE)
+    assert state["tiny"] >= 30 and state["made"] == 0
+    assert state["icons"] >= 1 and state["flat"]
+    assert opened.js(ZOOM_TO_TINY) == {"small": False, "made": 1, "drawn": True}
+    assert not opened.errors

@@ -271,20 +271,44 @@
     return out;
   }
 
-  // Area of the decoded polygons in km^2 (rings in lon/lat, scaled by the cosine of
-  // their latitude): only to draw large shapes under small ones.
-  function areaKm2(geo) {
-    var total = 0, k = 111.32 * 111.32;
-    geo.polygons.forEach(function (rings) {
-      rings.forEach(function (ring, r) {
-        var a = 0, lat0 = ring.length ? ring[0][0] * Math.PI / 180 : 0;
-        for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-          a += (ring[j][1] * ring[i][0] - ring[i][1] * ring[j][0]);
+  // What a feature's geometry needs before it is drawn, read straight from its packed
+  // runs (the same walk as decode, without building [lat, lon] pairs): its bounds, how
+  // many points, lines and polygons it has, and its area in km^2 (rings in lon/lat,
+  // scaled by the cosine of their first latitude), only to draw large shapes under
+  // small ones.
+  function measure(groups, digits) {
+    var k = Math.pow(10, digits), x = 0, y = 0, s = Infinity, w = Infinity, n = -Infinity, e = -Infinity;
+    var out = { points: 0, lines: 0, polygons: 0, area: 0, bounds: null }, KM2 = 111.32 * 111.32, nv = 0;
+    function walk(packed, ring) {
+      var flat = unpack(packed), a = 0, lat0 = 0, px = 0, py = 0, fx = 0, fy = 0;
+      for (var i = 0; i < flat.length; i += 2) {
+        x += flat[i]; y += flat[i + 1];
+        var lon = x / k, lat = y / k;
+        if (lat < s) { s = lat; } if (lat > n) { n = lat; }
+        if (lon < w) { w = lon; } if (lon > e) { e = lon; }
+        if (ring) {
+          if (i === 0) { lat0 = lat; fx = lon; fy = lat; } else { a += px * lat - lon * py; }
+          px = lon; py = lat;
         }
-        total += (r ? -1 : 1) * Math.abs(a / 2) * Math.cos(lat0) * k;
-      });
-    });
-    return Math.max(total, 0);
+      }
+      if (ring && flat.length) { a += px * fy - fx * py; }
+      nv = flat.length / 2;
+      return Math.abs(a / 2) * Math.cos(lat0 * Math.PI / 180) * KM2;
+    }
+    for (var g = 0; g < groups.length; g++) {
+      var grp = groups[g], kind = grp[0];
+      for (var p = 1; p < grp.length; p++) {
+        if (kind === 0) { walk(grp[p], false); out.points += nv; }
+        else if (kind === 1) { out.lines++; walk(grp[p], false); }
+        else {
+          out.polygons++;
+          for (var r = 0; r < grp[p].length; r++) { out.area += (r ? -1 : 1) * walk(grp[p][r], true); }
+        }
+      }
+    }
+    out.area = Math.max(out.area, 0);
+    if (s <= n) { out.bounds = L.latLngBounds([s, w], [n, e]); }
+    return out;
   }
 
   function caseKey(data, item) {
@@ -300,7 +324,7 @@
     var batches = [];
     items.forEach(function (item) {
       var shapes = item.visible && !item.small, marker = item.visible && item.small;
-      item.layers.forEach(function (l) {
+      (shapes ? item.layers : made(item)).forEach(function (l) {
         var has = l._caParent.hasLayer(l);
         if (shapes && !has) { l._caParent.addLayer(l); } else if (!shapes && has) { l._caParent.removeLayer(l); }
       });
@@ -319,6 +343,28 @@
   }
   function place(item) { placeAll([item]); }
   A.place = place;
+
+  // An item's Leaflet layers, made on first use of item.layers: a case that opens as
+  // its marker never pays for shapes nobody has seen yet (at 10,000 small cases, most
+  // of the page's build time and memory). made(item) lists only those already made,
+  // for the code that looks at what is on the map.
+  function lazyLayers(item, make) {
+    var layers = null;
+    Object.defineProperty(item, "layers", {
+      enumerable: true,
+      get: function () { if (!layers) { layers = make(); } return layers; }
+    });
+    item._caMade = function () { return layers || []; };
+  }
+  function made(item) { return item._caMade ? item._caMade() : item.layers; }
+
+  // Bounds of an item: kept for a case's shapes, else from its (point) layers.
+  function itemBounds(item) {
+    if (item.bounds) { return item.bounds; }
+    var b = L.latLngBounds([]);
+    item.layers.forEach(function (l) { b.extend(l.getBounds ? l.getBounds() : l.getLatLng()); });
+    return b;
+  }
 
   // ------------------------------------------------------------------- layers
   A.layer = function (data, map) {
@@ -348,42 +394,42 @@
     }
     var shadeOf = {}, nShades = 0;
     data.features.forEach(function (f) {
-      var role = data.forceRole || data.roles[f[1]], geo = decode(f[3], f[2]);
-      var item = { rec: f[0], role: role, extra: f[4] || null, layers: [], group: group, area: areaKm2(geo) };
+      var role = data.forceRole || data.roles[f[1]], size = measure(f[3], f[2]);
+      var item = { rec: f[0], role: role, extra: f[4] || null, group: group, area: size.area };
       if (f[5]) { item.why = f[5]; }
       var st = custom;
-      if (data.kind === "case" && !data.outline && geo.polygons.length) {
+      if (data.kind === "case" && !data.outline && size.polygons) {
         var key = caseKey(data, item);
         if (!(key in shadeOf)) { shadeOf[key] = SHADES[nShades++ % SHADES.length]; }
         if (shadeOf[key]) { st = L.extend({ fillColor: shade(color, shadeOf[key]) }, custom || {}); }
       }
-      geo.points.forEach(function (p) {
-        var m = L.circleMarker(p, markerStyle(role, color, st));
-        m._caItem = item; m._caParent = cluster || group; item.layers.push(m);
-      });
-      if (geo.lines.length) {
-        var ln = L.polyline(geo.lines, pathStyle(role, color, st));
-        ln._caItem = item; ln._caParent = group; item.layers.push(ln);
-      }
-      if (geo.polygons.length) {
-        var pg = L.polygon(geo.polygons, pathStyle(role, color, st));
-        pg._caItem = item; pg._caParent = group; item.layers.push(pg);
-      }
-      item.shrinks = data.kind === "case" && (geo.lines.length + geo.polygons.length) > 0;
+      item.shrinks = data.kind === "case" && (size.lines + size.polygons) > 0 && size.bounds !== null;
       if (item.shrinks) {
-        var b = L.latLngBounds([]);
-        item.layers.forEach(function (l) { b.extend(l.getBounds ? l.getBounds() : l.getLatLng()); });
-        item.bounds = b;
+        item.bounds = size.bounds;
         var ex = item.extra || {};
-        item.point = (ex.p && ex.p.length === 2) ? L.latLng(ex.p[1], ex.p[0]) : b.getCenter();
+        item.point = (ex.p && ex.p.length === 2) ? L.latLng(ex.p[1], ex.p[0]) : item.bounds.getCenter();
       }
-      // Drawn as the view already shows it: a shape too small to see is never drawn
-      // only to be swapped for its marker a moment later.
-      item.small = !!(item.shrinks && map && map._loaded && tooSmall(map, item, map.getZoom()));
-      item.layers.forEach(function (l) {
-        l._caBase = { color: l.options.color, weight: l.options.weight };
-        if (!item.small) { l._caParent.addLayer(l); }
+      lazyLayers(item, function () {
+        var out = [], geo = decode(f[3], f[2]);
+        geo.points.forEach(function (p) {
+          var m = L.circleMarker(p, markerStyle(role, color, st));
+          m._caParent = cluster || group; out.push(m);
+        });
+        if (geo.lines.length) {
+          var ln = L.polyline(geo.lines, pathStyle(role, color, st));
+          ln._caParent = group; out.push(ln);
+        }
+        if (geo.polygons.length) {
+          var pg = L.polygon(geo.polygons, pathStyle(role, color, st));
+          pg._caParent = group; out.push(pg);
+        }
+        out.forEach(function (l) { l._caItem = item; l._caBase = { color: l.options.color, weight: l.options.weight }; });
+        return out;
       });
+      // Drawn as the view already shows it: a shape too small to see is never drawn
+      // only to be swapped for its marker a moment later, nor even made.
+      item.small = !!(item.shrinks && map && map._loaded && tooSmall(map, item, map.getZoom()));
+      if (!item.small) { item.layers.forEach(function (l) { l._caParent.addLayer(l); }); }
       item.visible = true;
       items.push(item);
     });
@@ -402,6 +448,7 @@
         showCoverageOnHover: false, zoomToBoundsOnClick: false, maxClusterRadius: 28,
         disableClusteringAtZoom: Math.min(CLUSTER_MAX_ZOOM, shapesFrom(map, items) + 1),
         iconCreateFunction: function (c) {
+          c._setPos = flatPos;
           var keys = {};
           c.getAllChildMarkers().forEach(function (m) { keys[caseKey(data, m._caItem)] = true; });
           var n = Object.keys(keys).length;
@@ -464,7 +511,7 @@
       if (g._ca.data.kind !== "case" || !map.hasLayer(g) || g._ca.data.pane) { return; }
       g._ca.items.forEach(function (item) {
         if (!item.visible || item.small) { return; }
-        item.layers.forEach(function (l) { if (l._map && l.bringToFront) { shapes.push([item.area, l]); } });
+        made(item).forEach(function (l) { if (l._map && l.bringToFront) { shapes.push([item.area, l]); } });
       });
     });
     shapes.sort(function (a, b) { return b[0] - a[0]; });
@@ -493,6 +540,18 @@
   }
 
   function tooSmall(map, item, z) { return screenSize(map, item, z) < SMALL_PX; }
+
+  // Cluster icons are placed with a 2D translate. Leaflet places marker icons with
+  // translate3d, which gives every icon its own compositing layer: with hundreds of
+  // clusters (10,000 cases at world zoom) that held back the first frame by a quarter
+  // of a second in a browser drawing without a GPU. Zoom animation is unchanged: it
+  // moves the icon through this same method.
+  function flatPos(pos) {
+    L.Marker.prototype._setPos.call(this, pos);
+    if (this._icon && L.Browser.any3d) {
+      this._icon.style[L.DomUtil.TRANSFORM] = "translate(" + pos.x + "px," + pos.y + "px)";
+    }
+  }
 
   function markerOf(g, item) {
     var mk = L.circleMarker(item.point, {
@@ -599,7 +658,7 @@
           return;
         }
         var how = 0;
-        item.layers.forEach(function (l) { if (l._map) { how = Math.max(how, layerHit(map, l, latlng, tol)); } });
+        made(item).forEach(function (l) { if (l._map) { how = Math.max(how, layerHit(map, l, latlng, tol)); } });
         // Regional outlines never take a click from a case drawn inside them; among
         // themselves, the one whose line is under the pointer comes first.
         if (how) { hits.push([g, item, !data.outline ? 0 : how === EDGE ? 1 : 2]); }
@@ -726,7 +785,7 @@
       if (!map.hasLayer(g)) { return; }
       g._ca.items.forEach(function (it) {
         if (it !== item && (key === null || !it.visible || caseKey(g._ca.data, it) !== key)) { return; }
-        it.layers.forEach(function (l) { b.extend(l.getBounds ? l.getBounds() : l.getLatLng()); });
+        b.extend(itemBounds(it));
       });
     });
     if (!b.isValid()) { return; }
@@ -1204,7 +1263,7 @@
           if (!map.hasLayer(g)) { return; }
           g._ca.items.forEach(function (item) {
             if (!item.visible) { return; }
-            item.layers.forEach(function (l) { b.extend(l.getBounds ? l.getBounds() : l.getLatLng()); });
+            b.extend(itemBounds(item));
           });
         });
         if (b.isValid()) { map.fitBounds(b, { maxZoom: 9, padding: [30, 30] }); }
