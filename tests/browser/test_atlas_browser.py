@@ -633,12 +633,12 @@ def test_cases_too_small_to_see_start_as_markers_without_shapes(
     # Thirty 2 km squares 5 km apart: markers (clustered) at the opening view, shapes at
     # the offline basemap's deepest zoom.
     like = frame[frame["case_id"] == "case-03"].iloc[0]
+    rows = [
+        {**like.drop("geometry").to_dict(), "case_id": f"tiny-{i:02d}", "name": f"Tiny {i:02d}"}
+        for i in range(30)
+    ]
     tiny = gpd.GeoDataFrame(
-        [
-            {**like.drop("geometry").to_dict(), "case_id": f"tiny-{i:02d}",
-             "feature_id": f"tiny-{i:02d}-f", "name": f"Tiny {i:02d}"}
-            for i in range(30)
-        ],  # fmt: skip
+        rows,
         geometry=[shapely.box(10 + i * 0.05, 5.0, 10.02 + i * 0.05, 5.02) for i in range(30)],
         crs=frame.crs,
     )
