@@ -25,8 +25,9 @@ Where the plain peer's rows differ from ``crossing``'s at tolerance 0 (the peers
 question), the report says so and counts them: DE-9IM counts a line that touches a road
 at a vertex and turns back as crossing it, ``crossing`` does not.
 
-Against lines, ``crossing`` runs chunks of cases in threads (one per core by default)
-while the plain peers run in one: the report gives ``crossing`` in one thread too.
+``crossing`` runs chunks of cases in threads (one per core by default: both routes
+against lines, the speed route against areas) while the plain peers run in one: the
+report gives ``crossing`` in one thread too.
 
 Finally the peak memory of ``crossing`` above its input (RSS sampled every 5 ms), compared
 with the memory the input itself takes. Ours and the plain-shapely peers are each run
@@ -484,7 +485,7 @@ def main() -> None:
         f"{len(cases):,} synthetic cases: {kinds[0]:,} points, {kinds[1]:,} lines, "
         f"{kinds[2]:,} polygons ({input_mb:,.0f} MB); shapely {shapely.__version__}, "
         f"GEOS {'.'.join(map(str, shapely.geos_version))}, {os.cpu_count()} cores; "
-        f"crossing against lines uses {THREADS} thread{'s' * (THREADS > 1)} "
+        f"crossing uses {THREADS} thread{'s' * (THREADS > 1)} "
         "(corridors.query.threads), the plain peers one"
     )
     parts = set(args.only or ["countries", "roads", "dask"])

@@ -1,4 +1,4 @@
-"""crossing against lines runs its chunks in threads, with the same answers as in one."""
+"""crossing runs its chunks of cases in threads, with the same answers as in one."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from benchmark_scripts import load
 
+import corridors
 from corridors import query
 from corridors.errors import InputError
 
@@ -58,6 +59,28 @@ def test_threads_give_the_answers_of_one_thread(
             many = query.crossing(cases, roads, tolerance_km=tol_km)
     assert any(name.startswith("corridors-query") for name in worker_threads)
     assert len(one) > 200
+    pd.testing.assert_frame_equal(one, many)
+
+
+#: Central Europe, 12 by 8 degrees: some twenty borders.
+EUROPE = (6.0, 44.0, 18.0, 52.0)
+
+
+@pytest.mark.parametrize("tol_km", [0.0, 1.0])
+def test_threads_give_the_areal_answers_of_one_thread(
+    worker_threads: set[str], tol_km: float
+) -> None:
+    # Enough cases for the areal speed route to split them into chunks (tens of
+    # thousands a chunk: fewer would cost more in a thread than they save).
+    cases = load("query_scale").synthetic_cases(100_000, np.random.default_rng(11), EUROPE)
+    countries = corridors.load_boundaries()
+    with query.threads(1):
+        one = query.crossing(cases, countries, tolerance_km=tol_km)
+    assert not any(name.startswith("corridors-query") for name in worker_threads)
+    with query.threads(3):
+        many = query.crossing(cases, countries, tolerance_km=tol_km)
+    assert any(name.startswith("corridors-query") for name in worker_threads)
+    assert len(one) > 1000 and one["boundary"].nunique() > 10
     pd.testing.assert_frame_equal(one, many)
 
 

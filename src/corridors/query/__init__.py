@@ -79,12 +79,12 @@ cases and boundary with numpy, and the reference route answers the rest
 variable ``CORRIDORS_QUERY_SPEED=0`` (:data:`SPEED_ENV`) at import, process-wide.
 
 Against a line (roads, rails, rivers), both routes work through independent chunks of
-cases in threads, since GEOS and numpy release the GIL: by default one per usable core,
-at most 8. :func:`threads` sets the number within a ``with`` block, as does the
-environment variable ``CORRIDORS_THREADS`` (:data:`THREADS_ENV`); the answers do
-not depend on it. The check of every input's coordinates runs its chunks the same way.
-Calls from threads other than the main one (dask partitions) run their chunks one
-after another.
+cases in threads, since GEOS and numpy release the GIL; against areas, the speed route
+does: by default one thread per usable core, at most 8. :func:`threads` sets the number
+within a ``with`` block, as does the environment variable ``CORRIDORS_THREADS``
+(:data:`THREADS_ENV`); the answers do not depend on it. The check of every input's
+coordinates runs its chunks the same way. Calls from threads other than the main one
+(dask partitions) run their chunks one after another.
 
 Result columns
 --------------

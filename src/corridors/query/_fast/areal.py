@@ -36,13 +36,14 @@ the exact route (:func:`~corridors._query_engine.crossing_areal`) whole.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
 
 from ... import _geodesy as geo
+from ..._threads import map_chunks, runs
 from ..._typing import BoolArray, FloatArray, GeomArray, Int64Array, IntArray
 from .. import _segments as sg
 from .._band import SIDE_EPS_KM
@@ -56,6 +57,12 @@ from ..boundary import Boundary, caches
 LOOK_LEVELS = 6
 #: Edge length (degrees) beyond which :func:`corridors._geodesy.areas_km2` densifies.
 DENSIFY_DEG = 0.25
+#: Simple cases per chunk of the speed route; chunks run in threads
+#: (:mod:`corridors._threads`). Below FAST_MIN a chunk's fixed costs (a tree query, a
+#: dozen sorts) outweigh a second core; FAST_MAX bounds one chunk's temporaries, about
+#: 60 arrays as long as its case segments meeting edge pieces.
+FAST_MIN = 20_000
+FAST_MAX = 100_000
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -342,8 +349,15 @@ def settle_areal(
     settled = SettledAreal.empty()
     if len(sidx) and nt:
         edges = edge_tables(boundary)
-        settled, fb = _fast(cases, sidx, poly, boundary, edges, tol_km)
-        slow[fb] = True
+        # Chunks hold disjoint runs of cases and share only read-only tables and the
+        # pieces' tree, so they run side by side; joined in order, they give the pairs
+        # one call over every case would.
+        parts = map_chunks(
+            lambda run: _fast(cases, sidx[run], poly, boundary, edges, tol_km),
+            runs(sidx, at_least=FAST_MIN, at_most=FAST_MAX),
+        )
+        settled = SettledAreal.concat([p[0] for p in parts])
+        slow[np.concatenate([p[1] for p in parts])] = True
     elif nt:
         edge_tables(boundary)  # keep the tables warm, as the reference warms its pieces
     return settled, np.flatnonzero(slow & (types >= 0))
@@ -380,6 +394,15 @@ class SettledAreal:
         b = np.zeros(0, dtype=bool)
         f = np.zeros(0)
         return SettledAreal(e, e, b, b, b, b, f, f, f, np.zeros(0, np.int64), b, b)
+
+    @staticmethod
+    def concat(parts: list[SettledAreal]) -> SettledAreal:
+        """The pairs of ``parts``, in order."""
+        if len(parts) == 1:
+            return parts[0]
+        return SettledAreal(
+            *(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(SettledAreal))
+        )
 
     def take(self, sel: BoolArray | IntArray) -> SettledAreal:
         """The pairs ``sel``."""
