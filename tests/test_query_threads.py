@@ -42,6 +42,19 @@ def worker_threads() -> Iterator[set[str]]:
         threading.setprofile(None)  # type: ignore[arg-type]
 
 
+def _one_then_three(
+    cases: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame, tol_km: float, worker_threads: set[str]
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """``crossing`` in one thread (no worker runs), then in three (workers run)."""
+    with query.threads(1):
+        one = query.crossing(cases, boundary, tolerance_km=tol_km)
+    assert not any(name.startswith("corridors-query") for name in worker_threads)
+    with query.threads(3):
+        many = query.crossing(cases, boundary, tolerance_km=tol_km)
+    assert any(name.startswith("corridors-query") for name in worker_threads)
+    return one, many
+
+
 @pytest.mark.parametrize("speed", [True, False], ids=["speed routes", "reference route"])
 @pytest.mark.parametrize("tol_km", [0.0, 1.0])
 def test_threads_give_the_answers_of_one_thread(
@@ -52,12 +65,7 @@ def test_threads_give_the_answers_of_one_thread(
 ) -> None:
     cases, roads = network
     with query.speed_routes(speed):
-        with query.threads(1):
-            one = query.crossing(cases, roads, tolerance_km=tol_km)
-        assert not any(name.startswith("corridors-query") for name in worker_threads)
-        with query.threads(3):
-            many = query.crossing(cases, roads, tolerance_km=tol_km)
-    assert any(name.startswith("corridors-query") for name in worker_threads)
+        one, many = _one_then_three(cases, roads, tol_km, worker_threads)
     assert len(one) > 200
     pd.testing.assert_frame_equal(one, many)
 
@@ -73,13 +81,7 @@ def test_threads_give_the_areal_answers_of_one_thread(
     # Enough cases for the areal speed route to split them into chunks (tens of
     # thousands a chunk: fewer would cost more in a thread than they save).
     cases = load("query_scale").synthetic_cases(100_000, np.random.default_rng(11), EUROPE)
-    countries = corridors.load_boundaries()
-    with query.threads(1):
-        one = query.crossing(cases, countries, tolerance_km=tol_km)
-    assert not any(name.startswith("corridors-query") for name in worker_threads)
-    with query.threads(3):
-        many = query.crossing(cases, countries, tolerance_km=tol_km)
-    assert any(name.startswith("corridors-query") for name in worker_threads)
+    one, many = _one_then_three(cases, corridors.load_boundaries(), tol_km, worker_threads)
     assert len(one) > 1000 and one["boundary"].nunique() > 10
     pd.testing.assert_frame_equal(one, many)
 
