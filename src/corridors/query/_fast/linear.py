@@ -779,18 +779,7 @@ def _polygons(
     if tol_m > 0:
         # Only where it decides: a severed polygon is crossed however deep the road.
         need = np.flatnonzero((work & ~bad & cut_no & ~cut_yes)[pc])
-        best = _piece_depth(
-            scan.segs,
-            frame.pos_of,
-            frame.sgn_case,
-            frame.local,
-            pc[need],
-            pieces.X0[need],
-            pieces.Y0[need],
-            pieces.X1[need],
-            pieces.Y1[need],
-            pieces.plen[need],
-        )
+        best = _piece_depth(scan.segs, frame, pieces, need)
         deep = np.full(m, -np.inf)
         np.maximum.at(deep, pc[need], best)
         deep_yes = deep > tol_m * mg
@@ -1351,27 +1340,19 @@ def _clip(
     )
 
 
-def _piece_depth(
-    segs: Segments,
-    pos_of: IntArray,
-    sgn_case: FloatArray,
-    local: Any,
-    pc: IntArray,
-    X0: FloatArray,
-    Y0: FloatArray,
-    X1: FloatArray,
-    Y1: FloatArray,
-    plen: FloatArray,
-) -> FloatArray:
-    """Greatest distance (m) from the ring reached along each piece (convex rings)."""
+def _piece_depth(segs: Segments, frame: _CaseFrames, pieces: _Pieces, sel: IntArray) -> FloatArray:
+    """Greatest distance (m) from the ring reached along each piece ``sel`` (convex
+    rings), in the frames of their cases."""
+    pc, plen = pieces.pc[sel], pieces.plen[sel]
+    X0, Y0, X1, Y1 = pieces.X0[sel], pieces.Y0[sel], pieces.X1[sel], pieces.Y1[sel]
     mx, my = (X0 + X1) / 2, (Y0 + Y1) / 2
     with np.errstate(invalid="ignore", divide="ignore"):
         ux, uy = (X1 - X0) / plen, (Y1 - Y0) / plen
-    cnt, rep, _, c, (ex, ey, fx, fy) = _ring_edges(segs, pos_of, local, pc)
+    cnt, rep, _, c, (ex, ey, fx, fy) = _ring_edges(segs, frame.pos_of, frame.local, pc)
     ex, ey, fx, fy = ex - mx[rep], ey - my[rep], fx - mx[rep], fy - my[rep]
     gx, gy = fx - ex, fy - ey
     glen = np.hypot(gx, gy)
-    sgn = sgn_case[c]
+    sgn = frame.sgn_case[c]
     alpha = sgn * (gy * ex - gx * ey) / glen
     beta = sgn * (gx * uy[rep] - gy * ux[rep]) / glen
     return _concave_max(alpha, beta, cnt, plen / 2)
