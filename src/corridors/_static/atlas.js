@@ -770,7 +770,7 @@
   // to 45% of the height (atlas.css); 40 px elsewhere keep the shape off the controls.
   var PANEL_PX = 340, SHEET_SHARE = 0.45, FIT_PAD_PX = 40;
   function clearOfDetails(map) {
-    var h = map.getContainer().clientHeight;
+    var h = map.getSize().y;
     return narrow(map)
       ? { paddingTopLeft: [FIT_PAD_PX, FIT_PAD_PX], paddingBottomRight: [FIT_PAD_PX, Math.round(h * SHEET_SHARE) + FIT_PAD_PX / 2] }
       : { paddingTopLeft: [FIT_PAD_PX, FIT_PAD_PX], paddingBottomRight: [PANEL_PX + FIT_PAD_PX, FIT_PAD_PX] };
@@ -1374,7 +1374,9 @@
 
   // A phone-sized map: the legend starts collapsed, the details are a bottom sheet.
   var NARROW_PX = 600, MIN_NARROW_ZOOM = 1;
-  function narrow(map) { return map.getContainer().clientWidth < NARROW_PX; }
+  // Leaflet's kept size of the map: reading the container's width while the controls
+  // are being built would make the browser lay the page out before its first paint.
+  function narrow(map) { return map.getSize().x < NARROW_PX; }
 
   A.controls = function (map, cfg) {
     A.map = map;  // for scripts and tests that drive the page
