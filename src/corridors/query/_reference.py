@@ -58,6 +58,10 @@ REFINE_CHUNK = 20_000
 #: (about 160 us a case on the roads of ``benchmarks/query_scale.py``), far above the
 #: millisecond a thread pool takes to start.
 REFINE_MIN = 500
+#: Fewest line cases worth a thread of their own when counting their traversals of an
+#: area's edge: 200 are about 30 ms of GEOS work (some 150 us a line against the
+#: countries in ``benchmarks/query_scale.py``), far above a thread pool's start.
+TRAVERSALS_MIN = 200
 
 #: DE-9IM patterns with the *boundary* as first operand and the case second.
 P_II = "T********"  # interiors meet
@@ -896,7 +900,12 @@ def line_traversals_areal(
     lb[:, 2:] += 2.0 * r_m
     for i in range(len(edge)):
         edge[i] = shapely.clip_by_rect(edge[i], *lb[i].tolist())
-    out[k] = traversals(line_l, edge, area_l, r_m)
+    # In threads: each chunk's local lines, edges and areas are its own.
+    parts = map_chunks(
+        lambda run: traversals(line_l[run], edge[run], area_l[run], r_m),
+        runs(np.arange(len(k)), at_least=TRAVERSALS_MIN),
+    )
+    out[k] = np.concatenate(parts)
     return out
 
 
