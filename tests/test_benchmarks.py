@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
-from benchmark_scripts import load
+from benchmark_scripts import BENCHMARKS, load
 
 import corridors
 from corridors import query
@@ -93,7 +92,7 @@ def test_peer_rows_compare_with_crossing_rows(bench: ModuleType, small: tuple) -
     assert ours and ours <= peer
 
 
-MAP_SIZE = Path(__file__).resolve().parents[1] / "benchmarks" / "map_size.py"
+MAP_SIZE = BENCHMARKS / "map_size.py"
 
 
 def test_map_size_help_names_its_measures() -> None:

@@ -356,7 +356,7 @@
     });
     item._caMade = function () { return layers || []; };
   }
-  function made(item) { return item._caMade ? item._caMade() : item.layers; }
+  function made(item) { return item._caMade(); }
 
   // Bounds of an item: kept for a case's shapes, else from its (point) layers.
   function itemBounds(item) {
@@ -386,15 +386,15 @@
       group.on("add", function () { if (group._map) { group._map.getContainer().classList.add("ca-offline-sea"); } });
       group.on("remove", function () { if (map) { map.getContainer().classList.remove("ca-offline-sea"); } });
     }
-    var nPoints = 0;
-    data.features.forEach(function (f) { f[3].forEach(function (g) { if (g[0] === 0) { nPoints += g[1].length / 2; } }); });
+    var sizes = data.features.map(function (f) { return measure(f[3], f[2]); });
+    var nPoints = sizes.reduce(function (n, size) { return n + size.points; }, 0);
     if (data.cluster && nPoints >= data.cluster && L.markerClusterGroup) {
       cluster = L.markerClusterGroup({ showCoverageOnHover: false, chunkedLoading: true, maxClusterRadius: 40 });
       group.addLayer(cluster);
     }
     var shadeOf = {}, nShades = 0;
-    data.features.forEach(function (f) {
-      var role = data.forceRole || data.roles[f[1]], size = measure(f[3], f[2]);
+    data.features.forEach(function (f, fi) {
+      var role = data.forceRole || data.roles[f[1]], size = sizes[fi];
       var item = { rec: f[0], role: role, extra: f[4] || null, group: group, area: size.area };
       if (f[5]) { item.why = f[5]; }
       var st = custom;
